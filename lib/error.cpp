@@ -9,6 +9,8 @@ namespace disorder {
 SystemError::SystemError(const std::string& context, int errnum)
     : Error(context + ": " + std::strerror(errnum)), errnum_(errnum) {}
 
-void throw_errno(const std::string& context) { throw SystemError(context, errno); }
+void throw_errno(const std::string& context) {
+  throw SystemError(context, errno);
+}
 
 } // namespace disorder

@@ -32,7 +32,8 @@ std::vector<std::string> split_fields(std::string_view line, SplitMode mode) {
   size_t i = 0;
   const size_t n = line.size();
   while (true) {
-    while (i < n && is_sep(line[i])) ++i;
+    while (i < n && is_sep(line[i]))
+      ++i;
     if (i >= n) break;
     char c = line[i];
     if (config && c == '#') break;
@@ -51,11 +52,20 @@ std::vector<std::string> split_fields(std::string_view line, SplitMode mode) {
           if (i >= n) throw SyntaxError("unterminated quoted string");
           char e = line[i++];
           switch (e) {
-          case '\\': field += '\\'; break;
-          case '"': field += '"'; break;
-          case '\'': field += '\''; break;
-          case 'n': field += '\n'; break;
-          default: throw SyntaxError("invalid escape sequence \\" + std::string(1, e));
+          case '\\':
+            field += '\\';
+            break;
+          case '"':
+            field += '"';
+            break;
+          case '\'':
+            field += '\'';
+            break;
+          case 'n':
+            field += '\n';
+            break;
+          default:
+            throw SyntaxError("invalid escape sequence \\" + std::string(1, e));
           }
         } else {
           // Raw control characters are tolerated inside quotes (only the
@@ -98,10 +108,18 @@ std::string quote_field(std::string_view field) {
   out += '"';
   for (char c : field) {
     switch (c) {
-    case '\\': out += "\\\\"; break;
-    case '"': out += "\\\""; break;
-    case '\n': out += "\\n"; break;
-    default: out += c; break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    default:
+      out += c;
+      break;
     }
   }
   out += '"';
@@ -115,7 +133,8 @@ void append_field(std::string& out, std::string_view field) {
 
 std::string quote_fields(const std::vector<std::string>& fields) {
   std::string out;
-  for (const auto& f : fields) append_field(out, f);
+  for (const auto& f : fields)
+    append_field(out, f);
   return out;
 }
 
