@@ -1,1 +1,211 @@
-int main() { return 0; }
+// disorderd: the jukebox daemon.  Parses the command line, loads the
+// configuration, drops root, detaches, and runs the Server.
+#include "commands/command_table.hpp"
+#include "config.h"
+#include "config.hpp"
+#include "error.hpp"
+#include "fd.hpp"
+#include "log.hpp"
+#include "server.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <optional>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace disorder;
+
+namespace {
+
+struct Options {
+  std::optional<std::string> config;
+  std::optional<std::string> pidfile;
+  bool foreground = false;
+  bool debug = false;
+  bool syslog = false;
+};
+
+void usage(std::FILE* f) {
+  std::fputs("Usage: disorderd [OPTIONS]\n"
+             "Options:\n"
+             "  --config PATH, -c PATH    configuration file\n"
+             "  --foreground, -f          stay in the foreground (logs to stderr)\n"
+             "  --syslog, -s              log to syslog even in the foreground\n"
+             "  --pidfile PATH, -P PATH   write the process ID to PATH\n"
+             "  --debug, -d               log debugging messages\n"
+             "  --wait-for-root           accepted for compatibility (root is always\n"
+             "                            created before the server answers)\n"
+             "  --help-commands           list the protocol commands and their rights\n"
+             "  --help, -h                this message\n"
+             "  --version, -V             print the version\n",
+             f);
+}
+
+void help_commands() {
+  for (const auto& c : all_commands()) {
+    std::string rights = c.needs_auth ? format_rights(c.rights) : "-";
+    std::printf("%s %d %d %s\n", std::string(c.name).c_str(), c.min_args, c.max_args,
+                rights.empty() ? "-" : rights.c_str());
+  }
+}
+
+// disorder_config(5) `user`: run as that user.  Root is never kept.
+void drop_privileges(const Config& config) {
+  if (::geteuid() != 0) {
+    if (!config.user.empty()) {
+      passwd* me = ::getpwuid(::getuid());
+      if (!me || config.user != me->pw_name)
+        throw Error("configured to run as '" + config.user +
+                    "' but not started as root; start as root or remove 'user'");
+    }
+    return;
+  }
+  if (config.user.empty())
+    throw Error("refusing to run as root: set 'user' in the configuration (for example "
+                "'user jukebox') to the account the server should run as");
+  passwd* pw = ::getpwnam(config.user.c_str());
+  if (!pw) throw Error("no such user '" + config.user + "' (configuration item 'user')");
+  // The home directory must belong to the server's user.
+  if (::mkdir(config.home.c_str(), 0755) < 0 && errno != EEXIST)
+    throw_errno("creating " + config.home);
+  if (::chown(config.home.c_str(), pw->pw_uid, pw->pw_gid) < 0) throw_errno("chown " + config.home);
+  if (::initgroups(pw->pw_name, pw->pw_gid) < 0) throw_errno("initgroups");
+  if (::setgid(pw->pw_gid) < 0) throw_errno("setgid");
+  if (::setuid(pw->pw_uid) < 0) throw_errno("setuid");
+  if (::setuid(0) == 0) throw Error("could not give up root");
+}
+
+// Forks; the parent waits until the child reports that the server is up
+// (or why it is not) and exits with a matching status.  Returns the pipe
+// the child writes that report to.
+Fd daemonize() {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid > 0) {
+    ::close(p[1]);
+    std::string report;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
+      report.append(buf, static_cast<size_t>(n));
+    if (report == "ok") std::_Exit(0);
+    std::fprintf(stderr, "disorderd: %s\n", report.empty() ? "failed to start" : report.c_str());
+    std::_Exit(1);
+  }
+  ::close(p[0]);
+  if (::setsid() < 0) throw_errno("setsid");
+  Fd null(::open("/dev/null", O_RDWR));
+  if (null) {
+    ::dup2(null.get(), 0);
+    ::dup2(null.get(), 1);
+  }
+  return Fd(p[1]);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  enum { opt_wait_for_root = 256, opt_help_commands };
+  static const option long_options[] = {
+      {"config", required_argument, nullptr, 'c'},
+      {"foreground", no_argument, nullptr, 'f'},
+      {"syslog", no_argument, nullptr, 's'},
+      {"pidfile", required_argument, nullptr, 'P'},
+      {"debug", no_argument, nullptr, 'd'},
+      {"wait-for-root", no_argument, nullptr, opt_wait_for_root},
+      {"help-commands", no_argument, nullptr, opt_help_commands},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
+  };
+  Options opts;
+  int c;
+  while ((c = getopt_long(argc, argv, "c:fsP:dhV", long_options, nullptr)) != -1) {
+    switch (c) {
+    case 'c':
+      opts.config = optarg;
+      break;
+    case 'f':
+      opts.foreground = true;
+      break;
+    case 's':
+      opts.syslog = true;
+      break;
+    case 'P':
+      opts.pidfile = optarg;
+      break;
+    case 'd':
+      opts.debug = true;
+      break;
+    case opt_wait_for_root:
+      break;
+    case opt_help_commands:
+      help_commands();
+      return 0;
+    case 'h':
+      usage(stdout);
+      return 0;
+    case 'V':
+      std::printf("disorderd version %s\n", PACKAGE_VERSION);
+      return 0;
+    default:
+      usage(stderr);
+      return 2;
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "disorderd: unexpected argument '%s'\n", argv[optind]);
+    usage(stderr);
+    return 2;
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  log_setup("disorderd", LogSink::stderr_sink, opts.debug);
+
+  Fd report;
+  try {
+    auto paths = ConfigPaths::from_environment(opts.config, std::nullopt);
+    auto config = std::make_unique<Config>(load_server_config(paths));
+    bool to_syslog = opts.syslog || !opts.foreground;
+    if (!opts.foreground) report = daemonize();
+    log_setup("disorderd", to_syslog ? LogSink::syslog_sink : LogSink::stderr_sink, opts.debug);
+    // The pidfile is written before root is given up, so it may live in a
+    // directory only root can write (its removal at exit may then fail).
+    if (opts.pidfile) {
+      Fd pf(::open(opts.pidfile->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!pf) throw_errno("writing pidfile " + *opts.pidfile);
+      write_all(pf.get(), std::to_string(::getpid()) + "\n");
+    }
+    drop_privileges(*config);
+    if (config->nice_server != 0) ::setpriority(PRIO_PROCESS, 0, config->nice_server);
+    Server server(paths, std::move(config));
+    if (report) {
+      write_all(report.get(), "ok");
+      report.reset();
+      Fd null(::open("/dev/null", O_RDWR));
+      if (null) ::dup2(null.get(), 2);
+    }
+    server.run();
+    if (opts.pidfile) ::unlink(opts.pidfile->c_str());
+    log_info("stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    if (report) {
+      try {
+        write_all(report.get(), e.what());
+      } catch (...) {
+      }
+    }
+    log_error(e.what());
+    return 1;
+  }
+}

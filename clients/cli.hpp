@@ -1,0 +1,96 @@
+// The command table of the disorder CLI and what its handlers share: each
+// command of disorder(1) is one table entry (name, argument counts, help,
+// handler), and a command line is a sequence of such commands, each taking
+// its arguments from the words that follow it.
+#pragma once
+
+#include "client.hpp"
+#include "config.hpp"
+#include "error.hpp"
+
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace disorder::cli {
+
+// The command line is wrong: main prints it with the usage message and
+// exits 2.
+class UsageError : public Error {
+public:
+  using Error::Error;
+};
+
+// What a handler works with.  The connection is made when a handler first
+// asks for it, so a bad command line fails before anything is sent.
+class Context {
+public:
+  Context(const Config& config, std::istream& in, std::ostream& out, Client::Trace trace = {})
+      : config_(config), in_(in), out_(out), trace_(std::move(trace)) {}
+
+  const Config& config() const noexcept { return config_; }
+  std::istream& in() noexcept { return in_; }
+  std::ostream& out() noexcept { return out_; }
+  // The logged-in connection (Client::connect), made on first use.
+  Client& client();
+
+  // Shorthands for the usual shapes of a command.  Each sends the fields
+  // and throws CommandError if the server refuses.
+  Reply run(const std::vector<std::string>& fields);
+  // ...and prints the reply's value on its own line.
+  void print_value(const std::vector<std::string>& fields);
+  // ...and prints the reply's body, one line each.
+  void print_body(const std::vector<std::string>& fields);
+
+private:
+  const Config& config_;
+  std::istream& in_;
+  std::ostream& out_;
+  Client::Trace trace_;
+  std::optional<Client> client_;
+};
+
+using Args = std::span<const std::string>;
+
+// {name, args...} as the fields of a protocol command.
+std::vector<std::string> fields(std::string_view name, Args args);
+
+struct Command {
+  std::string_view name;
+  std::size_t min_args;
+  std::size_t max_args;   // `unlimited` for a list
+  std::string_view usage; // the arguments, as the help shows them
+  std::string_view help;
+  void (*handler)(Context&, Args);
+  // Whether a word after the required arguments is this command's
+  // optional argument.  Null means "any word that is not a command name".
+  bool (*takes_optional)(std::string_view word) = nullptr;
+};
+
+inline constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
+
+// Every command, sorted by name.
+std::span<const Command> commands();
+const Command* find_command(std::string_view name);
+
+struct Invocation {
+  const Command* command;
+  std::vector<std::string> args;
+};
+
+// Split the words after the options into commands with their arguments.
+// Throws UsageError for an unknown command or missing arguments.
+std::vector<Invocation> parse_invocations(Args words);
+
+// The table as --help-commands shows it.
+void print_commands(std::ostream& out);
+
+// Handlers too long for a table entry.
+void authorize(Context& context, Args args);
+void playlist_set(Context& context, Args args);
+
+} // namespace disorder::cli

@@ -1,0 +1,157 @@
+// disorder(1): the command-line client.  Parses the options, loads the
+// client configuration, then runs the commands that follow in order over
+// one connection.  Exit status: 0 on success, 1 when a command or the
+// connection fails, 2 for a bad command line.
+#include "cli.hpp"
+#include "client.hpp"
+#include "config.hpp"
+#include "error.hpp"
+
+#include <config.h>
+
+#include <cstdio>
+#include <cstring>
+#include <getopt.h>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace disorder;
+
+constexpr const char* synopsis = "Usage: disorder [OPTIONS] [--] [COMMANDS...]\n";
+
+void print_usage(std::ostream& out) {
+  out << synopsis
+      << "Options:\n"
+         "  --config PATH, -c PATH       Set the system configuration file\n"
+         "  --user-config PATH, -u PATH  Set the user configuration file\n"
+         "  --user USER                  Log in as USER (overrides the configuration)\n"
+         "  --password PASSWORD          Log in with PASSWORD (overrides the configuration)\n"
+         "  --debug, -d                  Show the protocol exchange on standard error\n"
+         "  --help, -h                   Display this message\n"
+         "  --version, -V                Display the version number\n"
+         "  --help-commands, -H          List the commands\n"
+         "With no commands, connect to the server and disconnect (a liveness test).\n";
+}
+
+struct Options {
+  std::optional<std::string> config;
+  std::optional<std::string> user_config;
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  bool debug = false;
+  std::vector<std::string> words; // the commands and their arguments
+};
+
+// Which of the informational options was given, if any: they act at once.
+enum class Info { none, help, version, help_commands };
+
+Info parse_options(int argc, char** argv, Options& options) {
+  enum { opt_user = 256, opt_password };
+  static const option long_options[] = {
+      {"config", required_argument, nullptr, 'c'},
+      {"user-config", required_argument, nullptr, 'u'},
+      {"debug", no_argument, nullptr, 'd'},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {"help-commands", no_argument, nullptr, 'H'},
+      {"user", required_argument, nullptr, opt_user},
+      {"password", required_argument, nullptr, opt_password},
+      {nullptr, 0, nullptr, 0},
+  };
+  // "+": options end at the first command, so command arguments such as
+  // setup-guest's --no-online-registration or a negative move reach the
+  // command untouched.  ":" first: we report errors ourselves.
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "+:c:u:dhVH", long_options, nullptr)) != -1) {
+    switch (c) {
+    case 'c':
+      options.config = optarg;
+      break;
+    case 'u':
+      options.user_config = optarg;
+      break;
+    case 'd':
+      options.debug = true;
+      break;
+    case 'h':
+      return Info::help;
+    case 'V':
+      return Info::version;
+    case 'H':
+      return Info::help_commands;
+    case opt_user:
+      options.user = optarg;
+      break;
+    case opt_password:
+      options.password = optarg;
+      break;
+    case ':':
+      throw cli::UsageError(std::string("option '") + argv[optind - 1] + "' needs an argument");
+    default:
+      if (optopt && optopt < 256)
+        throw cli::UsageError(std::string("unknown option '-") + static_cast<char>(optopt) + "'");
+      throw cli::UsageError(std::string("unknown option '") + argv[optind - 1] + "'");
+    }
+  }
+  options.words.assign(argv + optind, argv + argc);
+  return Info::none;
+}
+
+int run(int argc, char** argv) {
+  Options options;
+  std::vector<cli::Invocation> invocations;
+  try {
+    switch (parse_options(argc, argv, options)) {
+    case Info::help:
+      print_usage(std::cout);
+      return 0;
+    case Info::version:
+      std::cout << "disorder version " << PACKAGE_VERSION << "\n";
+      return 0;
+    case Info::help_commands:
+      cli::print_commands(std::cout);
+      return 0;
+    case Info::none:
+      break;
+    }
+    invocations = cli::parse_invocations(options.words);
+  } catch (const cli::UsageError& e) {
+    std::cerr << "disorder: " << e.what() << "\n"
+              << synopsis
+              << "Try 'disorder --help' for the options, 'disorder --help-commands' for the "
+                 "commands.\n";
+    return 2;
+  }
+
+  Config config =
+      load_client_config(ConfigPaths::from_environment(options.config, options.user_config));
+  if (options.user) config.username = *options.user;
+  if (options.password) config.password = *options.password;
+
+  Client::Trace trace;
+  if (options.debug) trace = [](std::string_view line) { std::cerr << line << '\n'; };
+  cli::Context context(config, std::cin, std::cout, std::move(trace));
+  if (invocations.empty()) context.client();
+  for (const auto& inv : invocations)
+    inv.command->handler(context, inv.args);
+  std::cout.flush();
+  if (!std::cout) throw Error("cannot write to standard output");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "disorder: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,233 @@
+// Reading configuration files: where they are (ConfigPaths), the order in
+// which they apply, the per-user permission check, and the line parser that
+// hands each line to its item in config_items.cpp.
+#include "config.hpp"
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "split.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace disorder {
+
+namespace {
+
+// How a missing or unreadable file is treated.
+enum class Need {
+  required,             // it must exist and be readable
+  optional,             // skipped if absent
+  optional_if_readable, // skipped if absent or if we may not read it
+};
+
+// Per-user files hold a password: they must not be readable by anyone but
+// their owner.
+enum class Privacy { any, owner_only };
+
+// Applies one file to config.  Returns false if the file was skipped.
+bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy) {
+  if (path.empty() && need != Need::required) return false;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (need != Need::required && errno == ENOENT) return false;
+    if (need == Need::optional_if_readable && errno == EACCES) return false;
+    throw_errno("cannot open " + path);
+  }
+  // fstat on the open file, so the mode checked is the mode of what we read.
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) throw_errno("cannot stat " + path);
+  if (privacy == Privacy::owner_only && (st.st_mode & (S_IRGRP | S_IROTH)))
+    throw ConfigError(path +
+                      ": refusing to read a password file that group or others can read "
+                      "(chmod 600 " +
+                      path + ")");
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot read " + path);
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  apply_config_text(config, text, path);
+  return true;
+}
+
+// Checks that concern several items, made once every file has been read.
+void check_server_config(const Config& config, const std::string& where) {
+  const std::string api = config.effective_api();
+  if (api == "command" && config.speaker_command.empty())
+    throw ConfigError(where + ": api command needs a speaker_command");
+  if (api == "rtp" && !config.broadcast && config.rtp_mode != RtpMode::request)
+    throw ConfigError(where + ": api rtp needs a broadcast address (or rtp_mode request)");
+}
+
+std::optional<std::string> environment(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+} // namespace
+
+void apply_config_text(Config& config, std::string_view text, const std::string& filename) {
+  size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const size_t newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    try {
+      std::vector<std::string> fields = split_fields(line, SplitMode::config);
+      if (fields.empty()) continue;
+      const ConfigItem* item = find_config_item(fields[0]);
+      if (item == nullptr) throw SyntaxError("unknown configuration item '" + fields[0] + "'");
+      const std::string name = std::move(fields[0]);
+      fields.erase(fields.begin());
+      try {
+        item->apply(config, fields);
+      } catch (const SyntaxError& e) {
+        throw SyntaxError(name + ": " + e.what());
+      }
+    } catch (const SyntaxError& e) {
+      throw ConfigError(filename + ":" + std::to_string(line_number) + ": " + e.what());
+    }
+  }
+}
+
+std::string format_config(const Config& config) {
+  std::string out;
+  for (const ConfigItem& item : config_items()) {
+    if (item.format == nullptr) continue;
+    for (const auto& args : item.format(config)) {
+      out += item.name;
+      if (!args.empty()) out += " " + quote_fields(args);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+Config load_server_config(const ConfigPaths& paths) {
+  Config config;
+  apply_config_file(config, paths.system, Need::required, Privacy::any);
+  apply_config_file(config, paths.priv, Need::optional, Privacy::any);
+  check_server_config(config, paths.system);
+  return config;
+}
+
+Config load_client_config(const ConfigPaths& paths) {
+  Config config;
+  config.username = paths.login;
+  apply_config_file(config, paths.system, Need::optional, Privacy::any);
+  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any);
+  // disorder_config(5) reads the user's own file before the system-controlled
+  // per-user one, so an administrator's config.USERNAME has the last word.
+  apply_config_file(config, paths.user, Need::optional, Privacy::owner_only);
+  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only);
+  return config;
+}
+
+std::string unchangeable_difference(const Config& running, const Config& fresh) {
+  auto refused = [](std::string_view name) {
+    return std::string(name) + " cannot be changed while the server is running";
+  };
+  if (running.home != fresh.home) return refused("home");
+  if (running.user != fresh.user) return refused("user");
+  if (running.alias != fresh.alias) return refused("alias");
+  if (running.namepart != fresh.namepart) return refused("namepart");
+  if (running.stopword != fresh.stopword) return refused("stopword");
+  return "";
+}
+
+ConfigPaths ConfigPaths::from_environment(const std::optional<std::string>& config_option,
+                                          const std::optional<std::string>& user_config_option) {
+  ConfigPaths paths;
+  // The login name and home directory come from the password database; the
+  // buffer size is glibc's suggestion, grown if an entry does not fit.
+  std::string home_from_passwd;
+  std::vector<char> buffer(std::max<long>(::sysconf(_SC_GETPW_R_SIZE_MAX), 1024));
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  int rc;
+  while ((rc = ::getpwuid_r(::getuid(), &pw, buffer.data(), buffer.size(), &found)) == ERANGE)
+    buffer.resize(buffer.size() * 2);
+  if (rc == 0 && found != nullptr) {
+    paths.login = pw.pw_name;
+    home_from_passwd = pw.pw_dir;
+  }
+
+  if (config_option)
+    paths.system = *config_option;
+  else
+    paths.system = environment("DISORDER_CONFIG").value_or(PKGCONFDIR "/config");
+
+  paths.priv = environment("DISORDER_PRIVCONFIG").value_or(paths.system + ".private");
+
+  if (user_config_option)
+    paths.user = *user_config_option;
+  else if (auto v = environment("DISORDER_USERCONFIG"))
+    paths.user = *v;
+  else if (auto dh = environment("DISORDER_HOME"))
+    paths.user = *dh + "/passwd";
+  else if (auto h = environment("HOME"))
+    paths.user = *h + "/.disorder/passwd";
+  else if (!home_from_passwd.empty())
+    paths.user = home_from_passwd + "/.disorder/passwd";
+
+  if (auto v = environment("DISORDER_USERCONFIG_SYS"))
+    paths.user_sys = *v;
+  else if (!paths.login.empty())
+    paths.user_sys = paths.system + "." + paths.login;
+  return paths;
+}
+
+std::string Config::socket_path() const {
+  return home + "/socket";
+}
+
+std::string Config::private_socket_path() const {
+  return home + "/private/socket";
+}
+
+std::string Config::effective_api() const {
+  if (!api.empty()) return api;
+  // broadcast "implies api rtp", so it wins over a speaker_command.
+  if (broadcast) return "rtp";
+  if (!speaker_command.empty()) return "command";
+  return "alsa";
+}
+
+std::string Config::effective_channel() const {
+  if (!channel.empty()) return channel;
+  const std::string a = effective_api();
+  if (a == "alsa") return "PCM";
+  if (a == "oss") return "pcm";
+  return "";
+}
+
+std::string Config::effective_mixer() const {
+  if (!mixer.empty()) return mixer;
+  const std::string a = effective_api();
+  if (a == "alsa") return "0";
+  if (a == "oss") return "/dev/mixer";
+  return "";
+}
+
+SampleFormat Config::effective_sample_format() const {
+  const std::string a = effective_api();
+  if (a == "rtp") return {16, 44100, 2, std::endian::big};
+  if (a == "coreaudio") return {16, 44100, 2, std::endian::native};
+  return sample_format;
+}
+
+} // namespace disorder

@@ -1,0 +1,22 @@
+// Logging for the daemons: to stderr (foreground) or syslog.  The sink is
+// chosen once by main() before anything else runs; it is the one piece of
+// process-wide state, because every layer logs.
+#pragma once
+
+#include <string_view>
+
+namespace disorder {
+
+enum class LogSink { stderr_sink, syslog_sink };
+
+// Chosen by main(); `program` prefixes stderr lines and names syslog entries.
+void log_setup(const char* program, LogSink sink, bool debug);
+bool log_debug_enabled();
+
+void log_error(std::string_view msg);
+void log_warning(std::string_view msg);
+void log_info(std::string_view msg);
+// Only emitted with --debug.
+void log_debug(std::string_view msg);
+
+} // namespace disorder

@@ -1,0 +1,127 @@
+// Socket creation for configured addresses.
+#include "socket_address.hpp"
+
+#include "error.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace disorder {
+
+namespace {
+
+sockaddr_un unix_address(const std::string& path) {
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  if (path.size() >= sizeof sun.sun_path)
+    throw Error("socket path too long (" + std::to_string(path.size()) + " bytes): " + path);
+  std::memcpy(sun.sun_path, path.c_str(), path.size() + 1);
+  return sun;
+}
+
+struct AddrInfo {
+  addrinfo* list = nullptr;
+  AddrInfo(const NetAddress& a, bool passive) {
+    addrinfo hints{};
+    hints.ai_family = a.family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = passive ? AI_PASSIVE : 0;
+    const char* host = a.host.empty() || (passive && a.host == "*") ? nullptr : a.host.c_str();
+    int rc = ::getaddrinfo(host, a.service.c_str(), &hints, &list);
+    if (rc != 0)
+      throw Error("cannot resolve " + (host ? a.host : std::string("*")) + " port " + a.service +
+                  ": " + gai_strerror(rc));
+  }
+  ~AddrInfo() {
+    if (list) ::freeaddrinfo(list);
+  }
+};
+
+} // namespace
+
+Fd listen_unix(const std::string& path, mode_t mode) {
+  sockaddr_un sun = unix_address(path);
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw_errno("socket");
+  ::unlink(path.c_str());
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof sun) < 0)
+    throw_errno("binding " + path);
+  if (::chmod(path.c_str(), mode) < 0) throw_errno("chmod " + path);
+  if (::listen(fd.get(), SOMAXCONN) < 0) throw_errno("listening on " + path);
+  return fd;
+}
+
+std::vector<Fd> listen_tcp(const NetAddress& address) {
+  AddrInfo ai(address, true);
+  std::vector<Fd> fds;
+  for (addrinfo* p = ai.list; p; p = p->ai_next) {
+    Fd fd(::socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol));
+    if (!fd) throw_errno("socket");
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (p->ai_family == AF_INET6)
+      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd.get(), p->ai_addr, p->ai_addrlen) < 0) {
+      int e = errno;
+      // With no host, the v6 wildcard may be unavailable: the v4 one suffices.
+      if (e == EADDRNOTAVAIL && p->ai_family == AF_INET6 && ai.list->ai_next) continue;
+      throw SystemError("binding " + (address.host.empty() ? std::string("*") : address.host) +
+                            " port " + address.service,
+                        e);
+    }
+    if (::listen(fd.get(), SOMAXCONN) < 0) throw_errno("listen");
+    fds.push_back(std::move(fd));
+  }
+  if (fds.empty()) throw Error("no address to listen on for port " + address.service);
+  return fds;
+}
+
+Fd connect_unix(const std::string& path) {
+  sockaddr_un sun = unix_address(path);
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw_errno("socket");
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof sun) < 0)
+    throw_errno("connecting to " + path);
+  return fd;
+}
+
+Fd connect_tcp(const NetAddress& address) {
+  AddrInfo ai(address, false);
+  int last = ECONNREFUSED;
+  for (addrinfo* p = ai.list; p; p = p->ai_next) {
+    Fd fd(::socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol));
+    if (!fd) throw_errno("socket");
+    if (::connect(fd.get(), p->ai_addr, p->ai_addrlen) == 0) return fd;
+    last = errno;
+  }
+  throw SystemError("connecting to " + address.host + " port " + address.service, last);
+}
+
+std::string peer_name(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "?";
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+    port = ntohs(sin->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+    port = ntohs(sin6->sin6_port);
+    return std::string("[") + host + "]:" + std::to_string(port);
+  } else {
+    return "local";
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+} // namespace disorder

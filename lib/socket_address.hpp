@@ -1,0 +1,28 @@
+// Opening sockets from configured addresses: listening (server) and
+// connecting (clients), UNIX-domain and TCP.
+#pragma once
+
+#include "config.hpp"
+#include "fd.hpp"
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace disorder {
+
+// A listening UNIX socket at path with the given permissions.  A stale
+// socket file left by a dead server is replaced; the caller must hold the
+// home lock so that it cannot be a live one.
+Fd listen_unix(const std::string& path, mode_t mode);
+// Listening TCP sockets for `listen [FAMILY] [HOST] SERVICE` (one per
+// address the host resolves to; "*" or no host means every address).
+std::vector<Fd> listen_tcp(const NetAddress& address);
+Fd connect_unix(const std::string& path);
+// Tries each address the host resolves to; throws SystemError naming the
+// host and port if none accepts.
+Fd connect_tcp(const NetAddress& address);
+// "ADDRESS:PORT" of a connected socket's peer, for logs.
+std::string peer_name(int fd);
+
+} // namespace disorder

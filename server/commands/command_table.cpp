@@ -1,0 +1,63 @@
+// The command table itself, sorted by name for lookup.
+#include "commands/command_table.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace disorder {
+
+namespace {
+
+using namespace commands;
+namespace r = right;
+
+constexpr bool kAuth = true, kNoAuth = false;
+
+// Keep sorted by name: find_command() binary-searches it.
+constexpr std::array kCommands{
+    CommandSpec{"adduser", 2, 3, r::admin, kAuth, adduser, "USERNAME PASSWORD [RIGHTS]"},
+    CommandSpec{"cookie", 1, 1, r::none, kNoAuth, cookie, "COOKIE"},
+    CommandSpec{"deluser", 1, 1, r::admin, kAuth, deluser, "USERNAME"},
+    CommandSpec{"disable", 0, 1, r::global_prefs, kAuth, disable, "[now]"},
+    CommandSpec{"edituser", 3, 3, r::admin | r::userinfo, kAuth, edituser,
+                "USERNAME PROPERTY VALUE"},
+    CommandSpec{"enable", 0, 0, r::global_prefs, kAuth, enable, ""},
+    CommandSpec{"enabled", 0, 0, r::read, kAuth, enabled, ""},
+    CommandSpec{"get-global", 1, 1, r::read, kAuth, get_global, "KEY"},
+    CommandSpec{"log", 0, 0, r::read, kAuth, log, ""},
+    CommandSpec{"make-cookie", 0, 0, r::read, kAuth, make_cookie, ""},
+    CommandSpec{"nop", 0, 0, r::none, kNoAuth, nop, ""},
+    CommandSpec{"random-disable", 0, 0, r::global_prefs, kAuth, random_disable, ""},
+    CommandSpec{"random-enable", 0, 0, r::global_prefs, kAuth, random_enable, ""},
+    CommandSpec{"random-enabled", 0, 0, r::read, kAuth, random_enabled, ""},
+    CommandSpec{"reconfigure", 0, 0, r::admin, kAuth, reconfigure, ""},
+    CommandSpec{"revoke", 0, 0, r::read, kAuth, revoke, ""},
+    CommandSpec{"set-global", 2, 2, r::global_prefs, kAuth, set_global, "KEY VALUE"},
+    CommandSpec{"shutdown", 0, 0, r::admin, kAuth, shutdown, ""},
+    CommandSpec{"unset-global", 1, 1, r::global_prefs, kAuth, unset_global, "KEY"},
+    CommandSpec{"user", 2, 2, r::none, kNoAuth, user, "USERNAME RESPONSE"},
+    CommandSpec{"userinfo", 2, 2, r::read, kAuth, userinfo, "USERNAME PROPERTY"},
+    CommandSpec{"users", 0, 0, r::read, kAuth, users, ""},
+    CommandSpec{"version", 0, 0, r::read, kAuth, version, ""},
+};
+
+constexpr bool sorted() {
+  for (size_t i = 1; i < kCommands.size(); ++i)
+    if (!(kCommands[i - 1].name < kCommands[i].name)) return false;
+  return true;
+}
+static_assert(sorted(), "kCommands must be sorted by name");
+
+} // namespace
+
+const CommandSpec* find_command(std::string_view name) {
+  auto it = std::lower_bound(kCommands.begin(), kCommands.end(), name,
+                             [](const CommandSpec& c, std::string_view n) { return c.name < n; });
+  return it != kCommands.end() && it->name == name ? &*it : nullptr;
+}
+
+std::span<const CommandSpec> all_commands() {
+  return kCommands;
+}
+
+} // namespace disorder

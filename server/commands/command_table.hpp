@@ -1,0 +1,76 @@
+// The one table of protocol commands: name, argument counts, the right
+// needed, and the handler.  Dispatch (connection.cpp) checks authentication,
+// argument counts and rights from this table before a handler runs, so a
+// handler only checks what depends on its arguments (whose track, whose
+// user).
+#pragma once
+
+#include "rights.hpp"
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace disorder {
+
+class Server;
+class Connection;
+
+struct CommandContext {
+  Server& server;
+  Connection& conn;
+};
+
+// args[0] is the command name.  Handlers reply through ctx.conn; they may
+// throw UserError (550 with its message) or other Errors.
+using CommandHandler = void (*)(CommandContext& ctx, std::span<const std::string> args);
+
+inline constexpr int kUnlimited = -1;
+
+struct CommandSpec {
+  std::string_view name;
+  int min_args; // not counting the name
+  int max_args; // kUnlimited for no limit
+  // The connection must be authenticated and hold at least one of these
+  // rights.  right::none with needs_auth == false: anyone may run it.
+  Rights rights;
+  bool needs_auth;
+  CommandHandler handler;
+  std::string_view help; // one line: arguments, for --help-commands
+};
+
+const CommandSpec* find_command(std::string_view name);
+std::span<const CommandSpec> all_commands();
+
+// Handlers, one group per file in server/commands/.
+namespace commands {
+// session.cpp
+void user(CommandContext&, std::span<const std::string>);
+void cookie(CommandContext&, std::span<const std::string>);
+void make_cookie(CommandContext&, std::span<const std::string>);
+void revoke(CommandContext&, std::span<const std::string>);
+void nop(CommandContext&, std::span<const std::string>);
+void version(CommandContext&, std::span<const std::string>);
+void log(CommandContext&, std::span<const std::string>);
+// users.cpp
+void users(CommandContext&, std::span<const std::string>);
+void adduser(CommandContext&, std::span<const std::string>);
+void deluser(CommandContext&, std::span<const std::string>);
+void edituser(CommandContext&, std::span<const std::string>);
+void userinfo(CommandContext&, std::span<const std::string>);
+// globals.cpp
+void enable(CommandContext&, std::span<const std::string>);
+void disable(CommandContext&, std::span<const std::string>);
+void enabled(CommandContext&, std::span<const std::string>);
+void random_enable(CommandContext&, std::span<const std::string>);
+void random_disable(CommandContext&, std::span<const std::string>);
+void random_enabled(CommandContext&, std::span<const std::string>);
+void set_global(CommandContext&, std::span<const std::string>);
+void get_global(CommandContext&, std::span<const std::string>);
+void unset_global(CommandContext&, std::span<const std::string>);
+// admin.cpp
+void reconfigure(CommandContext&, std::span<const std::string>);
+void shutdown(CommandContext&, std::span<const std::string>);
+} // namespace commands
+
+} // namespace disorder

@@ -1,0 +1,80 @@
+// Global preferences and the play/random-play switches.
+#include "commands/command_table.hpp"
+#include "connection.hpp"
+#include "server.hpp"
+#include "split.hpp"
+
+namespace disorder::commands {
+
+namespace {
+void reply_flag(CommandContext& ctx, std::string_view pref) {
+  ctx.conn.reply(252, ctx.server.globals().flag(pref) ? "yes" : "no");
+}
+
+void check_writable(const std::string& key) {
+  // disorder_preferences(5): names starting '_' belong to the server.
+  if (!key.empty() && key[0] == '_')
+    throw UserError("global preference '" + key + "' is read-only");
+}
+} // namespace
+
+void enable(CommandContext& ctx, std::span<const std::string>) {
+  ctx.server.set_flag("playing", true);
+  ctx.conn.reply(250, "OK");
+}
+
+void disable(CommandContext& ctx, std::span<const std::string> args) {
+  if (args.size() > 1 && args[1] != "now") throw UserError("invalid argument '" + args[1] + "'");
+  ctx.server.set_flag("playing", false);
+  ctx.conn.reply(250, "OK");
+}
+
+void enabled(CommandContext& ctx, std::span<const std::string>) {
+  reply_flag(ctx, "playing");
+}
+
+void random_enable(CommandContext& ctx, std::span<const std::string>) {
+  ctx.server.set_flag("random-play", true);
+  ctx.conn.reply(250, "OK");
+}
+
+void random_disable(CommandContext& ctx, std::span<const std::string>) {
+  ctx.server.set_flag("random-play", false);
+  ctx.conn.reply(250, "OK");
+}
+
+void random_enabled(CommandContext& ctx, std::span<const std::string>) {
+  reply_flag(ctx, "random-play");
+}
+
+void set_global(CommandContext& ctx, std::span<const std::string> args) {
+  check_writable(args[1]);
+  if (args[1] == "playing" || args[1] == "random-play") {
+    ctx.server.set_flag(args[1], args[2] == "yes");
+  } else {
+    ctx.server.globals().set(args[1], args[2]);
+    ctx.server.events().emit("global_pref", {args[1], args[2]});
+  }
+  ctx.conn.reply(250, "OK");
+}
+
+void get_global(CommandContext& ctx, std::span<const std::string> args) {
+  auto v = ctx.server.globals().get(args[1]);
+  if (!v)
+    ctx.conn.reply(555, "not found");
+  else
+    ctx.conn.reply(252, quote_field(*v));
+}
+
+void unset_global(CommandContext& ctx, std::span<const std::string> args) {
+  check_writable(args[1]);
+  if (args[1] == "playing" || args[1] == "random-play") {
+    ctx.server.set_flag(args[1], true);
+  } else {
+    ctx.server.globals().unset(args[1]);
+    ctx.server.events().emit("global_pref", {args[1]});
+  }
+  ctx.conn.reply(250, "OK");
+}
+
+} // namespace disorder::commands

@@ -1,0 +1,90 @@
+// Commands about the connection itself: login, cookies, nop, version, log.
+#include "commands/command_table.hpp"
+#include "config.h"
+#include "connection.hpp"
+#include "crypto.hpp"
+#include "log.hpp"
+#include "server.hpp"
+
+#include "split.hpp"
+#include <cctype>
+
+namespace disorder::commands {
+
+void user(CommandContext& ctx, std::span<const std::string> args) {
+  auto& conn = ctx.conn;
+  if (conn.authenticated()) {
+    ctx.conn.reply(530, "already authenticated");
+    return;
+  }
+  auto u = ctx.server.users().find(args[1]);
+  bool ok = false;
+  if (u && u->confirmed) {
+    if (conn.transport() == Transport::privileged) {
+      // Only root and the server's own user can reach this socket (checked
+      // with SO_PEERCRED on accept), so no password is needed.
+      ok = true;
+    } else {
+      std::string expected =
+          auth_response(ctx.server.config().authorization_algorithm, u->password, conn.challenge());
+      std::string given = args[2];
+      for (char& c : given)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      ok = secure_equal(expected, given);
+    }
+  }
+  if (!ok) {
+    log_info("authentication failure for '" + args[1] + "' from " + conn.peer());
+    conn.reply(530, "authentication failed");
+    return;
+  }
+  conn.login(u->name, u->rights);
+  conn.reply(230, "OK");
+}
+
+void cookie(CommandContext& ctx, std::span<const std::string> args) {
+  auto& conn = ctx.conn;
+  if (conn.authenticated()) {
+    conn.reply(530, "already authenticated");
+    return;
+  }
+  auto name = ctx.server.cookies().check(args[1]);
+  auto u = name ? ctx.server.users().find(*name) : std::nullopt;
+  if (!u || !u->confirmed) {
+    log_info("cookie login failed from " + conn.peer());
+    conn.reply(530, "authentication failed");
+    return;
+  }
+  conn.login(u->name, u->rights);
+  conn.cookie = args[1];
+  conn.reply(232, quote_field(u->name));
+}
+
+void make_cookie(CommandContext& ctx, std::span<const std::string>) {
+  const auto& cfg = ctx.server.config();
+  std::string c = ctx.server.cookies().make(ctx.conn.user(), cfg.cookie_login_lifetime,
+                                            cfg.cookie_key_lifetime);
+  ctx.conn.cookie = c;
+  ctx.conn.reply(252, quote_field(c));
+}
+
+void revoke(CommandContext& ctx, std::span<const std::string>) {
+  if (!ctx.conn.cookie) throw UserError("this login has no cookie to revoke");
+  ctx.server.cookies().revoke(*ctx.conn.cookie);
+  ctx.conn.cookie.reset();
+  ctx.conn.reply(250, "OK");
+}
+
+void nop(CommandContext& ctx, std::span<const std::string>) {
+  ctx.conn.reply(250, "Quack");
+}
+
+void version(CommandContext& ctx, std::span<const std::string>) {
+  ctx.conn.reply(251, quote_field(PACKAGE_VERSION));
+}
+
+void log(CommandContext& ctx, std::span<const std::string>) {
+  ctx.conn.start_log(ctx.server.state_lines());
+}
+
+} // namespace disorder::commands

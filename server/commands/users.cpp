@@ -1,0 +1,88 @@
+// User management commands: users, adduser, deluser, edituser, userinfo.
+#include "commands/command_table.hpp"
+#include "connection.hpp"
+#include "log.hpp"
+#include "server.hpp"
+#include "split.hpp"
+
+namespace disorder::commands {
+
+namespace {
+// disorder_config(5) remote_userman: managing users needs a local
+// connection unless remote management is enabled.
+void require_userman_transport(CommandContext& ctx) {
+  if (!ctx.conn.is_local() && !ctx.server.config().remote_userman)
+    throw UserError("user management is only allowed on local connections "
+                    "(set remote_userman to allow it over TCP)");
+}
+} // namespace
+
+void users(CommandContext& ctx, std::span<const std::string>) {
+  ctx.conn.reply_body(253, "User list follows", ctx.server.users().names());
+}
+
+void adduser(CommandContext& ctx, std::span<const std::string> args) {
+  require_userman_transport(ctx);
+  Rights rights = ctx.server.config().default_rights;
+  if (args.size() > 3) {
+    try {
+      rights = parse_rights(args[3]);
+    } catch (const SyntaxError& e) {
+      throw UserError(e.what());
+    }
+  }
+  ctx.server.users().add(args[1], args[2], rights);
+  log_info("user '" + args[1] + "' created by " + ctx.conn.user());
+  ctx.server.events().emit("user_add", {args[1]}, Audience::user_admins);
+  ctx.conn.reply(250, "User created");
+}
+
+void deluser(CommandContext& ctx, std::span<const std::string> args) {
+  require_userman_transport(ctx);
+  if (!ctx.server.users().remove(args[1])) throw UserError("no such user '" + args[1] + "'");
+  log_info("user '" + args[1] + "' deleted by " + ctx.conn.user());
+  ctx.server.events().emit("user_delete", {args[1]}, Audience::user_admins);
+  ctx.server.user_changed(args[1]);
+  ctx.conn.reply(250, "User deleted");
+}
+
+void edituser(CommandContext& ctx, std::span<const std::string> args) {
+  const std::string& name = args[1];
+  const std::string& prop = args[2];
+  bool admin = ctx.conn.rights() & right::admin;
+  bool self = ctx.conn.user() == name;
+  // Without admin, a user may change only their own email and password.
+  if (!admin && !(self && (prop == "email" || prop == "password"))) {
+    ctx.conn.reply(510, "Prohibited");
+    return;
+  }
+  if (!self) require_userman_transport(ctx);
+  ctx.server.users().set_property(name, prop, args[3]);
+  ctx.server.events().emit("user_edit", {name, prop}, Audience::user_admins);
+  if (prop == "rights") ctx.server.user_changed(name);
+  ctx.conn.reply(250, "OK");
+}
+
+void userinfo(CommandContext& ctx, std::span<const std::string> args) {
+  const std::string& name = args[1];
+  const std::string& prop = args[2];
+  bool admin = ctx.conn.rights() & right::admin;
+  if (!admin && ctx.conn.user() != name) {
+    ctx.conn.reply(510, "Prohibited");
+    return;
+  }
+  // Passwords leave the server only through the privileged local socket,
+  // which is how local root recovers the root password (disorderd(8)).
+  if (prop == "password" && ctx.conn.transport() != Transport::privileged) {
+    ctx.conn.reply(510, "Prohibited");
+    return;
+  }
+  auto value = ctx.server.users().property(name, prop);
+  if (!value) {
+    ctx.conn.reply(555, "Not found");
+    return;
+  }
+  ctx.conn.reply(252, quote_field(*value));
+}
+
+} // namespace disorder::commands

@@ -1,0 +1,76 @@
+// One client connection to disorderd: reads command lines, dispatches them
+// through the command table, writes replies, and (after `log`) streams
+// events.  Owned by the Server; lives on the loop thread.
+#pragma once
+
+#include "event_log.hpp"
+#include "event_loop.hpp"
+#include "rights.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace disorder {
+
+class Server;
+
+enum class Transport {
+  local,      // the public unix socket
+  privileged, // home/private/socket: local administration without a password
+  tcp,        // the `listen` address
+};
+
+class Connection : public EventSubscriber {
+public:
+  Connection(Server& server, Fd fd, Transport transport, std::string peer);
+  ~Connection() override;
+
+  // Replies.  text must not contain a newline.
+  void reply(int code, std::string_view text);
+  // code should end in 3; the body is dot-stuffed and terminated.
+  void reply_body(int code, std::string_view text, const std::vector<std::string>& lines);
+
+  Transport transport() const { return transport_; }
+  bool is_local() const { return transport_ != Transport::tcp; }
+  const std::string& peer() const { return peer_; }
+  const std::string& challenge() const { return challenge_; }
+  bool authenticated() const { return user_.has_value(); }
+  const std::string& user() const { return *user_; }
+  Rights rights() const { return rights_; }
+  void login(const std::string& user, Rights rights);
+  void set_rights(Rights rights) { rights_ = rights; }
+  // The cookie this login used or last made (for `revoke`).
+  std::optional<std::string> cookie;
+
+  // Switch to event-log mode: further input is discarded, events stream out.
+  void start_log(const std::vector<std::string>& initial_lines);
+  // Close once everything queued has been written.
+  void close_after_reply();
+  bool closed() const { return closed_; }
+  bool is_logging() const { return logging_; }
+
+  bool may_receive(Audience audience) const override;
+  void deliver(const std::string& line) override;
+
+private:
+  void on_read();
+  void on_drained();
+  void shut();
+  void dispatch(const std::string& line);
+
+  Server& server_;
+  BufferedConnection io_;
+  Transport transport_;
+  std::string peer_;
+  std::string challenge_;
+  std::optional<std::string> user_;
+  Rights rights_ = right::none;
+  std::string line_;
+  bool logging_ = false;
+  bool paused_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+} // namespace disorder

@@ -1,0 +1,45 @@
+// Event fan-out to `log` connections.
+#include "event_log.hpp"
+
+#include "split.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+namespace disorder {
+
+void EventLog::subscribe(EventSubscriber* s) {
+  subscribers_.push_back(s);
+}
+
+void EventLog::unsubscribe(EventSubscriber* s) {
+  subscribers_.erase(std::remove(subscribers_.begin(), subscribers_.end(), s), subscribers_.end());
+}
+
+std::string EventLog::format(std::string_view keyword,
+                             std::initializer_list<std::string_view> fields) {
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%llx", static_cast<unsigned long long>(std::time(nullptr)));
+  std::string line = stamp;
+  line += ' ';
+  line += keyword;
+  for (auto f : fields)
+    append_field(line, f);
+  // A line can only start with '.' if it were empty before the stamp, which
+  // it never is; so no dot-stuffing is needed.
+  line += '\n';
+  return line;
+}
+
+void EventLog::emit(std::string_view keyword, std::initializer_list<std::string_view> fields,
+                    Audience audience) {
+  if (subscribers_.empty()) return;
+  std::string line = format(keyword, fields);
+  // Copy: a delivery may drop a subscriber that fell behind.
+  auto targets = subscribers_;
+  for (auto* s : targets)
+    if (s->may_receive(audience)) s->deliver(line);
+}
+
+} // namespace disorder

@@ -1,0 +1,210 @@
+// The control plane's composition, sockets, signals and reconfiguration.
+#include "server.hpp"
+
+#include "connection.hpp"
+#include "crypto.hpp"
+#include "db/schema.hpp"
+#include "log.hpp"
+#include "socket_address.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace disorder {
+
+namespace {
+
+constexpr int kLocal = static_cast<int>(Transport::local);
+constexpr int kPrivileged = static_cast<int>(Transport::privileged);
+constexpr int kTcp = static_cast<int>(Transport::tcp);
+
+void make_dir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) throw_errno("creating " + path);
+  struct stat st;
+  if (::stat(path.c_str(), &st) < 0) throw_errno(path);
+  if (!S_ISDIR(st.st_mode)) throw Error(path + " is not a directory");
+  if ((st.st_mode & 07777) != mode && ::chmod(path.c_str(), mode) < 0) throw_errno("chmod " + path);
+}
+
+// Creates home and home/private, and takes the lock that keeps a second
+// server off the same home.  Returns the held lock.
+Fd prepare_home(const Config& config) {
+  make_dir(config.home, 0755);
+  make_dir(config.home + "/private", 0700);
+  std::string lock_path = config.home + "/lock";
+  Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock) throw_errno("opening " + lock_path);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
+    if (errno == EWOULDBLOCK) throw Error("another disorderd is already running on " + config.home);
+    throw_errno("locking " + lock_path);
+  }
+  return lock;
+}
+
+bool peer_is_trusted(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return false;
+  return cred.uid == 0 || cred.uid == ::getuid();
+}
+
+} // namespace
+
+Server::Server(ConfigPaths paths, std::unique_ptr<Config> config)
+    : paths_(std::move(paths)), config_(std::move(config)), lock_(prepare_home(*config_)),
+      db_(config_->home + "/disorder.db"), vault_(config_->home + "/private/password-key"),
+      users_(db_, vault_), cookies_(db_), globals_(db_) {
+  migrate_schema(db_);
+  ensure_root_user();
+  open_listeners();
+  sighup_ = Event::signal(loop_, SIGHUP, [this](short) {
+    std::string why = reconfigure();
+    if (why.empty())
+      log_info("reloaded configuration");
+    else
+      log_error("kept the old configuration: " + why);
+  });
+  auto stop = [this](short) {
+    log_info("terminating on signal");
+    request_shutdown();
+  };
+  sigterm_ = Event::signal(loop_, SIGTERM, stop);
+  sigint_ = Event::signal(loop_, SIGINT, stop);
+  housekeeping_ = Event::timer(loop_, [this](short) {
+    try {
+      cookies_.expire(config_->cookie_login_lifetime, config_->cookie_key_lifetime);
+    } catch (const std::exception& e) {
+      log_error(std::string("housekeeping: ") + e.what());
+    }
+    housekeeping_->add(std::chrono::hours(1));
+  });
+  housekeeping_->add(std::chrono::seconds(1));
+}
+
+Server::~Server() {
+  connections_.clear();
+  listeners_.clear();
+  ::unlink(config_->socket_path().c_str());
+  ::unlink(config_->private_socket_path().c_str());
+}
+
+void Server::ensure_root_user() {
+  if (users_.find("root")) return;
+  // disorderd(8): a root login is created on first start; local root gets
+  // at its password through the privileged socket.
+  users_.add("root", to_hex(random_bytes(16)), right::all);
+  log_info("created user 'root' with a random password");
+}
+
+void Server::open_listeners() {
+  auto add = [this](Fd fd, int transport) {
+    listeners_.push_back(std::make_unique<Listener>(
+        loop_, std::move(fd), [this, transport](Fd c) { accept(std::move(c), transport); }));
+  };
+  // Any local user may connect to the public socket (they still have to log
+  // in); the private one sits in a 0700 directory and checks credentials.
+  add(listen_unix(config_->socket_path(), 0666), kLocal);
+  add(listen_unix(config_->private_socket_path(), 0600), kPrivileged);
+  if (config_->listen) {
+    for (auto& fd : listen_tcp(*config_->listen))
+      add(std::move(fd), kTcp);
+  }
+}
+
+void Server::accept(Fd fd, int transport) {
+  if (shutting_down_) return;
+  std::string peer = "local";
+  if (transport == kPrivileged && !peer_is_trusted(fd.get())) {
+    log_warning("refused a connection to the privileged socket from an untrusted user");
+    return;
+  }
+  if (transport == kTcp) {
+    int one = 1;
+    // Replies are written whole; don't let Nagle hold the tail of one back
+    // waiting for the peer's delayed ACK.
+    ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    peer = peer_name(fd.get());
+  }
+  try {
+    connections_.push_back(std::make_unique<Connection>(*this, std::move(fd),
+                                                        static_cast<Transport>(transport), peer));
+  } catch (const std::exception& e) {
+    log_error(std::string("accepting connection: ") + e.what());
+  }
+}
+
+void Server::connection_closed(Connection* conn) {
+  // Destroy later: we are inside one of conn's own callbacks.
+  loop_.defer([this, conn] {
+    connections_.remove_if([conn](const auto& c) { return c.get() == conn; });
+    if (shutting_down_ && connections_.empty()) loop_.stop();
+  });
+}
+
+void Server::run() {
+  log_info("listening on " + config_->socket_path());
+  loop_.run();
+}
+
+void Server::request_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  listeners_.clear();
+  for (auto& c : connections_)
+    c->close_after_reply();
+  // Don't wait for ever on a client that will not read its last reply.
+  auto timer = Event::timer(loop_, [this](short) { loop_.stop(); });
+  timer->add(std::chrono::seconds(2));
+  housekeeping_ = std::move(timer);
+  if (connections_.empty()) loop_.stop();
+}
+
+std::string Server::reconfigure() {
+  std::unique_ptr<Config> fresh;
+  try {
+    fresh = std::make_unique<Config>(load_server_config(paths_));
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  std::string why = unchangeable_difference(*config_, *fresh);
+  if (!why.empty()) return why;
+  config_ = std::move(fresh);
+  return "";
+}
+
+void Server::user_changed(const std::string& name) {
+  auto u = users_.find(name);
+  Rights rights = u ? u->rights : right::none;
+  for (auto& c : connections_) {
+    if (c->closed() || !c->authenticated() || c->user() != name) continue;
+    c->set_rights(rights);
+    if (c->is_logging())
+      c->deliver(EventLog::format("state", {"rights_changed", format_rights(rights)}));
+  }
+}
+
+std::vector<std::string> Server::state_lines() {
+  return {
+      EventLog::format("state", {globals_.flag("playing") ? "enable_play" : "disable_play"}),
+      EventLog::format("state",
+                       {globals_.flag("random-play") ? "enable_random" : "disable_random"}),
+  };
+}
+
+void Server::set_flag(std::string_view pref, bool on) {
+  globals_.set(pref, on ? "yes" : "no");
+  events_.emit("global_pref", {pref, on ? "yes" : "no"});
+  const char* state = pref == "playing" ? (on ? "enable_play" : "disable_play")
+                                        : (on ? "enable_random" : "disable_random");
+  events_.emit("state", {state});
+}
+
+} // namespace disorder

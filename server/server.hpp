@@ -1,0 +1,78 @@
+// disorderd's control plane: composes the configuration, the database and
+// its stores, the event log, the listening sockets and the connections, and
+// runs them on one libevent loop.  Nothing here blocks the loop.
+#pragma once
+
+#include "config.hpp"
+#include "event_log.hpp"
+#include "event_loop.hpp"
+#include "global_prefs.hpp"
+#include "sqlite.hpp"
+#include "users/cookies.hpp"
+#include "users/password_vault.hpp"
+#include "users/user_store.hpp"
+
+#include <list>
+#include <memory>
+#include <string>
+
+namespace disorder {
+
+class Connection;
+
+class Server {
+public:
+  // Opens (creating) home, the database and the sockets.  Throws on failure.
+  Server(ConfigPaths paths, std::unique_ptr<Config> config);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server();
+
+  // Runs until shutdown.
+  void run();
+
+  const Config& config() const { return *config_; }
+  EventLoop& loop() { return loop_; }
+  Database& db() { return db_; }
+  UserStore& users() { return users_; }
+  CookieJar& cookies() { return cookies_; }
+  GlobalPrefs& globals() { return globals_; }
+  EventLog& events() { return events_; }
+
+  // Re-reads the configuration.  Returns "" on success, else why the new
+  // configuration was refused (the old one stays in force).
+  std::string reconfigure();
+  // Stops accepting, lets queued replies go out, then stops the loop.
+  void request_shutdown();
+  // Called when a user's rights change or the user is deleted, so that
+  // their open connections follow.
+  void user_changed(const std::string& name);
+  // Lines describing the current state, sent at the start of every `log`.
+  std::vector<std::string> state_lines();
+  // Sets the "playing"/"random-play" global and emits the state event.
+  void set_flag(std::string_view pref, bool on);
+
+  void connection_closed(Connection* conn);
+
+private:
+  void open_listeners();
+  void accept(Fd fd, int transport);
+  void ensure_root_user();
+
+  ConfigPaths paths_;
+  std::unique_ptr<Config> config_;
+  Fd lock_; // held for the life of the server: one server per home
+  EventLoop loop_;
+  Database db_;
+  PasswordVault vault_;
+  UserStore users_;
+  CookieJar cookies_;
+  GlobalPrefs globals_;
+  EventLog events_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::list<std::unique_ptr<Connection>> connections_;
+  std::unique_ptr<Event> sighup_, sigterm_, sigint_, housekeeping_;
+  bool shutting_down_ = false;
+};
+
+} // namespace disorder

@@ -1,0 +1,319 @@
+"""Shared machinery for the integration tests: a real disorderd in a
+temporary directory, and a protocol client written from
+disorder_protocol(5) alone (it shares no code with the C++ client).
+
+Each test file defines functions decorated with @test and ends with
+run_tests().  Output is one line per test, "ok NAME" or "not ok NAME",
+and the exit status is non-zero if any failed.
+"""
+import hashlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+BUILDDIR = os.environ.get("DISORDER_BUILDDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+DISORDERD = os.path.join(BUILDDIR, "server", "disorderd")
+DISORDER = os.path.join(BUILDDIR, "clients", "disorder")
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def run_tests():
+    only = sys.argv[1:]
+    failed = 0
+    for fn in _tests:
+        if only and fn.__name__ not in only:
+            continue
+        try:
+            fn()
+            print(f"ok {fn.__name__}", flush=True)
+        except Exception:
+            failed += 1
+            traceback.print_exc(file=sys.stdout)
+            print(f"not ok {fn.__name__}", flush=True)
+    sys.exit(1 if failed else 0)
+
+
+def wait_for(predicate, what, timeout=10.0):
+    """Polls predicate until it is true; raises naming `what` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def quote(field):
+    """Quotes a field as disorder_protocol(5) describes."""
+    if field and not any(c in field for c in " \"'\\\n#") and all(ord(c) >= 32 for c in field):
+        return field
+    return '"' + field.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def split(line):
+    """Splits a response line into fields (quoted or not)."""
+    fields, i, n = [], 0, len(line)
+    while True:
+        while i < n and line[i] == " ":
+            i += 1
+        if i >= n:
+            return fields
+        if line[i] in "\"'":
+            q, i, out = line[i], i + 1, []
+            while True:
+                if i >= n:
+                    raise ProtocolError("unterminated quote in " + line)
+                c = line[i]
+                i += 1
+                if c == q:
+                    break
+                if c == "\\":
+                    e = line[i]
+                    i += 1
+                    out.append({"n": "\n"}.get(e, e))
+                else:
+                    out.append(c)
+            fields.append("".join(out))
+        else:
+            j = i
+            while j < n and line[j] != " ":
+                j += 1
+            fields.append(line[i:j])
+            i = j
+
+
+class Client:
+    """A raw protocol client over a real socket."""
+
+    def __init__(self, address, timeout=10.0):
+        if isinstance(address, str):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(address)
+        self.buf = b""
+        code, text = self.read_response()
+        if code != 231:
+            raise ProtocolError(f"unexpected greeting {code} {text}")
+        gen, self.algorithm, challenge = split(text)
+        assert gen == "2", text
+        self.challenge = bytes.fromhex(challenge)
+
+    def close(self):
+        self.sock.close()
+
+    def read_line(self):
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("server closed the connection")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode("utf-8")
+
+    def read_response(self):
+        line = self.read_line()
+        if len(line) < 3 or not line[:3].isdigit() or (len(line) > 3 and line[3] != " "):
+            raise ProtocolError("malformed response line: " + repr(line))
+        return int(line[:3]), line[4:]
+
+    def read_body(self):
+        lines = []
+        while True:
+            line = self.read_line()
+            if line == ".":
+                return lines
+            lines.append(line[1:] if line.startswith(".") else line)
+
+    def send_raw(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def command(self, *args):
+        """Sends a command; returns (code, text, body-or-None)."""
+        self.send_raw(" ".join(quote(a) for a in args) + "\n")
+        code, text = self.read_response()
+        body = self.read_body() if code % 10 == 3 else None
+        return code, text, body
+
+    def login(self, user, password):
+        h = hashlib.new(self.algorithm.lower(), password.encode() + self.challenge).hexdigest()
+        return self.command("user", user, h)
+
+    def ok(self, *args):
+        """Runs a command that must succeed; returns (text, body)."""
+        code, text, body = self.command(*args)
+        if code // 100 != 2:
+            raise AssertionError(f"{args!r} failed: {code} {text}")
+        return text, body
+
+
+class Server:
+    """A disorderd in a temporary directory, in the foreground."""
+
+    def __init__(self, extra_config="", algorithm=None, tcp=True):
+        self.dir = tempfile.mkdtemp(prefix="disorder-test-")
+        os.chmod(self.dir, 0o755)
+        self.home = os.path.join(self.dir, "home")
+        self.config_path = os.path.join(self.dir, "config")
+        self.port = free_port() if tcp else None
+        self.extra_config = extra_config
+        self.algorithm = algorithm
+        self.proc = None
+        self.write_config()
+
+    def config_text(self):
+        lines = [f"home {self.home}"]
+        if self.port:
+            lines.append(f"listen 127.0.0.1 {self.port}")
+        if self.algorithm:
+            lines.append(f"authorization_algorithm {self.algorithm}")
+        if os.geteuid() == 0:
+            # The server refuses to keep root; run it as an ordinary account.
+            lines.append("user nobody")
+        lines.append(self.extra_config)
+        return "\n".join(lines) + "\n"
+
+    def write_config(self, text=None):
+        with open(self.config_path, "w") as f:
+            f.write(self.config_text() if text is None else text)
+        os.chmod(self.config_path, 0o644)
+
+    @property
+    def socket_path(self):
+        return os.path.join(self.home, "socket")
+
+    @property
+    def private_socket_path(self):
+        return os.path.join(self.home, "private", "socket")
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "disorderd.log"), "a")
+        self.proc = subprocess.Popen([DISORDERD, "--foreground", "--config", self.config_path],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"disorderd exited with {self.proc.returncode}:\n"
+                                     + self.log_text())
+            try:
+                Client(self.socket_path).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, "disorderd to accept connections")
+        return self
+
+    def log_text(self):
+        with open(os.path.join(self.dir, "disorderd.log")) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("disorderd did not stop on SIGTERM")
+        if self.proc:
+            self.log.close()
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+    def rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+    # Clients -------------------------------------------------------------
+    def root(self):
+        """A client logged in as root through the privileged socket."""
+        c = Client(self.private_socket_path)
+        code, text, _ = c.command("user", "root", "-")
+        assert code == 230, (code, text)
+        return c
+
+    def connect(self, user=None, password=None, tcp=False):
+        c = Client(("127.0.0.1", self.port) if tcp else self.socket_path)
+        if user is not None:
+            code, text, _ = c.login(user, password)
+            assert code == 230, (code, text)
+        return c
+
+    def add_user(self, name, password, rights=None):
+        with _Closing(self.root()) as r:
+            args = ["adduser", name, password] + ([rights] if rights is not None else [])
+            r.ok(*args)
+
+    def cli(self, *args, user=None, password=None, check=True, input=None):
+        """Runs the disorder CLI against this server; returns CompletedProcess."""
+        env = dict(os.environ)
+        env["DISORDER_CONFIG"] = self.config_path
+        userconf = os.path.join(self.dir, f"passwd-{user or 'default'}")
+        with open(userconf, "w") as f:
+            if user:
+                f.write(f"username {user}\n")
+            if password:
+                f.write(f"password {quote(password)}\n")
+        os.chmod(userconf, 0o600)
+        env["DISORDER_USERCONFIG"] = userconf
+        env.pop("DISORDER_HOME", None)
+        p = subprocess.run([DISORDER, *args], env=env, capture_output=True, text=True,
+                           input=input, timeout=30)
+        if check and p.returncode != 0:
+            raise AssertionError(f"disorder {args} exited {p.returncode}: {p.stderr}")
+        return p
+
+
+class _Closing:
+    def __init__(self, c):
+        self.c = c
+
+    def __enter__(self):
+        return self.c
+
+    def __exit__(self, *exc):
+        self.c.close()
+
+
+def closing(c):
+    return _Closing(c)
