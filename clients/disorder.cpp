@@ -9,8 +9,6 @@
 
 #include <config.h>
 
-#include <cstdio>
-#include <cstring>
 #include <getopt.h>
 #include <iostream>
 #include <optional>
@@ -130,7 +128,12 @@ int run(int argc, char** argv) {
 
   Config config =
       load_client_config(ConfigPaths::from_environment(options.config, options.user_config));
-  if (options.user) config.username = *options.user;
+  if (options.user && *options.user != config.username) {
+    // The configured password belongs to the configured user, not this one;
+    // without --password, log in through the privileged socket if we can.
+    config.username = *options.user;
+    config.password.clear();
+  }
   if (options.password) config.password = *options.password;
 
   Client::Trace trace;

@@ -69,6 +69,23 @@ void Connection::start_log(const std::vector<std::string>& initial_lines) {
   evbuffer_drain(io_.input(), evbuffer_get_length(io_.input()));
 }
 
+void Connection::begin_deferred_reply() {
+  deferred_ = true;
+  io_.enable_reading(false);
+}
+
+void Connection::finish_deferred_reply(int code, std::string_view text) {
+  if (closed_ || !deferred_) return;
+  reply(code, text);
+  deferred_ = false;
+  if (!closing_) {
+    io_.enable_reading(true);
+    // Commands that arrived meanwhile are already buffered.  Called from
+    // outside this connection's own callbacks, so it is safe to go on.
+    on_read();
+  }
+}
+
 void Connection::close_after_reply() {
   closing_ = true;
   io_.enable_reading(false);
@@ -97,7 +114,7 @@ void Connection::on_read() {
     evbuffer_drain(in, evbuffer_get_length(in));
     return;
   }
-  while (!closing_ && !closed_) {
+  while (!closing_ && !closed_ && !deferred_) {
     if (io_.pending_output() > kOutputPause) {
       paused_ = true;
       io_.enable_reading(false);
@@ -124,7 +141,7 @@ void Connection::on_drained() {
     shut();
     return;
   }
-  if (paused_) {
+  if (paused_ && !deferred_) {
     paused_ = false;
     io_.enable_reading(true);
     on_read();

@@ -45,6 +45,10 @@ public:
 
   // Switch to event-log mode: further input is discarded, events stream out.
   void start_log(const std::vector<std::string>& initial_lines);
+  // For a command whose reply comes later (rescan wait): no further command
+  // of this connection is read until finish_deferred_reply().
+  void begin_deferred_reply();
+  void finish_deferred_reply(int code, std::string_view text);
   // Close once everything queued has been written.
   void close_after_reply();
   bool closed() const { return closed_; }
@@ -69,6 +73,7 @@ private:
   std::string line_;
   bool logging_ = false;
   bool paused_ = false;
+  bool deferred_ = false;
   bool closing_ = false;
   bool closed_ = false;
 };

@@ -142,6 +142,7 @@ void Server::accept(Fd fd, int transport) {
 }
 
 void Server::connection_closed(Connection* conn) {
+  rescanner_.connection_gone(conn);
   // Destroy later: we are inside one of conn's own callbacks.
   loop_.defer([this, conn] {
     connections_.remove_if([conn](const auto& c) { return c.get() == conn; });
@@ -151,6 +152,7 @@ void Server::connection_closed(Connection* conn) {
 
 void Server::run() {
   log_info("listening on " + config_->socket_path());
+  rescanner_.start_if_never_scanned();
   loop_.run();
 }
 

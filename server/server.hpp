@@ -7,7 +7,9 @@
 #include "event_log.hpp"
 #include "event_loop.hpp"
 #include "global_prefs.hpp"
+#include "rescanner.hpp"
 #include "sqlite.hpp"
+#include "subprocess.hpp"
 #include "users/cookies.hpp"
 #include "users/password_vault.hpp"
 #include "users/user_store.hpp"
@@ -38,6 +40,9 @@ public:
   CookieJar& cookies() { return cookies_; }
   GlobalPrefs& globals() { return globals_; }
   EventLog& events() { return events_; }
+  ChildReaper& reaper() { return reaper_; }
+  Rescanner& rescanner() { return rescanner_; }
+  const ConfigPaths& config_paths() const { return paths_; }
 
   // Re-reads the configuration.  Returns "" on success, else why the new
   // configuration was refused (the old one stays in force).
@@ -69,6 +74,8 @@ private:
   CookieJar cookies_;
   GlobalPrefs globals_;
   EventLog events_;
+  ChildReaper reaper_{loop_};
+  Rescanner rescanner_{*this};
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
   std::unique_ptr<Event> sighup_, sigterm_, sigint_, housekeeping_;

@@ -31,6 +31,7 @@ constexpr std::array kCommands{
     CommandSpec{"random-enable", 0, 0, r::global_prefs, kAuth, random_enable, ""},
     CommandSpec{"random-enabled", 0, 0, r::read, kAuth, random_enabled, ""},
     CommandSpec{"reconfigure", 0, 0, r::admin, kAuth, reconfigure, ""},
+    CommandSpec{"rescan", 0, 2, r::rescan, kAuth, rescan, "[wait] [fresh]"},
     CommandSpec{"revoke", 0, 0, r::read, kAuth, revoke, ""},
     CommandSpec{"set-global", 2, 2, r::global_prefs, kAuth, set_global, "KEY VALUE"},
     CommandSpec{"shutdown", 0, 0, r::admin, kAuth, shutdown, ""},

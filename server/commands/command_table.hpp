@@ -68,6 +68,8 @@ void random_enabled(CommandContext&, std::span<const std::string>);
 void set_global(CommandContext&, std::span<const std::string>);
 void get_global(CommandContext&, std::span<const std::string>);
 void unset_global(CommandContext&, std::span<const std::string>);
+// rescan.cpp
+void rescan(CommandContext&, std::span<const std::string>);
 // admin.cpp
 void reconfigure(CommandContext&, std::span<const std::string>);
 void shutdown(CommandContext&, std::span<const std::string>);

@@ -9,7 +9,7 @@ namespace disorder {
 
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     // 1: users, global preferences, cookie signing keys and revoked cookies.
     R"sql(
 CREATE TABLE users (
@@ -33,6 +33,56 @@ CREATE TABLE revoked_cookies (
   mac TEXT PRIMARY KEY NOT NULL,
   expires INTEGER NOT NULL
 );
+)sql",
+    // 2: the music collection (written by disorder-rescan), track
+    // preferences, and the search index.
+    R"sql(
+CREATE TABLE tracks (
+  id INTEGER PRIMARY KEY,
+  name TEXT UNIQUE NOT NULL,       -- the track name: full path, NFC UTF-8
+  dir TEXT NOT NULL,               -- name of the directory holding it
+  root TEXT NOT NULL,              -- collection root it was found under (UTF-8)
+  size INTEGER NOT NULL,
+  mtime INTEGER NOT NULL,          -- nanoseconds since the epoch
+  length INTEGER,                  -- whole seconds; NULL when unknown
+  added INTEGER NOT NULL,          -- when the track was first seen (seconds)
+  scan INTEGER NOT NULL            -- the rescan that last saw it
+);
+CREATE INDEX tracks_dir ON tracks (dir, name);
+CREATE INDEX tracks_added ON tracks (added DESC);
+-- Tags read from the file: artist, album, title, tracknumber, genre, ...
+-- (lower-case names).
+CREATE TABLE file_tags (
+  track INTEGER NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (track, name)
+) WITHOUT ROWID;
+-- Every directory that holds a track, directly or below it.
+CREATE TABLE dirs (
+  name TEXT PRIMARY KEY NOT NULL,
+  parent TEXT NOT NULL,
+  scan INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX dirs_parent ON dirs (parent, name);
+-- Per-track preferences, keyed by name so that they outlive the track's
+-- row (a track that vanishes and comes back keeps them).
+CREATE TABLE prefs (
+  track TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (track, name)
+) WITHOUT ROWID;
+-- The words of each track (name, file tags, trackname_ preferences);
+-- rowid = tracks.id.  Case and accents are folded by the tokenizer.
+CREATE VIRTUAL TABLE search USING fts5 (
+  words, tokenize = 'unicode61 remove_diacritics 2'
+);
+-- Rescan bookkeeping: progress and the generation counter.
+CREATE TABLE rescan_state (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -1,0 +1,60 @@
+// Child processes for the daemons: spawning a program with some of its
+// standard fds connected to pipes, and reaping children from the event loop
+// (SIGCHLD) so that the loop never blocks in waitpid().
+#pragma once
+
+#include "event_loop.hpp"
+#include "fd.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace disorder {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;                        // argv[0] is the program (PATH searched)
+  std::vector<std::pair<std::string, std::string>> env; // added to the environment
+  bool pipe_stdout = false;                             // give the parent a read end
+  int nice = 0;                                         // added niceness for the child
+  bool new_process_group = false;                       // so a signal can reach all it starts
+};
+
+struct Spawned {
+  pid_t pid = -1;
+  Fd stdout_read; // when pipe_stdout
+};
+
+// fork + exec.  Throws SystemError if the fork fails; a failed exec makes
+// the child exit with status 127 after writing the reason to stderr.
+Spawned spawn(const SpawnOptions& options);
+
+// Reaps children on the loop and calls each one's callback with its wait
+// status.  One per process (it owns the SIGCHLD handler).
+class ChildReaper {
+public:
+  explicit ChildReaper(EventLoop& loop);
+  // cb runs on the loop thread once pid has exited.
+  void watch(pid_t pid, std::function<void(int wstatus)> cb);
+  // Forget pid (the callback will not run).
+  void forget(pid_t pid);
+
+private:
+  void reap();
+  std::map<pid_t, std::function<void(int)>> watched_;
+  std::unique_ptr<Event> sigchld_;
+};
+
+// A description of a wait status for logs: "exited with status 3",
+// "killed by signal 9 (Killed)".
+std::string describe_wait_status(int wstatus);
+
+// The path of a companion program: the one next to the running executable
+// if there is one (an uninstalled build tree), else installed_dir/name.
+std::string companion_program(const std::string& name, const std::string& installed_dir);
+
+} // namespace disorder
