@@ -330,6 +330,36 @@ def pipelined_commands_are_answered_in_order():
 
 
 @test
+def a_client_that_stops_reading_stalls_nobody():
+    with Server() as s:
+        s.add_user("u", "p")
+        # One client floods commands and never reads a reply; another
+        # follows the event log and never reads it either.
+        flooder = s.connect("u", "p", tcp=True)
+        flooder.sock.setblocking(False)
+        sleeper = s.connect("u", "p", tcp=True)
+        sleeper.command("log")
+        sleeper.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sent = 0
+        chunk = b"users\n" * 1000
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                sent += flooder.sock.send(chunk)
+            except BlockingIOError:
+                break  # the server stopped reading it: back-pressure works
+        assert sent > 0
+        # Meanwhile everyone else is served, and events keep flowing.
+        with closing(s.connect("u", "p")) as c:
+            for i in range(2000):
+                c.ok("set-global", "x", "y" * 200)  # an event per command
+            c.ok("version")
+        assert s.proc.poll() is None
+        flooder.close()
+        sleeper.close()
+
+
+@test
 def two_hundred_concurrent_clients():
     with Server() as s:
         s.add_user("u", "p")
