@@ -3,6 +3,8 @@
 // usually sends one protocol command and prints the reply.
 #include "cli.hpp"
 
+#include "split.hpp"
+
 #include <array>
 
 namespace disorder::cli {
@@ -21,7 +23,11 @@ bool is_no_registration_flag(std::string_view word) {
   return word == "--no-online-registration";
 }
 
-// files and dirs: the optional regexp is marked with a leading '~' on the
+bool is_count(std::string_view word) {
+  return !word.empty() && word.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// files, dirs and allfiles: the optional regexp is marked with a leading '~' on the
 // command line, which the protocol does not have.
 std::vector<std::string> listing(std::string_view name, Args a) {
   std::vector<std::string> f{std::string(name), a[0]};
@@ -44,6 +50,20 @@ void print_fields(Context& c, const std::vector<std::string>& command) {
   c.out() << '\n';
 }
 
+// prefs: one preference a line, its name and its value separated by a space.
+void print_prefs(Context& c, Args a) {
+  for (const auto& line : c.run(fields("prefs", a)).body) {
+    std::vector<std::string> f;
+    try {
+      f = split_fields(line);
+    } catch (const SyntaxError& e) {
+      throw ProtocolError(std::string("malformed reply from server: ") + e.what());
+    }
+    if (f.size() != 2) throw ProtocolError("malformed preference from server: " + line);
+    c.out() << f[0] << ' ' << f[1] << '\n';
+  }
+}
+
 // Sorted by name; --help-commands shows them in this order.
 const std::array table{
     Command{"adduser", 2, 3, "USERNAME PASSWORD [RIGHTS]",
@@ -51,6 +71,9 @@ const std::array table{
             [](Context& c, Args a) { c.run(fields("adduser", a)); }},
     Command{"adopt", 1, 1, "ID", "Adopt the randomly picked track ID in the queue",
             [](Context& c, Args a) { c.run(fields("adopt", a)); }},
+    Command{"allfiles", 1, 2, "DIRECTORY [~REGEXP]",
+            "List the files and directories in DIRECTORY, or those whose name matches REGEXP",
+            [](Context& c, Args a) { c.print_body(listing("allfiles", a)); }, is_regexp_argument},
     Command{"authorize", 1, 2, "USERNAME [RIGHTS]",
             "Create a user for a UNIX login with a random password, written to its "
             "~/.disorder/passwd",
@@ -67,6 +90,8 @@ const std::array table{
     Command{"enable", 0, 0, "", "(Re-)enable playing", [](Context& c, Args) { c.run({"enable"}); }},
     Command{"enabled", 0, 0, "", "Report whether playing is enabled (yes or no)",
             [](Context& c, Args) { c.print_value({"enabled"}); }},
+    Command{"exists", 1, 1, "TRACK", "Report whether TRACK exists (yes or no)",
+            [](Context& c, Args a) { c.print_value(fields("exists", a)); }},
     Command{"files", 1, 2, "DIRECTORY [~REGEXP]",
             "List the files in DIRECTORY, or those whose name matches REGEXP",
             [](Context& c, Args a) { c.print_body(listing("files", a)); }, is_regexp_argument},
@@ -91,6 +116,9 @@ const std::array table{
     Command{"move", 2, 2, "TRACK DELTA",
             "Move TRACK by DELTA places in the queue (positive is towards the head)",
             [](Context& c, Args a) { c.run(fields("move", a)); }},
+    Command{"new", 0, 1, "[MAX]",
+            "List the tracks added most recently, newest first (at most MAX of them)",
+            [](Context& c, Args a) { c.print_body(fields("new", a)); }, is_count},
     Command{"nop", 0, 0, "", "Do nothing (checks that the server answers)",
             [](Context& c, Args) { c.run({"nop"}); }},
     Command{"part", 3, 3, "TRACK CONTEXT PART",
@@ -112,6 +140,8 @@ const std::array table{
             playlist_set, is_absolute_path},
     Command{"playlists", 0, 0, "", "List the playlists",
             [](Context& c, Args) { c.print_body({"playlists"}); }},
+    Command{"prefs", 1, 1, "TRACK", "Display every preference of TRACK, one NAME VALUE a line",
+            print_prefs},
     Command{"random-disable", 0, 0, "", "Disable random play",
             [](Context& c, Args) { c.run({"random-disable"}); }},
     Command{"random-enable", 0, 0, "", "Enable random play",

@@ -33,6 +33,16 @@ Spawned spawn(const SpawnOptions& options) {
   if (pid == 0) {
     if (options.new_process_group) ::setpgid(0, 0);
     if (options.pipe_stdout) ::dup2(out_write.get(), 1);
+    if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, 0);
+    if (options.stderr_fd >= 0) ::dup2(options.stderr_fd, 2);
+    if (options.inherit_fd.first >= 0) {
+      // dup2 to a different number clears close-on-exec; to the same
+      // number it would not, so clear it explicitly.
+      if (options.inherit_fd.first == options.inherit_fd.second)
+        ::fcntl(options.inherit_fd.second, F_SETFD, 0);
+      else
+        ::dup2(options.inherit_fd.first, options.inherit_fd.second);
+    }
     for (auto& e : env_storage)
       ::putenv(e.data());
     if (options.nice) ::setpriority(PRIO_PROCESS, 0, options.nice);

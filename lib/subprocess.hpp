@@ -22,6 +22,11 @@ struct SpawnOptions {
   bool pipe_stdout = false;                             // give the parent a read end
   int nice = 0;                                         // added niceness for the child
   bool new_process_group = false;                       // so a signal can reach all it starts
+  // {parent fd, child fd}: the child gets a copy of parent fd as child fd
+  // (not close-on-exec); {-1, -1} for none.
+  std::pair<int, int> inherit_fd{-1, -1};
+  int stdin_fd = -1;  // the child's stdin, if not inherited
+  int stderr_fd = -1; // the child's stderr, if not inherited
 };
 
 struct Spawned {

@@ -32,6 +32,16 @@ std::string EventLog::format(std::string_view keyword,
   return line;
 }
 
+void EventLog::emit_formatted(std::string_view keyword, std::string_view quoted_fields,
+                              Audience audience) {
+  if (subscribers_.empty()) return;
+  std::string line = format(keyword, {});
+  line.insert(line.size() - 1, " " + std::string(quoted_fields));
+  auto targets = subscribers_;
+  for (auto* s : targets)
+    if (s->may_receive(audience)) s->deliver(line);
+}
+
 void EventLog::emit(std::string_view keyword, std::initializer_list<std::string_view> fields,
                     Audience audience) {
   if (subscribers_.empty()) return;

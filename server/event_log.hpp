@@ -29,6 +29,9 @@ public:
   void unsubscribe(EventSubscriber* s);
   void emit(std::string_view keyword, std::initializer_list<std::string_view> fields,
             Audience audience = Audience::everyone);
+  // For events whose fields are already quoted (track information).
+  void emit_formatted(std::string_view keyword, std::string_view quoted_fields,
+                      Audience audience = Audience::everyone);
   // The line as a subscriber would receive it (for the initial state lines).
   static std::string format(std::string_view keyword,
                             std::initializer_list<std::string_view> fields);

@@ -60,9 +60,9 @@ bool peer_is_trusted(int fd) {
 
 Server::Server(ConfigPaths paths, std::unique_ptr<Config> config)
     : paths_(std::move(paths)), config_(std::move(config)), lock_(prepare_home(*config_)),
-      db_(config_->home + "/disorder.db"), vault_(config_->home + "/private/password-key"),
-      users_(db_, vault_), cookies_(db_), globals_(db_) {
-  migrate_schema(db_);
+      db_(config_->home + "/disorder.db"), schema_ready_((migrate_schema(db_), true)),
+      vault_(config_->home + "/private/password-key"), users_(db_, vault_), cookies_(db_),
+      globals_(db_), tracks_(db_, *config_), track_prefs_(db_, tracks_, config_->stopword) {
   ensure_root_user();
   open_listeners();
   sighup_ = Event::signal(loop_, SIGHUP, [this](short) {
@@ -153,6 +153,7 @@ void Server::connection_closed(Connection* conn) {
 void Server::run() {
   log_info("listening on " + config_->socket_path());
   rescanner_.start_if_never_scanned();
+  playback_.start();
   loop_.run();
 }
 
@@ -179,6 +180,7 @@ std::string Server::reconfigure() {
   std::string why = unchangeable_difference(*config_, *fresh);
   if (!why.empty()) return why;
   config_ = std::move(fresh);
+  playback_.tick(); // queue_pad may have grown
   return "";
 }
 
@@ -207,6 +209,7 @@ void Server::set_flag(std::string_view pref, bool on) {
   const char* state = pref == "playing" ? (on ? "enable_play" : "disable_play")
                                         : (on ? "enable_random" : "disable_random");
   events_.emit("state", {state});
+  playback_.tick();
 }
 
 } // namespace disorder

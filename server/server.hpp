@@ -7,9 +7,12 @@
 #include "event_log.hpp"
 #include "event_loop.hpp"
 #include "global_prefs.hpp"
+#include "queue/playback.hpp"
 #include "rescanner.hpp"
 #include "sqlite.hpp"
 #include "subprocess.hpp"
+#include "track_db.hpp"
+#include "track_prefs.hpp"
 #include "users/cookies.hpp"
 #include "users/password_vault.hpp"
 #include "users/user_store.hpp"
@@ -42,6 +45,9 @@ public:
   EventLog& events() { return events_; }
   ChildReaper& reaper() { return reaper_; }
   Rescanner& rescanner() { return rescanner_; }
+  Playback& playback() { return playback_; }
+  TrackDb& tracks() { return tracks_; }
+  TrackPrefs& track_prefs() { return track_prefs_; }
   const ConfigPaths& config_paths() const { return paths_; }
 
   // Re-reads the configuration.  Returns "" on success, else why the new
@@ -69,13 +75,18 @@ private:
   Fd lock_; // held for the life of the server: one server per home
   EventLoop loop_;
   Database db_;
+  // Members below may read the database as they are built: migrate first.
+  bool schema_ready_;
   PasswordVault vault_;
   UserStore users_;
   CookieJar cookies_;
   GlobalPrefs globals_;
+  TrackDb tracks_;
+  TrackPrefs track_prefs_;
   EventLog events_;
   ChildReaper reaper_{loop_};
   Rescanner rescanner_{*this};
+  Playback playback_{*this};
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
   std::unique_ptr<Event> sighup_, sigterm_, sigint_, housekeeping_;

@@ -70,6 +70,37 @@ void get_global(CommandContext&, std::span<const std::string>);
 void unset_global(CommandContext&, std::span<const std::string>);
 // rescan.cpp
 void rescan(CommandContext&, std::span<const std::string>);
+// collection.cpp
+void exists(CommandContext&, std::span<const std::string>);
+void length(CommandContext&, std::span<const std::string>);
+void part(CommandContext&, std::span<const std::string>);
+void resolve(CommandContext&, std::span<const std::string>);
+void files(CommandContext&, std::span<const std::string>);
+void dirs(CommandContext&, std::span<const std::string>);
+void allfiles(CommandContext&, std::span<const std::string>);
+void new_tracks(CommandContext&, std::span<const std::string>); // `new`
+void stats(CommandContext&, std::span<const std::string>);
+void tags(CommandContext&, std::span<const std::string>);
+void search(CommandContext&, std::span<const std::string>);
+// prefs.cpp
+void get(CommandContext&, std::span<const std::string>);
+void set(CommandContext&, std::span<const std::string>);
+void unset(CommandContext&, std::span<const std::string>);
+void prefs(CommandContext&, std::span<const std::string>);
+// queue.cpp
+void play(CommandContext&, std::span<const std::string>);
+void playafter(CommandContext&, std::span<const std::string>);
+void remove(CommandContext&, std::span<const std::string>);
+void move(CommandContext&, std::span<const std::string>);
+void moveafter(CommandContext&, std::span<const std::string>);
+void scratch(CommandContext&, std::span<const std::string>);
+void pause(CommandContext&, std::span<const std::string>);
+void resume(CommandContext&, std::span<const std::string>);
+void playing(CommandContext&, std::span<const std::string>);
+void queue(CommandContext&, std::span<const std::string>);
+void recent(CommandContext&, std::span<const std::string>);
+void adopt(CommandContext&, std::span<const std::string>);
+void volume(CommandContext&, std::span<const std::string>);
 // admin.cpp
 void reconfigure(CommandContext&, std::span<const std::string>);
 void shutdown(CommandContext&, std::span<const std::string>);

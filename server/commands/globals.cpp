@@ -26,6 +26,7 @@ void enable(CommandContext& ctx, std::span<const std::string>) {
 void disable(CommandContext& ctx, std::span<const std::string> args) {
   if (args.size() > 1 && args[1] != "now") throw UserError("invalid argument '" + args[1] + "'");
   ctx.server.set_flag("playing", false);
+  ctx.server.playback().playing_disabled(args.size() > 1, ctx.conn.user());
   ctx.conn.reply(250, "OK");
 }
 

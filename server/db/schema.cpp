@@ -9,7 +9,7 @@ namespace disorder {
 
 namespace {
 
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     // 1: users, global preferences, cookie signing keys and revoked cookies.
     R"sql(
 CREATE TABLE users (
@@ -46,7 +46,11 @@ CREATE TABLE tracks (
   mtime INTEGER NOT NULL,          -- nanoseconds since the epoch
   length INTEGER,                  -- whole seconds; NULL when unknown
   added INTEGER NOT NULL,          -- when the track was first seen (seconds)
-  scan INTEGER NOT NULL            -- the rescan that last saw it
+  scan INTEGER NOT NULL,           -- the rescan that last wrote it (added or re-read)
+  -- The file's path as bytes when they differ from name (a collection in
+  -- another encoding, a name on disk that is not NFC); NULL when the name
+  -- is the path.  Open COALESCE(path, name).
+  path BLOB
 );
 CREATE INDEX tracks_dir ON tracks (dir, name);
 CREATE INDEX tracks_added ON tracks (added DESC);
@@ -83,6 +87,68 @@ CREATE TABLE rescan_state (
   key TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+-- The tags of each track's `tags` preference, one row per tag, kept in
+-- step with prefs by the server (track_prefs.cpp).  key is the form tags
+-- are compared in (names/tags.hpp), tag the spelling the user wrote.
+CREATE TABLE track_tags (
+  key TEXT NOT NULL,
+  track TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (key, track)
+) WITHOUT ROWID;
+CREATE INDEX track_tags_track ON track_tags (track);
+-- The words of each track's trackname_ preferences, kept in step with
+-- prefs by the server.  They are indexed apart from `search` because the
+-- rescanner rewrites a track's search row whenever its file changes and
+-- gives a track that comes back a new id; these rows are keyed by name, so
+-- they outlive both, as the preferences do.  pref_search indexes
+-- pref_words (FTS5 external content), the triggers keep it in step.
+CREATE TABLE pref_words (
+  id INTEGER PRIMARY KEY,
+  track TEXT UNIQUE NOT NULL,
+  words TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE pref_search USING fts5 (
+  words, content = 'pref_words', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER pref_words_inserted AFTER INSERT ON pref_words BEGIN
+  INSERT INTO pref_search (rowid, words) VALUES (new.id, new.words);
+END;
+CREATE TRIGGER pref_words_deleted AFTER DELETE ON pref_words BEGIN
+  INSERT INTO pref_search (pref_search, rowid, words) VALUES ('delete', old.id, old.words);
+END;
+CREATE TRIGGER pref_words_updated AFTER UPDATE ON pref_words BEGIN
+  INSERT INTO pref_search (pref_search, rowid, words) VALUES ('delete', old.id, old.words);
+  INSERT INTO pref_search (rowid, words) VALUES (new.id, new.words);
+END;
+)sql",
+    // 3: the play queue (position -1 is the playing track) and the
+    // recently-played list.
+    R"sql(
+CREATE TABLE queue (
+  position INTEGER NOT NULL,
+  id TEXT PRIMARY KEY NOT NULL,
+  track TEXT NOT NULL,
+  submitter TEXT NOT NULL,         -- '' for random picks
+  origin TEXT NOT NULL,            -- picked, random, adopted, scheduled, scratch
+  state TEXT NOT NULL,
+  queued INTEGER NOT NULL,
+  played INTEGER NOT NULL,         -- 0 until it starts
+  sofar INTEGER NOT NULL
+);
+CREATE TABLE recent (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL,
+  track TEXT NOT NULL,
+  submitter TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  state TEXT NOT NULL,
+  queued INTEGER NOT NULL,
+  played INTEGER NOT NULL,
+  scratched TEXT NOT NULL,
+  wstat INTEGER
+);
 )sql",
 };
 

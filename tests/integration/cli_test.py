@@ -95,6 +95,8 @@ def log_follows_events_until_the_server_stops():
             log.stdout.readline()
             s.cli("--user", "root", "set-global", "k", "v")
             line = log.stdout.readline()
+            while line.split()[1] in ("rescan_progress", "rescanned"):
+                line = log.stdout.readline()
             assert line.split()[1:] == ["global_pref", "k", "v"], line
             s.cli("--user", "root", "shutdown")
             assert log.wait(10) == 0

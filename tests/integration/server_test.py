@@ -165,7 +165,7 @@ def event_log_streams_state_and_events():
         with closing(s.root()) as watcher:
             code, text, _ = watcher.command("log")
             assert code == 254, (code, text)
-            first = [watcher.read_line().split(" ", 1)[1] for _ in range(2)]
+            first = [watcher.read_event() for _ in range(2)]
             assert first == ["state enable_play", "state enable_random"], first
             with closing(s.root()) as r:
                 r.ok("disable")
@@ -176,10 +176,11 @@ def event_log_streams_state_and_events():
             want = ['global_pref playing no', 'state disable_play', 'global_pref k "v w"',
                     'user_add newbie', 'user_edit newbie rights', 'user_delete newbie']
             got = []
-            for _ in want:
+            while len(got) < len(want):
                 stamp, rest = watcher.read_line().split(" ", 1)
                 assert abs(int(stamp, 16) - time.time()) < 60, stamp
-                got.append(rest)
+                if rest.split(" ", 1)[0] not in watcher.ASYNC_EVENTS:
+                    got.append(rest)
             assert got == want, got
             # input after log is discarded, not answered
             watcher.send_raw("version\n")
@@ -187,11 +188,11 @@ def event_log_streams_state_and_events():
         s.add_user("plain", "pw")
         with closing(s.connect("plain", "pw")) as w:
             w.command("log")
-            w.read_line(), w.read_line()
+            w.read_event(), w.read_event()
             with closing(s.root()) as r:
                 r.ok("adduser", "hidden", "pw")
                 r.ok("set-global", "after", "1")
-            assert w.read_line().split(" ", 1)[1] == "global_pref after 1"
+            assert w.read_event() == "global_pref after 1"
 
 
 @test
@@ -201,10 +202,10 @@ def rights_change_reaches_open_connections():
         with closing(s.connect("u", "p")) as c, closing(s.connect("u", "p")) as watcher:
             c.ok("enable")
             watcher.command("log")
-            watcher.read_line(), watcher.read_line()
+            watcher.read_event(), watcher.read_event()
             with closing(s.root()) as r:
                 r.ok("edituser", "u", "rights", "read")
-            assert watcher.read_line().split(" ", 1)[1] == "state rights_changed read"
+            assert watcher.read_event() == "state rights_changed read"
             assert c.command("enable")[0] == 510
 
 

@@ -1,0 +1,52 @@
+// The control channel between disorderd and disorder-speaker: a
+// SOCK_SEQPACKET socket pair, one message per packet.  A message is one
+// line of fields in the protocol's quoting (split.hpp), so it is explicit
+// and readable in a trace; a `prepare` message carries the read end of the
+// track's decoder pipe as SCM_RIGHTS ancillary data.
+//
+// disorderd -> speaker
+//   hello VERSION          first message; the speaker refuses other versions
+//   prepare ID             + fd: the raw stream (raw_stream.hpp) of entry ID
+//   play ID                append ID to the play order; tracks in the order
+//                          play back to back, gaplessly
+//   cancel ID              forget ID; if it is playing, stop it now
+//   pause | resume
+//   volume LEFT RIGHT      0..100 each
+//   quit
+// speaker -> disorderd
+//   hello VERSION
+//   started ID             ID's first frame went to the output
+//   progress ID SECONDS    about once a second while ID plays
+//   finished ID            ID's last frame went to the output
+//   failed ID REASON       ID's stream was bad (REASON for the log)
+//   paused | resumed
+//   volume LEFT RIGHT      the current volume (after a change or on hello)
+//   error TEXT             the output failed (it will be retried)
+#pragma once
+
+#include "fd.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace disorder {
+
+inline constexpr int kSpeakerProtocolVersion = 1;
+// Largest control message (track IDs are short).
+inline constexpr std::size_t kSpeakerMessageMax = 4096;
+
+struct SpeakerMessage {
+  std::vector<std::string> fields;
+  Fd fd; // only for prepare
+};
+
+// Send one message (with fd if given).  Throws SystemError.
+void send_speaker_message(int sock, const std::vector<std::string>& fields, int fd = -1);
+// Receive one message; nullopt at EOF, std::nullopt also never for EAGAIN:
+// throws SystemError with EAGAIN on a non-blocking socket with nothing to
+// read.  Throws SyntaxError for a malformed message (any fd it carried is
+// closed).
+std::optional<SpeakerMessage> receive_speaker_message(int sock);
+
+} // namespace disorder

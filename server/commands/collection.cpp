@@ -1,0 +1,158 @@
+// Commands over the collection: exists, length, part, resolve, files, dirs,
+// allfiles, new, stats, tags and search.  All need only the read right.
+#include "commands/command_table.hpp"
+#include "connection.hpp"
+#include "names/regexp.hpp"
+#include "server.hpp"
+#include "split.hpp"
+#include "unicode.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <optional>
+
+namespace disorder::commands {
+
+namespace {
+
+// Names from clients are compared with stored names, which are NFC: a
+// client on a system that spells names decomposed still finds its tracks.
+std::string client_name(const std::string& name) {
+  return to_nfc(name);
+}
+
+// The listing filter of files, dirs and allfiles: a PCRE2 regexp matched
+// case-independently against each basename.
+std::optional<Regexp> listing_filter(std::span<const std::string> args) {
+  if (args.size() < 3) return std::nullopt;
+  try {
+    return Regexp(args[2], true);
+  } catch (const RegexpError& e) {
+    throw UserError(e.what());
+  }
+}
+
+void reply_listing(CommandContext& ctx, bool want_files, bool want_dirs,
+                   std::span<const std::string> args) {
+  auto filter = listing_filter(args);
+  const Regexp* f = filter ? &*filter : nullptr;
+  std::string dir = client_name(args[1]);
+  auto& tracks = ctx.server.tracks();
+  std::vector<std::string> names;
+  if (want_files) names = tracks.files(dir, f);
+  if (want_dirs) {
+    auto dirs = tracks.dirs(dir, f);
+    names.insert(names.end(), dirs.begin(), dirs.end());
+    std::sort(names.begin(), names.end());
+  }
+  ctx.conn.reply_body(253, "Listing follows", names);
+}
+
+std::string local_time(std::int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  char buf[64];
+  if (!::localtime_r(&t, &tm) || !std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm))
+    return std::to_string(seconds);
+  return buf;
+}
+
+} // namespace
+
+void exists(CommandContext& ctx, std::span<const std::string> args) {
+  bool found = ctx.server.tracks().resolve(client_name(args[1])).has_value();
+  ctx.conn.reply(252, found ? "yes" : "no");
+}
+
+void length(CommandContext& ctx, std::span<const std::string> args) {
+  auto& tracks = ctx.server.tracks();
+  auto name = tracks.resolve(client_name(args[1]));
+  auto row = name ? tracks.find(*name) : std::nullopt;
+  if (!row || !row->length) {
+    ctx.conn.reply(555, row ? "length unknown" : "not found");
+    return;
+  }
+  ctx.conn.reply(252, std::to_string(*row->length));
+}
+
+void part(CommandContext& ctx, std::span<const std::string> args) {
+  auto& tracks = ctx.server.tracks();
+  std::string name = client_name(args[1]);
+  // A name that is neither a track nor an alias still has parts: those its
+  // preferences and the namepart rules give (a queued track that has since
+  // vanished keeps its display name).
+  if (auto real = tracks.resolve(name)) name = *real;
+  TrackFacts facts = tracks.facts(name, ctx.server.config().collection);
+  ctx.conn.reply(252, quote_field(tracks.name_parts().part(facts, args[2], args[3])));
+}
+
+void resolve(CommandContext& ctx, std::span<const std::string> args) {
+  auto real = ctx.server.tracks().resolve(client_name(args[1]));
+  if (!real)
+    ctx.conn.reply(555, "not found");
+  else
+    ctx.conn.reply(252, quote_field(*real));
+}
+
+void files(CommandContext& ctx, std::span<const std::string> args) {
+  reply_listing(ctx, true, false, args);
+}
+
+void dirs(CommandContext& ctx, std::span<const std::string> args) {
+  reply_listing(ctx, false, true, args);
+}
+
+void allfiles(CommandContext& ctx, std::span<const std::string> args) {
+  reply_listing(ctx, true, true, args);
+}
+
+void new_tracks(CommandContext& ctx, std::span<const std::string> args) {
+  const Config& config = ctx.server.config();
+  std::int64_t max = config.new_max;
+  if (args.size() > 1) {
+    const std::string& a = args[1];
+    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), max);
+    if (ec != std::errc() || end != a.data() + a.size() || max < 1)
+      throw UserError("invalid maximum '" + a + "' (a positive whole number)");
+  }
+  auto since = std::chrono::system_clock::now() - config.noticed_history;
+  std::int64_t since_s =
+      std::chrono::duration_cast<std::chrono::seconds>(since.time_since_epoch()).count();
+  ctx.conn.reply_body(253, "New track list follows", ctx.server.tracks().newest(max, since_s));
+}
+
+void stats(CommandContext& ctx, std::span<const std::string>) {
+  CollectionStats s = ctx.server.tracks().stats();
+  const Rescanner& rescanner = ctx.server.rescanner();
+  std::vector<std::string> lines{
+      "tracks: " + std::to_string(s.tracks),
+      "directories: " + std::to_string(s.dirs),
+      "tracks of unknown length: " + std::to_string(s.unknown_length),
+      "tracks with preferences: " + std::to_string(s.with_prefs),
+      "tracks with aliases: " + std::to_string(s.aliased),
+      "database size: " + std::to_string(s.database_bytes) + " bytes",
+      "last rescan: " + (s.last_rescan ? local_time(*s.last_rescan) : std::string("never")),
+      rescanner.running()
+          ? "rescan: in progress, " + std::to_string(rescanner.progress()) + " tracks so far"
+          : std::string("rescan: not running"),
+  };
+  ctx.conn.reply_body(253, "Statistics follow", lines);
+}
+
+void tags(CommandContext& ctx, std::span<const std::string>) {
+  ctx.conn.reply_body(253, "Tag list follows", ctx.server.tracks().tags());
+}
+
+void search(CommandContext& ctx, std::span<const std::string> args) {
+  std::vector<std::string> found;
+  try {
+    found = ctx.server.tracks().search(to_nfc(args[1]));
+  } catch (const SyntaxError& e) {
+    throw UserError(std::string("invalid search terms: ") + e.what());
+  }
+  ctx.conn.reply_body(253, "Search results follow", found);
+}
+
+} // namespace disorder::commands

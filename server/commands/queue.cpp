@@ -1,0 +1,193 @@
+// Queue and playing commands: play, playafter, remove, move, moveafter,
+// scratch, pause, resume, playing, queue, recent, adopt, volume.
+#include "commands/command_table.hpp"
+#include "connection.hpp"
+#include "server.hpp"
+#include "split.hpp"
+
+#include <charconv>
+
+namespace disorder::commands {
+
+namespace {
+
+Playback& playback(CommandContext& ctx) {
+  return ctx.server.playback();
+}
+
+// disorder_config(5): the move/remove/scratch rights come in any/mine/
+// random flavours, decided per entry.
+bool may(const CommandContext& ctx, const QueueEntry& e, Rights any, Rights mine, Rights random) {
+  Rights r = ctx.conn.rights();
+  if (r & any) return true;
+  if ((r & mine) && !e.submitter.empty() && e.submitter == ctx.conn.user()) return true;
+  if ((r & random) && e.origin == Origin::random) return true;
+  return false;
+}
+
+// A queued entry by ID, or else by track name (disorder(1): "tracks may be
+// specified by name or by ID").
+QueueEntry* find_queued(CommandContext& ctx, const std::string& what) {
+  auto& q = playback(ctx).queue();
+  if (q.index_of(what) >= 0) return q.find(what);
+  for (const auto& e : q.entries())
+    if (e.track == what) return q.find(e.id);
+  return nullptr;
+}
+
+std::string playable(CommandContext& ctx, const std::string& name) {
+  auto resolved = ctx.server.tracks().resolve(name);
+  if (!resolved) throw UserError("no such track '" + name + "'");
+  return *resolved;
+}
+
+int parse_volume(const std::string& s) {
+  int v = -1;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < 0 || v > 100)
+    throw UserError("volume must be an integer from 0 to 100");
+  return v;
+}
+
+} // namespace
+
+void play(CommandContext& ctx, std::span<const std::string> args) {
+  std::string track = playable(ctx, args[1]);
+  auto& pb = playback(ctx);
+  QueueEntry& e = pb.add(pb.queue().entries().size(), track, ctx.conn.user(), Origin::picked);
+  ctx.conn.reply(252, quote_field(e.id));
+}
+
+void playafter(CommandContext& ctx, std::span<const std::string> args) {
+  std::vector<std::string> tracks;
+  for (size_t i = 2; i < args.size(); ++i)
+    tracks.push_back(playable(ctx, args[i]));
+  auto& pb = playback(ctx);
+  size_t at = 0;
+  if (!args[1].empty()) {
+    int i = pb.queue().index_of(args[1]);
+    if (i < 0) throw UserError("no such queue entry '" + args[1] + "'");
+    at = static_cast<size_t>(i) + 1;
+  }
+  for (const auto& t : tracks)
+    pb.add(at++, t, ctx.conn.user(), Origin::picked);
+  ctx.conn.reply(250, "OK");
+}
+
+void remove(CommandContext& ctx, std::span<const std::string> args) {
+  QueueEntry* e = find_queued(ctx, args[1]);
+  if (!e) throw UserError("no such queue entry '" + args[1] + "'");
+  if (!may(ctx, *e, right::remove_any, right::remove_mine, right::remove_random)) {
+    ctx.conn.reply(510, "Prohibited");
+    return;
+  }
+  auto removed = playback(ctx).queue().remove(e->id);
+  playback(ctx).removed(*removed, ctx.conn.user());
+  ctx.conn.reply(250, "removed");
+}
+
+void move(CommandContext& ctx, std::span<const std::string> args) {
+  QueueEntry* e = find_queued(ctx, args[1]);
+  if (!e) throw UserError("no such queue entry '" + args[1] + "'");
+  int delta = 0;
+  auto r = std::from_chars(args[2].data(), args[2].data() + args[2].size(), delta);
+  if (r.ec != std::errc() || r.ptr != args[2].data() + args[2].size())
+    throw UserError("invalid move distance '" + args[2] + "'");
+  if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
+    ctx.conn.reply(510, "Prohibited");
+    return;
+  }
+  playback(ctx).queue().move(e->id, delta);
+  playback(ctx).moved(ctx.conn.user());
+  ctx.conn.reply(250, "moved");
+}
+
+void moveafter(CommandContext& ctx, std::span<const std::string> args) {
+  auto& q = playback(ctx).queue();
+  if (!args[1].empty() && q.index_of(args[1]) < 0)
+    throw UserError("no such queue entry '" + args[1] + "'");
+  std::vector<std::string> ids(args.begin() + 2, args.end());
+  for (const auto& id : ids) {
+    QueueEntry* e = q.index_of(id) >= 0 ? q.find(id) : nullptr;
+    if (!e) throw UserError("no such queue entry '" + id + "'");
+    if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
+      ctx.conn.reply(510, "Prohibited");
+      return;
+    }
+  }
+  q.move_after(args[1], ids);
+  playback(ctx).moved(ctx.conn.user());
+  ctx.conn.reply(250, "moved");
+}
+
+void scratch(CommandContext& ctx, std::span<const std::string> args) {
+  auto& pb = playback(ctx);
+  const auto& playing = pb.queue().playing();
+  if (!playing) throw UserError("nothing is playing");
+  if (args.size() > 1 && args[1] != playing->id)
+    throw UserError("'" + args[1] + "' is not playing");
+  if (!may(ctx, *playing, right::scratch_any, right::scratch_mine, right::scratch_random)) {
+    ctx.conn.reply(510, "Prohibited");
+    return;
+  }
+  pb.scratch(ctx.conn.user());
+  ctx.conn.reply(250, "scratched");
+}
+
+void pause(CommandContext& ctx, std::span<const std::string>) {
+  auto& pb = playback(ctx);
+  if (!pb.queue().playing()) throw UserError("nothing is playing");
+  ctx.conn.reply(250, pb.pause() ? "paused" : "already paused");
+}
+
+void resume(CommandContext& ctx, std::span<const std::string>) {
+  ctx.conn.reply(250, playback(ctx).resume() ? "resumed" : "not paused");
+}
+
+void playing(CommandContext& ctx, std::span<const std::string>) {
+  const auto& p = playback(ctx).queue().playing();
+  if (!p)
+    ctx.conn.reply(259, "nothing playing");
+  else
+    ctx.conn.reply(252, p->format());
+}
+
+void queue(CommandContext& ctx, std::span<const std::string>) {
+  std::vector<std::string> lines;
+  for (const auto& e : playback(ctx).queue().entries())
+    lines.push_back(e.format());
+  ctx.conn.reply_body(253, "Queue follows", lines);
+}
+
+void recent(CommandContext& ctx, std::span<const std::string>) {
+  std::vector<std::string> lines;
+  for (const auto& e : playback(ctx).queue().recent())
+    lines.push_back(e.format());
+  ctx.conn.reply_body(253, "Recently played tracks follow", lines);
+}
+
+void adopt(CommandContext& ctx, std::span<const std::string> args) {
+  auto& q = playback(ctx).queue();
+  QueueEntry* e = q.index_of(args[1]) >= 0 ? q.find(args[1]) : nullptr;
+  if (!e) throw UserError("no such queue entry '" + args[1] + "'");
+  if (e->origin != Origin::random) throw UserError("only randomly picked tracks can be adopted");
+  playback(ctx).adopt(*e, ctx.conn.user());
+  ctx.conn.reply(250, "adopted");
+}
+
+void volume(CommandContext& ctx, std::span<const std::string> args) {
+  auto& pb = playback(ctx);
+  if (args.size() > 1) {
+    if (!(ctx.conn.rights() & right::volume)) {
+      ctx.conn.reply(510, "Prohibited");
+      return;
+    }
+    int left = parse_volume(args[1]);
+    int right = args.size() > 2 ? parse_volume(args[2]) : left;
+    pb.set_volume(left, right);
+  }
+  auto [l, r] = pb.volume();
+  ctx.conn.reply(252, std::to_string(l) + " " + std::to_string(r));
+}
+
+} // namespace disorder::commands

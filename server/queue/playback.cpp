@@ -1,0 +1,431 @@
+// Scheduling of tracks: players, the speaker, and the events they cause.
+#include "queue/playback.hpp"
+
+#include "log.hpp"
+#include "server.hpp"
+#include "split.hpp"
+#include "subprocess.hpp"
+
+#include <csignal>
+#include <ctime>
+#include <fnmatch.h>
+#include <sys/wait.h>
+
+namespace disorder {
+
+namespace {
+
+std::int64_t now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+// The built-in players when the configuration names none: our decoder for
+// the formats it knows.
+bool builtin_decodable(const std::string& track) {
+  static const char* const patterns[] = {"*.mp3", "*.ogg", "*.oga", "*.opus", "*.flac", "*.wav"};
+  for (const char* p : patterns)
+    if (::fnmatch(p, track.c_str(), FNM_CASEFOLD) == 0) return true;
+  return false;
+}
+
+} // namespace
+
+Playback::Playback(Server& server) : server_(server), queue_(server.db()), picker_(server.db()) {}
+
+Playback::~Playback() {
+  for (auto& [id, r] : running_)
+    if (r.pid > 0) {
+      server_.reaper().forget(r.pid);
+      ::kill(-r.pid, SIGKILL);
+    }
+}
+
+void Playback::start() {
+  speaker_ =
+      std::make_unique<SpeakerLink>(server_.loop(), server_.reaper(), server_.config_paths().system,
+                                    server_.config().nice_speaker, *this);
+  speaker_->start();
+}
+
+std::string Playback::file_for(const std::string& track) {
+  auto& st = server_.db().cached("SELECT COALESCE(path, name) FROM tracks WHERE name = ?");
+  st.bind(1, track);
+  std::string path = st.step() ? st.column_text(0) : track;
+  st.reset();
+  return path;
+}
+
+bool Playback::ensure_running(const QueueEntry& entry) {
+  if (running_.count(entry.id)) return true;
+  const Config& config = server_.config();
+  const disorder::Player* chosen = nullptr;
+  for (const auto& p : config.player) {
+    if (::fnmatch(p.pattern.c_str(), entry.track.c_str(), 0) == 0) {
+      chosen = &p;
+      break;
+    }
+  }
+  SpawnOptions opts;
+  opts.new_process_group = true;
+  std::string module = "execraw";
+  std::string path = file_for(entry.track);
+  if (chosen) {
+    module = chosen->module;
+    if (module == "shell") {
+      std::string shell = chosen->args.size() > 1 ? chosen->args[0] : "sh";
+      opts.argv = {shell, "-c", chosen->args.back()};
+      opts.env.emplace_back("TRACK", path);
+    } else {
+      opts.argv = chosen->args;
+      opts.argv.push_back(path);
+    }
+  } else if (config.player.empty() && builtin_decodable(entry.track)) {
+    opts.argv = {companion_program("disorder-decode", SBINDIR), path};
+  } else {
+    unplayable_head("no player for " + entry.track);
+    return false;
+  }
+  Running r;
+  r.self_playing = module != "execraw";
+  opts.pipe_stdout = !r.self_playing;
+  Spawned child;
+  try {
+    child = spawn(opts);
+  } catch (const std::exception& e) {
+    unplayable_head(std::string("cannot start player: ") + e.what());
+    return false;
+  }
+  r.pid = child.pid;
+  std::string id = entry.id;
+  server_.reaper().watch(r.pid, [this, id](int wstatus) {
+    auto it = running_.find(id);
+    if (it == running_.end()) return;
+    it->second.pid = -1;
+    it->second.wstatus = wstatus;
+    bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+    if (!ok) log_error("player for " + id + " " + describe_wait_status(wstatus));
+    // A self-playing player's exit is the end of its track.
+    if (it->second.self_playing) track_ended(id, ok, describe_wait_status(wstatus));
+  });
+  if (!r.self_playing) {
+    speaker_->send({"prepare", entry.id}, child.stdout_read.get());
+    // child.stdout_read closes here: the speaker holds its own copy.
+  }
+  running_[entry.id] = r;
+  return true;
+}
+
+void Playback::stop_player(const std::string& id) {
+  auto it = running_.find(id);
+  if (it == running_.end()) return;
+  if (!it->second.self_playing && speaker_) speaker_->send({"cancel", id});
+  if (it->second.pid > 0) {
+    server_.reaper().forget(it->second.pid);
+    ::kill(-it->second.pid, server_.config().signal);
+    ::kill(-it->second.pid, SIGCONT); // a paused self-playing player must see it
+    // Reap it in the background so that it does not linger as a zombie.
+    pid_t pid = it->second.pid;
+    server_.reaper().watch(pid, [](int) {});
+  }
+  running_.erase(it);
+}
+
+void Playback::unplayable_head(const std::string& reason) {
+  log_error(reason);
+  if (queue_.entries().empty()) return;
+  // Record it as failed without playing it, so the queue moves on.
+  QueueEntry& head = queue_.start_head(now());
+  server_.events().emit("removed", {head.id});
+  track_ended(head.id, false, reason);
+}
+
+void Playback::fill_random() {
+  const Config& config = server_.config();
+  if (!server_.globals().flag("random-play")) return;
+  std::set<std::string> exclude;
+  if (queue_.playing()) exclude.insert(queue_.playing()->track);
+  for (const auto& e : queue_.entries())
+    exclude.insert(e.track);
+  while (queue_.entries().size() < static_cast<size_t>(config.queue_pad)) {
+    auto track = picker_.pick(config, exclude);
+    if (!track) break;
+    exclude.insert(*track);
+    add(queue_.entries().size(), *track, "", Origin::random);
+  }
+}
+
+void Playback::tick() {
+  if (in_tick_) return;
+  in_tick_ = true;
+  try {
+    fill_random();
+    bool enabled = server_.globals().flag("playing");
+    if (enabled && !paused_ && !queue_.entries().empty() && speaker_ && speaker_->running()) {
+      // Keep the next track running and announced, so that it follows the
+      // current one without a gap (or starts now if nothing plays).
+      const QueueEntry& head = queue_.entries().front();
+      bool ready = ensure_running(head);
+      if (ready && !queue_.entries().empty() && queue_.entries().front().id == head.id) {
+        auto& r = running_[head.id];
+        if (r.self_playing) {
+          if (!queue_.playing()) track_started(head.id);
+        } else if (!r.announced) {
+          if (!queue_.playing() || !running_.count(queue_.playing()->id) ||
+              !running_[queue_.playing()->id].self_playing) {
+            speaker_->send({"play", head.id});
+            r.announced = true;
+          }
+        }
+      }
+    }
+    // Anything running that is neither playing nor the head is stale (the
+    // queue changed under it).
+    for (auto it = running_.begin(); it != running_.end();) {
+      const std::string id = it->first;
+      ++it;
+      bool current = queue_.playing() && queue_.playing()->id == id;
+      bool head = !queue_.entries().empty() && queue_.entries().front().id == id;
+      if (!current && !head) stop_player(id);
+    }
+  } catch (const std::exception& e) {
+    log_error(std::string("scheduling: ") + e.what());
+  }
+  in_tick_ = false;
+}
+
+QueueEntry& Playback::add(std::size_t position, const std::string& track, const std::string& user,
+                          Origin origin) {
+  QueueEntry& e = queue_.insert(position, track, user, origin);
+  std::string id = e.id;
+  server_.events().emit_formatted("queue", e.format());
+  tick();
+  return *queue_.find(id);
+}
+
+void Playback::removed(const QueueEntry& entry, const std::string& user) {
+  server_.events().emit("removed", {entry.id, user});
+  tick();
+}
+
+void Playback::moved(const std::string& user) {
+  server_.events().emit("moved", {user});
+  tick();
+}
+
+void Playback::adopt(QueueEntry& entry, const std::string& user) {
+  entry.origin = Origin::adopted;
+  entry.submitter = user;
+  queue_.changed();
+  server_.events().emit("adopted", {entry.id, user});
+}
+
+void Playback::track_started(const std::string& id) {
+  if (queue_.entries().empty() || queue_.entries().front().id != id) return;
+  if (queue_.playing()) {
+    // The speaker moved on before reporting the end of the last one.
+    track_ended(queue_.playing()->id, true, "");
+  }
+  QueueEntry& e = queue_.start_head(now());
+  server_.events().emit("removed", {e.id});
+  server_.events().emit("playing", {e.track, e.submitter});
+  server_.events().emit("state", {"playing"});
+  tick();
+}
+
+void Playback::record_play(const QueueEntry& entry, EntryState state) {
+  // disorder_preferences(5): the server keeps these up to date.
+  auto& db = server_.db();
+  auto bump = [&](const char* pref) {
+    db.cached("INSERT INTO prefs (track, name, value) VALUES (?, ?, '1') "
+              "ON CONFLICT(track, name) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        .bind_all(entry.track, pref)
+        .run();
+  };
+  db.cached("INSERT INTO prefs (track, name, value) VALUES (?, 'played_time', ?) "
+            "ON CONFLICT(track, name) DO UPDATE SET value = excluded.value")
+      .bind_all(entry.track, std::to_string(now()))
+      .run();
+  bump("played");
+  if (state == EntryState::scratched)
+    bump("scratched");
+  else if (state == EntryState::ok)
+    bump("unscratched");
+  if (entry.origin == Origin::picked) bump("requested");
+}
+
+void Playback::track_ended(const std::string& id, bool ok, const std::string& reason) {
+  if (!queue_.playing() || queue_.playing()->id != id) return;
+  std::optional<int> wstat;
+  auto it = running_.find(id);
+  if (it != running_.end()) {
+    wstat = it->second.wstatus;
+    // A decoder that failed makes the track failed even if what it wrote
+    // played to the end.
+    if (wstat && !(WIFEXITED(*wstat) && WEXITSTATUS(*wstat) == 0)) ok = false;
+    stop_player(id);
+  }
+  EntryState state = ok ? EntryState::ok : EntryState::failed;
+  size_t before = queue_.recent().size();
+  std::string dropped = before ? queue_.recent().front().id : "";
+  QueueEntry e = queue_.finish_playing(state, wstat, "", server_.config().history);
+  try {
+    record_play(e, state);
+  } catch (const std::exception& ex) {
+    log_error(std::string("recording play: ") + ex.what());
+  }
+  if (ok) {
+    server_.events().emit("completed", {e.track});
+    server_.events().emit("state", {"completed"});
+  } else {
+    server_.events().emit("failed", {e.track, reason.empty() ? "failed" : reason});
+    server_.events().emit("state", {"failed"});
+  }
+  server_.events().emit_formatted("recent_added", e.format());
+  if (!dropped.empty() && (queue_.recent().empty() || queue_.recent().front().id != dropped))
+    server_.events().emit("recent_removed", {dropped});
+  tick();
+}
+
+void Playback::scratch(const std::string& user) {
+  if (!queue_.playing()) return;
+  QueueEntry current = *queue_.playing();
+  stop_player(current.id);
+  QueueEntry e =
+      queue_.finish_playing(EntryState::scratched, std::nullopt, user, server_.config().history);
+  try {
+    record_play(e, EntryState::scratched);
+  } catch (const std::exception& ex) {
+    log_error(std::string("recording play: ") + ex.what());
+  }
+  server_.events().emit("scratched", {e.track, user});
+  server_.events().emit("state", {"scratched"});
+  server_.events().emit_formatted("recent_added", e.format());
+  if (paused_) {
+    paused_ = false;
+    if (speaker_) speaker_->send({"resume"});
+  }
+  const auto& scratches = server_.config().scratch;
+  if (!scratches.empty()) {
+    const std::string& sound = scratches[static_cast<size_t>(std::rand()) % scratches.size()];
+    add(0, sound, "", Origin::scratch);
+  }
+  tick();
+}
+
+bool Playback::pause() {
+  if (!queue_.playing() || paused_) return false;
+  paused_ = true;
+  auto it = running_.find(queue_.playing()->id);
+  if (it != running_.end() && it->second.self_playing) {
+    if (it->second.pid > 0) ::kill(-it->second.pid, SIGSTOP);
+  } else if (speaker_) {
+    speaker_->send({"pause"});
+  }
+  queue_.set_playing_state(EntryState::paused);
+  server_.events().emit("state", {"pause"});
+  return true;
+}
+
+bool Playback::resume() {
+  if (!paused_) return false;
+  paused_ = false;
+  if (queue_.playing()) {
+    auto it = running_.find(queue_.playing()->id);
+    if (it != running_.end() && it->second.self_playing) {
+      if (it->second.pid > 0) ::kill(-it->second.pid, SIGCONT);
+    } else if (speaker_) {
+      speaker_->send({"resume"});
+    }
+    queue_.set_playing_state(EntryState::started);
+  }
+  server_.events().emit("state", {"resume"});
+  tick();
+  return true;
+}
+
+void Playback::set_volume(int left, int right) {
+  if (speaker_) speaker_->send({"volume", std::to_string(left), std::to_string(right)});
+  if (volume_ != std::pair{left, right}) {
+    volume_ = {left, right};
+    server_.events().emit("volume", {std::to_string(left), std::to_string(right)});
+  }
+}
+
+void Playback::playing_disabled(bool now_too, const std::string& user) {
+  // Take back the announced next track so the speaker does not go on.
+  if (!queue_.entries().empty()) stop_player(queue_.entries().front().id);
+  if (now_too && queue_.playing()) scratch(user);
+}
+
+void Playback::speaker_message(const std::vector<std::string>& f) {
+  const std::string& what = f[0];
+  auto arg = [&f](size_t i) -> std::string { return i < f.size() ? f[i] : std::string(); };
+  if (what == "started") {
+    track_started(arg(1));
+  } else if (what == "progress") {
+    if (queue_.playing() && queue_.playing()->id == arg(1)) {
+      try {
+        queue_.set_sofar(std::stoll(arg(2)));
+      } catch (const std::exception&) {
+      }
+    }
+  } else if (what == "finished") {
+    track_ended(arg(1), true, "");
+  } else if (what == "failed") {
+    if (queue_.playing() && queue_.playing()->id == arg(1)) {
+      track_ended(arg(1), false, arg(2));
+    } else if (!queue_.entries().empty() && queue_.entries().front().id == arg(1)) {
+      stop_player(arg(1));
+      unplayable_head(arg(2).empty() ? "unplayable" : arg(2));
+    }
+  } else if (what == "volume") {
+    try {
+      std::pair<int, int> v{std::stoi(arg(1)), std::stoi(arg(2))};
+      if (v != volume_) {
+        volume_ = v;
+        server_.events().emit("volume", {arg(1), arg(2)});
+      }
+    } catch (const std::exception&) {
+    }
+  } else if (what == "error") {
+    log_error("speaker: " + arg(1));
+  } else if (what == "hello" || what == "paused" || what == "resumed") {
+    // Nothing to do: pause state is ours.
+  } else {
+    log_debug("speaker said: " + quote_fields(f));
+  }
+}
+
+void Playback::speaker_restarted() {
+  // Whatever the old speaker had is gone.  The interrupted track plays
+  // again from its start; players feeding the old speaker are stopped.
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (!it->second.self_playing) {
+      std::string id = it->first;
+      ++it;
+      if (auto r = running_.find(id); r != running_.end() && r->second.pid > 0) {
+        server_.reaper().forget(r->second.pid);
+        ::kill(-r->second.pid, SIGKILL);
+        server_.reaper().watch(r->second.pid, [](int) {});
+      }
+      running_.erase(id);
+    } else {
+      ++it;
+    }
+  }
+  if (queue_.playing() && !running_.count(queue_.playing()->id)) {
+    std::string id = queue_.playing()->id;
+    queue_.requeue_playing();
+    server_.events().emit_formatted("queue", queue_.entries().front().format());
+    log_info("replaying " + id + " from its start after the speaker restarted");
+  }
+  if (paused_) {
+    paused_ = false;
+    server_.events().emit("state", {"resume"});
+  }
+  speaker_->send({"volume", std::to_string(volume_.first), std::to_string(volume_.second)});
+  // Let the new speaker say hello before giving it work.
+  server_.loop().defer([this] { tick(); });
+}
+
+} // namespace disorder

@@ -1,0 +1,88 @@
+// The scheduler of playing: keeps the queue padded with random picks,
+// starts each track's player (a decoder whose raw stream goes to the
+// speaker, or a player that plays by itself), hands the next track to the
+// speaker before the current one ends so that they play gaplessly, and
+// turns the speaker's reports into queue changes and events.
+//
+// Loop thread only.  Nothing here waits: decoders and the speaker are child
+// processes watched through the event loop.
+#pragma once
+
+#include "queue/play_queue.hpp"
+#include "queue/random_picker.hpp"
+#include "speaker_link.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace disorder {
+
+class Server;
+
+class Playback : public SpeakerLink::Listener {
+public:
+  explicit Playback(Server& server);
+  ~Playback() override;
+
+  // Starts the speaker; called once the server is ready.
+  void start();
+  PlayQueue& queue() { return queue_; }
+
+  // Re-examine what should play now (after any change to the queue, the
+  // switches or the configuration).
+  void tick();
+
+  // Queue changes made by commands; each emits its events and ticks.
+  QueueEntry& add(std::size_t position, const std::string& track, const std::string& user,
+                  Origin origin);
+  void removed(const QueueEntry& entry, const std::string& user);
+  void moved(const std::string& user);
+  void adopt(QueueEntry& entry, const std::string& user);
+  // Stops the playing track, recording who did it (empty for the server).
+  void scratch(const std::string& user);
+  bool pause();
+  bool resume();
+  bool paused() const { return paused_; }
+  void set_volume(int left, int right);
+  std::pair<int, int> volume() const { return volume_; }
+  // `disable`: stop handing tracks to the speaker; `now` also stops the
+  // playing track.
+  void playing_disabled(bool now, const std::string& user);
+
+  // SpeakerLink::Listener
+  void speaker_message(const std::vector<std::string>& fields) override;
+  void speaker_restarted() override;
+
+private:
+  // A track whose player is running: a decoder feeding the speaker, or a
+  // player that plays by itself.
+  struct Running {
+    pid_t pid = -1;
+    bool self_playing = false; // exec/shell module: no speaker involved
+    bool announced = false;    // `play` sent to the speaker
+    std::optional<int> wstatus;
+  };
+
+  bool ensure_running(const QueueEntry& entry);
+  void stop_player(const std::string& id);
+  void track_started(const std::string& id);
+  void track_ended(const std::string& id, bool ok, const std::string& reason);
+  void unplayable_head(const std::string& reason);
+  void fill_random();
+  void record_play(const QueueEntry& entry, EntryState state);
+  std::string file_for(const std::string& track);
+
+  Server& server_;
+  PlayQueue queue_;
+  RandomPicker picker_;
+  std::unique_ptr<SpeakerLink> speaker_;
+  std::map<std::string, Running> running_;
+  bool paused_ = false;
+  std::pair<int, int> volume_{100, 100};
+  bool in_tick_ = false;
+};
+
+} // namespace disorder

@@ -1,0 +1,115 @@
+// The speaker's audio output: an abstract Backend with one implementation
+// per file (backend_command.cpp, backend_rtp.cpp, backend_alsa.cpp,
+// backend_ao.cpp), chosen by the configured `api` from a table.
+//
+// Threads: set_volume() and volume() are called on the loop thread (they
+// use a mixer handle of their own); everything else on the audio thread
+// only, apart from abort(), which any thread may call.
+#pragma once
+
+#include "audio_format.hpp"
+#include "config.hpp"
+#include "error.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace disorder {
+
+// The output failed (device gone, command exited, socket unusable).  The
+// audio thread closes the backend, waits a little, opens it again and plays
+// the same frames again.
+class BackendError : public Error {
+public:
+  using Error::Error;
+};
+
+// What RTP timestamps count: frames (RFC 3551, the default) or samples
+// (frames times channels, as DisOrder 5.2 does).
+enum class RtpTimestamps { frames, samples };
+
+// Options from the command line that the configuration has no item for.
+struct BackendOptions {
+  RtpTimestamps rtp_timestamps = RtpTimestamps::frames;
+  std::string ao_file; // ao: write to this file with a file driver
+};
+
+class Backend {
+public:
+  enum class PauseStyle {
+    silence, // keep calling silence() while paused
+    suspend, // pause() ... resume(); nothing is written in between
+  };
+
+  virtual ~Backend() = default;
+
+  // Acquire the output for `format` (the speaker's output format, which
+  // stays the same for the backend's life).  Throws BackendError.
+  virtual void open(const AudioFormat& format) = 0;
+  virtual bool is_open() const = 0;
+  // Frames per play() call that suit the output (a packet, a period).
+  virtual std::size_t chunk_frames() const = 0;
+  // Plays whole frames, blocking until they are accepted; paced against
+  // real time by the backend.  Throws BackendError.
+  virtual void play(std::span<const char> frames) = 0;
+  // `frames` worth of time passes with no audio (an underrun, or a pause
+  // with PauseStyle::silence).  By default plays zero samples.
+  virtual void silence(std::size_t frames);
+  virtual PauseStyle pause_style() const { return PauseStyle::suspend; }
+  // PauseStyle::suspend only.
+  virtual void pause() {}
+  virtual void resume() {}
+  // The play order ran out; play() may follow after any time.
+  virtual void idle() {}
+  // Audio accepted but not yet audible.
+  virtual std::chrono::nanoseconds delay() const { return std::chrono::nanoseconds(0); }
+  // Release the output.  Never throws.
+  virtual void close() = 0;
+
+  // Hardware volume, 0..100 a side.  False when there is none (the speaker
+  // then scales samples itself).
+  virtual bool set_volume(int /*left*/, int /*right*/) { return false; }
+  virtual std::optional<std::pair<int, int>> volume() { return std::nullopt; }
+
+  // Makes a blocked play() give up (with BackendError) soon: the speaker is
+  // shutting down.
+  void abort() { aborting_.store(true, std::memory_order_release); }
+
+protected:
+  bool aborting() const { return aborting_.load(std::memory_order_acquire); }
+  // For silence(): plays `frames` zero frames in pieces of chunk_frames(),
+  // from a buffer made by open() with make_zeros().
+  void play_zeros(std::size_t frames);
+  void make_zeros(const AudioFormat& format, std::size_t chunk);
+  std::size_t zeros_frames() const { return zeros_frames_; }
+
+private:
+  std::atomic<bool> aborting_{false};
+  std::vector<char> zeros_;
+  std::size_t zeros_frames_ = 0;
+  std::size_t zeros_bpf_ = 1;
+};
+
+// Factories, one per backend file.  They read the configuration but do no
+// I/O (open() does); they throw ConfigError for a configuration they cannot
+// use.
+std::unique_ptr<Backend> make_command_backend(const Config& config, const BackendOptions& options);
+std::unique_ptr<Backend> make_rtp_backend(const Config& config, const BackendOptions& options);
+std::unique_ptr<Backend> make_alsa_backend(const Config& config, const BackendOptions& options);
+std::unique_ptr<Backend> make_ao_backend(const Config& config, const BackendOptions& options);
+
+// The backend for config.effective_api() ("network" is already "rtp").
+// Throws ConfigError for an api this build does not have.
+std::unique_ptr<Backend> make_backend(const Config& config, const BackendOptions& options);
+
+// The format the speaker produces for config (effective_sample_format()).
+AudioFormat output_format(const Config& config);
+
+} // namespace disorder

@@ -1,0 +1,45 @@
+// Real-time pacing for backends whose sink would accept audio faster than
+// it plays (a pipe to a command, a file driver, an ALSA plugin without a
+// clock): keep what has been written no more than `lead` ahead of
+// CLOCK_MONOTONIC, so that pause and cancel take effect at once.  Used on
+// the audio thread only; no allocation, no locks.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace disorder {
+
+// CLOCK_MONOTONIC in nanoseconds.
+std::int64_t monotonic_ns();
+// clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until `when` (retried on EINTR).
+void sleep_until_ns(std::int64_t when);
+
+class Pacer {
+public:
+  void start(std::uint32_t rate, std::chrono::nanoseconds lead);
+  // Before writing `frames`: sleeps until, once they are written, the
+  // output is at most `lead` ahead of now.  After a gap (when the output
+  // has fallen behind real time, e.g. after idle or a pause) it starts
+  // again from now rather than rushing to catch up.
+  void wait(std::size_t frames);
+  void written(std::size_t frames);
+  // Forget the past: the next write plays "now".
+  void restart() { anchored_ = false; }
+  // How far the output is ahead of now (negative: behind).
+  std::chrono::nanoseconds ahead() const;
+  // Re-anchor so that ahead() is `d` (from a device's own delay report).
+  void set_ahead(std::chrono::nanoseconds d);
+
+private:
+  std::int64_t position_ns() const;
+
+  std::uint32_t rate_ = 44100;
+  std::int64_t lead_ns_ = 0;
+  bool anchored_ = false;
+  std::int64_t anchor_ns_ = 0; // monotonic time of frame 0
+  std::uint64_t frames_ = 0;   // frames since the anchor, less than rate_ after normalising
+};
+
+} // namespace disorder

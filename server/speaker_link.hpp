@@ -1,0 +1,56 @@
+// disorderd's side of the speaker: starts disorder-speaker with one end of a
+// control socket pair, restarts it if it dies, sends it commands and hands
+// its reports to a listener.  Runs on the loop thread; never blocks (the
+// control socket is non-blocking and messages are tiny).
+#pragma once
+
+#include "event_loop.hpp"
+#include "fd.hpp"
+#include "subprocess.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace disorder {
+
+class SpeakerLink {
+public:
+  // Reports from the speaker (fields of one message) and its restarts.
+  struct Listener {
+    virtual ~Listener() = default;
+    virtual void speaker_message(const std::vector<std::string>& fields) = 0;
+    // The speaker (re)started: everything it had is gone.
+    virtual void speaker_restarted() = 0;
+  };
+
+  SpeakerLink(EventLoop& loop, ChildReaper& reaper, std::string config_path, int nice,
+              Listener& listener);
+  ~SpeakerLink();
+
+  void start();
+  // False if the speaker is not running (the caller retries after
+  // speaker_restarted()).
+  bool send(const std::vector<std::string>& fields, int fd = -1);
+  bool running() const { return pid_ > 0; }
+
+private:
+  void on_readable();
+  void on_exit(int wstatus);
+
+  EventLoop& loop_;
+  ChildReaper& reaper_;
+  std::string config_path_;
+  int nice_;
+  Listener& listener_;
+  pid_t pid_ = -1;
+  Fd control_;
+  std::unique_ptr<Event> readable_;
+  std::unique_ptr<Event> restart_timer_;
+  int quick_deaths_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  bool stopping_ = false;
+};
+
+} // namespace disorder

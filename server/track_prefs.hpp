@@ -1,0 +1,53 @@
+// Track preferences (disorder_preferences(5)): name/value pairs per track,
+// keyed by the track's name so that they outlive its row in tracks (a file
+// that vanishes and comes back, a rescan that re-adds it, a restart).  Every
+// change keeps the indexes derived from preferences in step, in the same
+// transaction: track_tags for the `tags` preference, pref_words/pref_search
+// for trackname_ preferences, and the alias cache of TrackDb.  Lives on the
+// loop thread; every method may throw DatabaseError.
+#pragma once
+
+#include "rescan/search_words.hpp"
+#include "sqlite.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace disorder {
+
+class TrackDb;
+
+class TrackPrefs {
+public:
+  TrackPrefs(Database& db, TrackDb& tracks, const std::vector<std::string>& stopwords);
+
+  std::optional<std::string> get(std::string_view track, std::string_view name);
+  // Every preference of track, sorted by name.
+  std::vector<std::pair<std::string, std::string>> all(std::string_view track);
+  // track is a real track name (callers resolve aliases first).  Throws
+  // SyntaxError for a value the preference cannot take (see check_value).
+  void set(std::string_view track, std::string_view name, std::string_view value);
+  // False when it was not set.
+  bool unset(std::string_view track, std::string_view name);
+
+  // Throws SyntaxError unless value is acceptable for name: the tags
+  // preference holds printable text (commas separate its tags, so no tag
+  // can hold one).
+  static void check_value(std::string_view name, std::string_view value);
+
+private:
+  // Brings the index that depends on preference name of track in line with
+  // the prefs table.
+  void reindex(std::string_view track, std::string_view name);
+  void reindex_tags(std::string_view track);
+  void reindex_words(std::string_view track);
+
+  Database& db_;
+  TrackDb& tracks_;
+  SearchWords words_;
+};
+
+} // namespace disorder

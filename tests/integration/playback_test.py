@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Playing music end to end: disorderd, disorder-decode and disorder-speaker
+with the command backend writing what it plays to a file.  Asserts the
+samples that came out, queue order and events, and recovery when a decoder,
+the speaker or the server is killed."""
+import array
+import math
+import os
+import signal
+import socket
+import subprocess
+import time
+import wave
+
+from harness import Client, Server, closing, run_tests, split, test, wait_for
+
+RATE = 44100
+
+
+def tone(freq, seconds, amplitude=8000, phase=0):
+    """Stereo 16-bit frames of a sine (left) and its half-amplitude (right)."""
+    n = int(RATE * seconds)
+    a = array.array("h")
+    for i in range(n):
+        v = int(amplitude * math.sin(2 * math.pi * freq * (i + phase) / RATE))
+        a.append(v)
+        a.append(v // 2)
+    return a
+
+
+def write_wav(path, samples):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(samples.tobytes())
+
+
+def encode(src, dst, *args):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", src, *args, dst], check=True)
+
+
+class Jukebox(Server):
+    """A server with a collection and the command backend writing to a file."""
+
+    def __init__(self, extra=""):
+        super().__init__(extra_config="")
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        self.output = os.path.join(self.dir, "output.raw")
+        open(self.output, "wb").close()
+        os.chmod(self.output, 0o666)
+        self.extra_config = (f"collection fs utf-8 {self.music}\n"
+                             "api command\n"
+                             f"speaker_command \"cat >> {self.output}\"\n"
+                             "sample_format 16l/44100/2\n"
+                             "queue_pad 0\n" + extra)
+        self.write_config()
+
+    def output_samples(self):
+        # The speaker reports a track finished once its last frame is
+        # written to the command; `cat` may not have written it out yet.
+        # Wait until the file stops growing.
+        last, stable_since = -1, time.monotonic()
+        while time.monotonic() - stable_since < 0.3:
+            size = os.path.getsize(self.output)
+            if size != last:
+                last, stable_since = size, time.monotonic()
+            time.sleep(0.02)
+        with open(self.output, "rb") as f:
+            data = f.read()
+        a = array.array("h")
+        a.frombytes(data[: len(data) // 4 * 4])
+        return a
+
+
+class Events:
+    """Follows the event log on its own connection."""
+
+    def __init__(self, server):
+        self.c = server.root()
+        code, _, _ = self.c.command("log")
+        assert code == 254
+
+    def wait(self, keyword, *fields, timeout=20):
+        deadline = time.monotonic() + timeout
+        self.c.sock.settimeout(timeout)
+        while time.monotonic() < deadline:
+            line = self.c.read_line()
+            parts = split(line)[1:]
+            if parts[:1 + len(fields)] == [keyword, *fields]:
+                return parts
+        raise AssertionError(f"no event {keyword} {fields}")
+
+    def close(self):
+        self.c.close()
+
+
+def find(haystack, needle, start=0):
+    """Index of the sample sequence needle in haystack (both array('h'))."""
+    h = haystack.tobytes()
+    n = needle.tobytes()
+    i = h.find(n, start * 2)
+    while i >= 0 and i % 2:
+        i = h.find(n, i + 1)
+    return -1 if i < 0 else i // 2
+
+
+def rescan(s):
+    with closing(s.root()) as r:
+        r.ok("rescan", "wait", "fresh")
+
+
+@test
+def three_tracks_play_back_to_back_without_a_gap():
+    with Jukebox() as s:
+        tracks = [tone(440, 0.7), tone(660, 1.1), tone(330, 0.5)]
+        names = []
+        for i, t in enumerate(tracks):
+            path = os.path.join(s.music, "A", f"{i + 1:02d} track.wav")
+            write_wav(path, t)
+            names.append(path)
+        # the middle one as FLAC: lossless, so still sample-exact
+        encode(names[1], names[1][:-4] + ".flac")
+        os.unlink(names[1])
+        names[1] = names[1][:-4] + ".flac"
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            for n in names:
+                r.ok("play", n)
+            _, body = r.ok("queue")
+            assert [dict(zip(*[iter(split(l))] * 2))["track"] for l in body] == names
+            r.ok("enable")
+        for n in names:
+            events.wait("completed", n)
+        out = s.output_samples()
+        expected = tracks[0] + tracks[1] + tracks[2]
+        at = find(out, expected)
+        assert at >= 0, f"output ({len(out)} samples) does not contain the tracks back to back"
+        # nothing but silence around them
+        assert not any(out[:at]) and not any(out[at + len(expected):])
+        with closing(s.root()) as r:
+            _, body = r.ok("recent")
+            states = [dict(zip(*[iter(split(l))] * 2))["state"] for l in body]
+            assert states == ["ok", "ok", "ok"], states
+        events.close()
+
+
+@test
+def pause_inserts_only_silence():
+    with Jukebox("pause_mode silence\n") as s:
+        t = tone(500, 2.0)
+        path = os.path.join(s.music, "p.wav")
+        write_wav(path, t)
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("play", path)
+            events.wait("playing", path)
+            time.sleep(0.4)
+            r.ok("pause")
+            time.sleep(0.5)
+            r.ok("resume")
+        events.wait("completed", path)
+        out = s.output_samples()
+        # Cut every run of more than 100 silent frames (the tone itself has
+        # at most a couple of zero frames in a row, at its zero crossings).
+        kept, inner_silence, run, seen_sound = array.array("h"), 0, [], False
+        for i in range(0, len(out), 2):
+            if out[i] == 0 and out[i + 1] == 0:
+                run.append(i)
+                continue
+            if len(run) > 100:
+                if seen_sound:
+                    inner_silence += len(run)
+            else:
+                for j in run:
+                    kept.extend(out[j:j + 2])
+            run = []
+            seen_sound = True
+            kept.extend(out[i:i + 2])
+        assert inner_silence > RATE * 0.3, f"no pause in the output ({inner_silence} frames)"
+        # What is left is the track, sample for sample (zero frames aside: a
+        # pause may begin or end at one of the tone's own zero crossings).
+        def sound(a):
+            return [(a[i], a[i + 1]) for i in range(0, len(a), 2) if a[i] or a[i + 1]]
+        assert sound(kept) == sound(t), (len(kept), len(t))
+
+
+@test
+def a_corrupt_track_fails_and_the_next_plays():
+    with Jukebox() as s:
+        bad = os.path.join(s.music, "bad.mp3")
+        with open(bad, "wb") as f:
+            f.write(os.urandom(20000))
+        good = os.path.join(s.music, "good.wav")
+        write_wav(good, tone(440, 0.5))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", bad)
+            r.ok("play", good)
+            r.ok("enable")
+        events.wait("failed", bad)
+        events.wait("completed", good)
+        assert find(s.output_samples(), tone(440, 0.5)) >= 0
+
+
+@test
+def queue_commands_and_rights():
+    with Jukebox() as s:
+        names = []
+        for i in range(4):
+            p = os.path.join(s.music, f"q{i}.wav")
+            write_wav(p, tone(300 + 100 * i, 0.2))
+            names.append(p)
+        rescan(s)
+        s.add_user("amy", "pw", "read,play,move_mine,remove_mine,scratch_mine")
+        s.add_user("ben", "pw", "read,play")
+        with closing(s.root()) as r, closing(s.connect("amy", "pw")) as amy, \
+                closing(s.connect("ben", "pw")) as ben:
+            r.ok("disable")
+            ids = [amy.ok("play", names[0])[0], amy.ok("play", names[1])[0],
+                   ben.ok("play", names[2])[0]]
+            assert amy.command("play", "/no/such/track.wav")[0] == 550
+
+            def order():
+                return [dict(zip(*[iter(split(l))] * 2))["id"] for l in r.ok("queue")[1]]
+            assert order() == ids
+            amy.ok("moveafter", "", ids[1])
+            assert order() == [ids[1], ids[0], ids[2]]
+            assert amy.command("move", ids[2], "1")[0] == 510  # ben's track
+            assert ben.command("remove", ids[0])[0] == 510
+            amy.ok("playafter", ids[1], names[3])
+            q = order()
+            assert q[0] == ids[1] and q[2] == ids[0] and len(q) == 4, q
+            amy.ok("remove", ids[0])
+            assert ids[0] not in order()
+            r.ok("moveafter", ids[2], q[1])
+            assert order()[-1] == q[1]
+            info = dict(zip(*[iter(split(r.ok("queue")[1][0]))] * 2))
+            assert info["submitter"] == "amy" and info["origin"] == "picked" \
+                and info["state"] == "unplayed", info
+
+
+@test
+def random_play_fills_the_queue_and_respects_replay_min():
+    with Jukebox("queue_pad 3\nreplay_min 3600\n") as s:
+        for i in range(5):
+            write_wav(os.path.join(s.music, f"r{i}.wav"), tone(200 + 50 * i, 0.2))
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("rescan", "wait", "fresh")
+            r.ok("random-disable")
+            r.ok("random-enable")
+            q = wait_for(lambda: len(r.ok("queue")[1]) >= 3 and r.ok("queue")[1], "random picks")
+            infos = [dict(zip(*[iter(split(l))] * 2)) for l in q]
+            assert len(q) == 3 and all(i["origin"] == "random" for i in infos), infos
+            assert len({i["track"] for i in infos}) == 3
+            r.ok("set", infos[0]["track"], "pick_at_random", "0")
+            # adopt makes a random pick the user's
+            r.ok("adopt", infos[1]["id"])
+            info = dict(zip(*[iter(split(r.ok("queue")[1][1]))] * 2))
+            assert info["origin"] == "adopted" and info["submitter"] == "root"
+            events = Events(s)
+            r.ok("enable")
+            # let five tracks play: none of the played ones may come back
+            played = []
+            for _ in range(5):
+                played.append(events.wait("completed")[1])
+            assert len(set(played)) == 5, played
+            events.close()
+
+
+@test
+def queue_survives_restart_and_kill_9():
+    s = Jukebox()
+    try:
+        s.start()
+        names = []
+        for i in range(3):
+            p = os.path.join(s.music, f"k{i}.wav")
+            write_wav(p, tone(400 + 100 * i, 0.3))
+            names.append(p)
+        rescan(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            ids = [r.ok("play", n)[0] for n in names]
+        s.proc.kill()
+        s.proc.wait()
+        s.start()
+        with closing(s.root()) as r:
+            got = [dict(zip(*[iter(split(l))] * 2))["id"] for l in r.ok("queue")[1]]
+            assert got == ids, (got, ids)
+            assert r.ok("enabled")[0] == "no"
+    finally:
+        s.cleanup()
+
+
+def _pids_named(name):
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                if argv and os.path.basename(argv[0]).decode(errors="replace") == name:
+                    out.append(int(pid))
+            except OSError:
+                pass
+    return out
+
+
+@test
+def killing_the_speaker_replays_the_interrupted_track():
+    with Jukebox() as s:
+        long_track = os.path.join(s.music, "long.wav")
+        write_wav(long_track, tone(440, 3.0))
+        after = os.path.join(s.music, "after.wav")
+        write_wav(after, tone(880, 0.3))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", long_track)
+            r.ok("play", after)
+            r.ok("enable")
+        events.wait("playing", long_track)
+        time.sleep(0.5)
+        speakers = [p for p in _pids_named("disorder-speaker")
+                    if os.path.exists(f"/proc/{p}") and _parent(p) == s.proc.pid]
+        assert speakers, "no speaker"
+        os.kill(speakers[0], signal.SIGKILL)
+        # documented behaviour: the interrupted track plays again from its start
+        events.wait("playing", long_track)
+        events.wait("completed", long_track)
+        events.wait("completed", after)
+        out = s.output_samples()
+        assert find(out, tone(440, 3.0)) >= 0, "the replayed track is not whole"
+
+
+def _parent(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+@test
+def killing_a_decoder_fails_only_that_track():
+    with Jukebox() as s:
+        slow = os.path.join(s.music, "slow.wav")
+        write_wav(slow, tone(440, 30.0))
+        nxt = os.path.join(s.music, "next.wav")
+        write_wav(nxt, tone(660, 0.3))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", slow)
+            r.ok("play", nxt)
+            r.ok("enable")
+        events.wait("playing", slow)
+        decoders = [p for p in _pids_named("disorder-decode") if _parent(p) == s.proc.pid]
+        for p in decoders:
+            with open(f"/proc/{p}/cmdline", "rb") as f:
+                if f.read().endswith(b"slow.wav\0"):
+                    os.kill(p, signal.SIGKILL)
+        events.wait("failed", slow)
+        events.wait("completed", nxt)
+
+
+@test
+def scratch_moves_on_at_once():
+    with Jukebox() as s:
+        a = os.path.join(s.music, "a.wav")
+        write_wav(a, tone(440, 20.0))
+        b = os.path.join(s.music, "b.wav")
+        write_wav(b, tone(660, 0.3))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", a)
+            r.ok("play", b)
+            r.ok("enable")
+            events.wait("playing", a)
+            code, text, _ = r.command("playing")
+            assert code == 252 and dict(zip(*[iter(split(text))] * 2))["track"] == a
+            r.ok("scratch")
+            events.wait("scratched", a, "root")
+            events.wait("completed", b)
+            assert r.command("playing")[0] == 259
+
+
+run_tests()
