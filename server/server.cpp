@@ -42,9 +42,13 @@ Fd prepare_home(const Config& config) {
   std::string lock_path = config.home + "/lock";
   Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock) throw_errno("opening " + lock_path);
-  if (::flock(lock.get(), LOCK_EX | LOCK_NB) < 0) {
-    if (errno == EWOULDBLOCK) throw Error("another disorderd is already running on " + config.home);
-    throw_errno("locking " + lock_path);
+  // A server that has just stopped may leave a child for a moment between
+  // fork and exec, still holding its copy of the lock: allow it a few
+  // seconds before deciding that another server is running.
+  for (int attempt = 0; ::flock(lock.get(), LOCK_EX | LOCK_NB) < 0; ++attempt) {
+    if (errno != EWOULDBLOCK) throw_errno("locking " + lock_path);
+    if (attempt == 30) throw Error("another disorderd is already running on " + config.home);
+    ::usleep(100000);
   }
   return lock;
 }

@@ -54,6 +54,8 @@ constexpr std::array kCommands{
     CommandSpec{"resolve", 1, 1, r::read, kAuth, resolve, "TRACK"},
     CommandSpec{"resume", 0, 0, r::pause, kAuth, resume, ""},
     CommandSpec{"revoke", 0, 0, r::read, kAuth, revoke, ""},
+    CommandSpec{"rtp-address", 0, 0, r::none, kNoAuth, rtp_address, ""},
+    CommandSpec{"rtp-sdp", 0, 0, r::none, kNoAuth, rtp_sdp, ""},
     CommandSpec{"scratch", 0, 1, r::scratch, kAuth, scratch, "[ID]"},
     CommandSpec{"search", 1, 1, r::read, kAuth, search, "TERMS"},
     CommandSpec{"set", 3, 3, r::prefs, kAuth, set, "TRACK PREF VALUE"},

@@ -101,6 +101,9 @@ void queue(CommandContext&, std::span<const std::string>);
 void recent(CommandContext&, std::span<const std::string>);
 void adopt(CommandContext&, std::span<const std::string>);
 void volume(CommandContext&, std::span<const std::string>);
+// rtp.cpp
+void rtp_address(CommandContext&, std::span<const std::string>);
+void rtp_sdp(CommandContext&, std::span<const std::string>);
 // admin.cpp
 void reconfigure(CommandContext&, std::span<const std::string>);
 void shutdown(CommandContext&, std::span<const std::string>);

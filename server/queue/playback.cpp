@@ -286,7 +286,7 @@ void Playback::track_ended(const std::string& id, bool ok, const std::string& re
   tick();
 }
 
-void Playback::scratch(const std::string& user) {
+void Playback::scratch(const std::string& user, bool with_sound) {
   if (!queue_.playing()) return;
   QueueEntry current = *queue_.playing();
   stop_player(current.id);
@@ -305,7 +305,7 @@ void Playback::scratch(const std::string& user) {
     if (speaker_) speaker_->send({"resume"});
   }
   const auto& scratches = server_.config().scratch;
-  if (!scratches.empty()) {
+  if (with_sound && !scratches.empty()) {
     const std::string& sound = scratches[static_cast<size_t>(std::rand()) % scratches.size()];
     add(0, sound, "", Origin::scratch);
   }
@@ -354,7 +354,7 @@ void Playback::set_volume(int left, int right) {
 void Playback::playing_disabled(bool now_too, const std::string& user) {
   // Take back the announced next track so the speaker does not go on.
   if (!queue_.entries().empty()) stop_player(queue_.entries().front().id);
-  if (now_too && queue_.playing()) scratch(user);
+  if (now_too && queue_.playing()) scratch(user, false);
 }
 
 void Playback::speaker_message(const std::vector<std::string>& f) {

@@ -41,8 +41,9 @@ public:
   void removed(const QueueEntry& entry, const std::string& user);
   void moved(const std::string& user);
   void adopt(QueueEntry& entry, const std::string& user);
-  // Stops the playing track, recording who did it (empty for the server).
-  void scratch(const std::string& user);
+  // Stops the playing track, recording who did it; a `scratch` sound from
+  // the configuration follows unless with_sound is false.
+  void scratch(const std::string& user, bool with_sound = true);
   bool pause();
   bool resume();
   bool paused() const { return paused_; }

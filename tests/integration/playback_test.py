@@ -4,42 +4,13 @@ with the command backend writing what it plays to a file.  Asserts the
 samples that came out, queue order and events, and recovery when a decoder,
 the speaker or the server is killed."""
 import array
-import math
 import os
 import signal
-import socket
 import subprocess
 import time
-import wave
 
-from harness import Client, Server, closing, run_tests, split, test, wait_for
-
-RATE = 44100
-
-
-def tone(freq, seconds, amplitude=8000, phase=0):
-    """Stereo 16-bit frames of a sine (left) and its half-amplitude (right)."""
-    n = int(RATE * seconds)
-    a = array.array("h")
-    for i in range(n):
-        v = int(amplitude * math.sin(2 * math.pi * freq * (i + phase) / RATE))
-        a.append(v)
-        a.append(v // 2)
-    return a
-
-
-def write_wav(path, samples):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with wave.open(path, "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(samples.tobytes())
-
-
-def encode(src, dst, *args):
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", src, *args, dst], check=True)
-
+from audio import RATE, Events, encode, find, tone, write_wav
+from harness import Server, closing, run_tests, split, test, wait_for
 
 class Jukebox(Server):
     """A server with a collection and the command backend writing to a file."""
@@ -73,38 +44,6 @@ class Jukebox(Server):
         a = array.array("h")
         a.frombytes(data[: len(data) // 4 * 4])
         return a
-
-
-class Events:
-    """Follows the event log on its own connection."""
-
-    def __init__(self, server):
-        self.c = server.root()
-        code, _, _ = self.c.command("log")
-        assert code == 254
-
-    def wait(self, keyword, *fields, timeout=20):
-        deadline = time.monotonic() + timeout
-        self.c.sock.settimeout(timeout)
-        while time.monotonic() < deadline:
-            line = self.c.read_line()
-            parts = split(line)[1:]
-            if parts[:1 + len(fields)] == [keyword, *fields]:
-                return parts
-        raise AssertionError(f"no event {keyword} {fields}")
-
-    def close(self):
-        self.c.close()
-
-
-def find(haystack, needle, start=0):
-    """Index of the sample sequence needle in haystack (both array('h'))."""
-    h = haystack.tobytes()
-    n = needle.tobytes()
-    i = h.find(n, start * 2)
-    while i >= 0 and i % 2:
-        i = h.find(n, i + 1)
-    return -1 if i < 0 else i // 2
 
 
 def rescan(s):
@@ -373,6 +312,41 @@ def killing_a_decoder_fails_only_that_track():
 
 
 @test
+def killing_the_server_mid_track_loses_nothing():
+    s = Jukebox()
+    try:
+        s.start()
+        a = os.path.join(s.music, "a.wav")
+        write_wav(a, tone(440, 4.0))
+        b = os.path.join(s.music, "b.wav")
+        write_wav(b, tone(660, 0.3))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            ida = r.ok("play", a)[0]
+            idb = r.ok("play", b)[0]
+            r.ok("enable")
+        events.wait("playing", a)
+        events.close()
+        s.proc.kill()
+        s.proc.wait()
+        s.start()
+        with closing(s.root()) as r:
+            # the interrupted track is back at the head (or already playing
+            # again), the rest of the queue behind it
+            code, text, _ = r.command("playing")
+            queued = [dict(zip(*[iter(split(l))] * 2))["id"] for l in r.ok("queue")[1]]
+            current = dict(zip(*[iter(split(text))] * 2))["id"] if code == 252 else None
+            assert [x for x in [current] + queued if x] == [ida, idb], (current, queued)
+        events = Events(s)
+        events.wait("completed", a)
+        events.wait("completed", b)
+    finally:
+        s.cleanup()
+
+
+@test
 def scratch_moves_on_at_once():
     with Jukebox() as s:
         a = os.path.join(s.music, "a.wav")
@@ -393,6 +367,41 @@ def scratch_moves_on_at_once():
             events.wait("scratched", a, "root")
             events.wait("completed", b)
             assert r.command("playing")[0] == 259
+
+
+@test
+def a_scratch_sound_plays_after_a_scratch_and_disable_now_stops():
+    s = Jukebox()
+    sound = os.path.join(s.dir, "scratch.wav")
+    write_wav(sound, tone(1000, 0.2))
+    s.extra_config += f"scratch {sound}\n"
+    s.write_config()
+    try:
+        s.start()
+        a = os.path.join(s.music, "a.wav")
+        write_wav(a, tone(440, 20.0))
+        b = os.path.join(s.music, "b.wav")
+        write_wav(b, tone(660, 20.0))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", a)
+            r.ok("play", b)
+            r.ok("enable")
+            events.wait("playing", a)
+            r.ok("scratch")
+            events.wait("scratched", a, "root")
+            events.wait("playing", sound)
+            events.wait("completed", sound)
+            events.wait("playing", b)
+            r.ok("disable", "now")
+            events.wait("scratched", b, "root")
+            assert r.command("playing")[0] == 259
+            assert r.ok("queue")[1] == []
+        assert find(s.output_samples(), tone(1000, 0.2)) >= 0
+    finally:
+        s.cleanup()
 
 
 run_tests()

@@ -1,0 +1,89 @@
+// RTP discovery: rtp-address (disorder_protocol(5)) and rtp-sdp, an SDP
+// description (RFC 4566) of the stream so that standard RTP clients
+// (ffplay/ffmpeg, VLC, GStreamer) can listen.
+#include "commands/command_table.hpp"
+#include "connection.hpp"
+#include "server.hpp"
+#include "split.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+namespace disorder::commands {
+
+namespace {
+
+// The configured destination, or nullopt when the server does not send RTP
+// to a fixed address (another backend, or request mode).
+const NetAddress* destination(const Config& config) {
+  if (config.effective_api() != "rtp" || config.rtp_mode == RtpMode::request) return nullptr;
+  return config.broadcast ? &*config.broadcast : nullptr;
+}
+
+// A numeric address and port for the SDP (it cannot carry host names).
+std::pair<std::string, std::string> numeric(const NetAddress& a) {
+  addrinfo hints{};
+  hints.ai_family = a.family;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(a.host.c_str(), a.service.c_str(), &hints, &res) != 0 || !res)
+    throw UserError("cannot resolve the broadcast address " + a.host);
+  char host[NI_MAXHOST], port[NI_MAXSERV];
+  int rc = ::getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof host, port, sizeof port,
+                         NI_NUMERICHOST | NI_NUMERICSERV);
+  int family = res->ai_family;
+  ::freeaddrinfo(res);
+  if (rc != 0) throw UserError("cannot resolve the broadcast address " + a.host);
+  return {std::string(family == AF_INET6 ? "IP6 " : "IP4 ") + host, port};
+}
+
+bool is_multicast(const std::string& typed_host) {
+  std::string host = typed_host.substr(4);
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 28) == 0xe;
+  return host.rfind("ff", 0) == 0 || host.rfind("FF", 0) == 0;
+}
+
+} // namespace
+
+void rtp_address(CommandContext& ctx, std::span<const std::string>) {
+  const Config& config = ctx.server.config();
+  if (config.effective_api() == "rtp" && config.rtp_mode == RtpMode::request) {
+    ctx.conn.reply(252, "- -");
+    return;
+  }
+  const NetAddress* d = destination(config);
+  if (!d) {
+    ctx.conn.reply(555, "not broadcasting");
+    return;
+  }
+  ctx.conn.reply(252, quote_field(d->host) + " " + quote_field(d->service));
+}
+
+void rtp_sdp(CommandContext& ctx, std::span<const std::string>) {
+  const Config& config = ctx.server.config();
+  const NetAddress* d = destination(config);
+  if (!d) {
+    ctx.conn.reply(555, "not broadcasting to a fixed address");
+    return;
+  }
+  auto [host, port] = numeric(*d);
+  std::string connection = "c=IN " + host;
+  if (is_multicast(host) && host.rfind("IP4", 0) == 0)
+    connection += "/" + std::to_string(config.multicast_ttl);
+  // The rtp backend always sends 16-bit big-endian 44.1 kHz stereo, payload
+  // type 10 (RFC 3551 L16/44100/2).
+  ctx.conn.reply_body(253, "SDP follows",
+                      {
+                          "v=0",
+                          "o=- 0 0 IN " + host,
+                          "s=disorder",
+                          connection,
+                          "t=0 0",
+                          "m=audio " + port + " RTP/AVP 10",
+                          "a=rtpmap:10 L16/44100/2",
+                          "a=recvonly",
+                      });
+}
+
+} // namespace disorder::commands
