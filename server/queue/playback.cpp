@@ -146,12 +146,10 @@ void Playback::fill_random() {
   if (queue_.playing()) exclude.insert(queue_.playing()->track);
   for (const auto& e : queue_.entries())
     exclude.insert(e.track);
-  while (queue_.entries().size() < static_cast<size_t>(config.queue_pad)) {
-    auto track = picker_.pick(config, exclude);
-    if (!track) break;
-    exclude.insert(*track);
-    add(queue_.entries().size(), *track, "", Origin::random);
-  }
+  size_t have = queue_.entries().size(), want = static_cast<size_t>(std::max(config.queue_pad, 0));
+  if (have >= want) return;
+  for (auto& track : picker_.pick(config, exclude, want - have))
+    add(queue_.entries().size(), track, "", Origin::random);
 }
 
 void Playback::tick() {

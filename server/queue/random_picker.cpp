@@ -31,8 +31,8 @@ std::uint64_t seed() {
 
 RandomPicker::RandomPicker(Database& db) : db_(db), rng_(seed()) {}
 
-std::optional<std::string> RandomPicker::pick(const Config& config,
-                                              const std::set<std::string>& exclude) {
+std::vector<std::string>
+RandomPicker::pick(const Config& config, const std::set<std::string>& exclude, std::size_t count) {
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   const std::int64_t new_since = now - config.new_bias_age.count();
   const std::int64_t replay_since = now - config.replay_min.count();
@@ -64,14 +64,22 @@ std::optional<std::string> RandomPicker::pick(const Config& config,
     total += weight;
     candidates.emplace_back(std::move(name), weight);
   }
-  if (candidates.empty() || total <= 0) return std::nullopt;
-  std::uniform_int_distribution<std::int64_t> dist(0, total - 1);
-  std::int64_t r = dist(rng_);
-  for (auto& [name, weight] : candidates) {
-    if (r < weight) return name;
-    r -= weight;
+  std::vector<std::string> chosen;
+  while (chosen.size() < count && total > 0) {
+    std::uniform_int_distribution<std::int64_t> dist(0, total - 1);
+    std::int64_t r = dist(rng_);
+    for (auto& [name, weight] : candidates) {
+      if (weight == 0) continue;
+      if (r < weight) {
+        chosen.push_back(std::move(name));
+        total -= weight;
+        weight = 0; // drawn: not again
+        break;
+      }
+      r -= weight;
+    }
   }
-  return candidates.back().first;
+  return chosen;
 }
 
 } // namespace disorder

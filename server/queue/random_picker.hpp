@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace disorder {
 
@@ -20,7 +21,11 @@ public:
   // `weight` preference (default 90000, clamped to 0..2^31-1), or new_bias
   // for tracks added within new_bias_age.  Skipped: pick_at_random 0,
   // played within replay_min, and `exclude` (tracks already queued).
-  std::optional<std::string> pick(const Config& config, const std::set<std::string>& exclude);
+  // Up to `count` different tracks, drawn one after another as above, from
+  // one pass over the track table (a pass costs milliseconds per 10,000
+  // tracks, on the server's loop thread).
+  std::vector<std::string> pick(const Config& config, const std::set<std::string>& exclude,
+                                std::size_t count);
 
 private:
   Database& db_;
