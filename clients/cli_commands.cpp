@@ -3,9 +3,21 @@
 // usually sends one protocol command and prints the reply.
 #include "cli.hpp"
 
+#include "fd.hpp"
+#include "rights.hpp"
 #include "split.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
+#include <fcntl.h>
+#include <optional>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace disorder::cli {
 
@@ -25,6 +37,199 @@ bool is_no_registration_flag(std::string_view word) {
 
 bool is_count(std::string_view word) {
   return !word.empty() && word.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool is_rescan_flag(std::string_view word) {
+  return word == "--wait" || word == "--fresh";
+}
+
+// rescan --wait on a terminal shows the rescan's progress on stderr.  The
+// rescan command holds its connection until the rescan ends, so the event
+// log is followed on a second connection, in a child process: the client is
+// blocking, and a child can simply be killed when the reply comes, where a
+// thread blocked reading the log could not be stopped.
+
+// Wide enough for any count, so that each display covers the last.
+constexpr std::size_t kProgressWidth = 32;
+
+// Rewrites the progress line: one write, so that killing the child that
+// calls it never leaves half a line.  Errors (a closed terminal) are ignored.
+void show_progress(std::string_view text, bool end_line = false) {
+  std::string line = "\r" + std::string(text);
+  if (text.size() < kProgressWidth) line.append(kProgressWidth - text.size(), ' ');
+  line += end_line ? "\n" : "\r" + std::string(text);
+  try {
+    write_all(STDERR_FILENO, line);
+  } catch (const std::exception&) {
+  }
+}
+
+std::string tracks_text(std::string_view prefix, std::string_view count) {
+  return std::string(prefix) + std::string(count) + (count == "1" ? " track" : " tracks");
+}
+
+// The child: shows each rescan_progress count and reports to the parent on
+// `report`, one line each: "ready" once it follows the log, "done N" (the
+// last count, or -1) for each rescanned event.  Never returns; _exit, so
+// that nothing of the parent's (buffered output, connections) is flushed or
+// closed twice.
+[[noreturn]] void follow_progress(const Config& config, int report, pid_t parent) {
+  ::signal(SIGPIPE, SIG_IGN);
+  // Do not outlive the command if it dies without stopping us.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) ::_exit(0);
+  try {
+    Client log = Client::connect(config);
+    bool ready = false;
+    std::string count = "-1";
+    log.follow_log([&](std::string_view line) {
+      if (!ready) {
+        write_all(report, "ready\n");
+        ready = true;
+      }
+      std::vector<std::string> f;
+      try {
+        f = split_fields(line);
+      } catch (const SyntaxError&) {
+        return true; // not ours to judge: the parent reports real trouble
+      }
+      if (f.size() == 3 && f[1] == "rescan_progress" && is_count(f[2])) {
+        count = f[2];
+        show_progress(tracks_text("rescanning: ", count));
+      } else if (f.size() >= 2 && f[1] == "rescanned") {
+        write_all(report, "done " + count + "\n");
+      }
+      return true;
+    });
+  } catch (const std::exception&) {
+    // No progress then; the parent sees the pipe close.
+  }
+  ::_exit(0);
+}
+
+// The parent's side of the child above.  Not copyable; the destructor stops
+// and reaps the child.
+class ProgressFollower {
+public:
+  explicit ProgressFollower(const Config& config) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
+    Fd read_end(p[0]), write_end(p[1]);
+    pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw_errno("fork");
+    if (pid_ == 0) follow_progress(config, write_end.get(), parent);
+    reports_ = std::move(read_end);
+  }
+  ProgressFollower(const ProgressFollower&) = delete;
+  ProgressFollower& operator=(const ProgressFollower&) = delete;
+  ~ProgressFollower() { stop(); }
+
+  // Until the child follows the log (so that it will see the end of the
+  // rescan about to be asked for), has given up, or `limit` has passed.
+  void wait_ready(std::chrono::milliseconds limit) {
+    read_reports(limit, [this] { return ready_; });
+  }
+
+  // After the rescan's reply: lets the child report the rescanned event
+  // (which the server sends before that reply, on the other connection),
+  // and so show the last count, for at most `limit`; then stops it.
+  // Returns that count, or nullopt if unknown.
+  std::optional<std::string> finish(std::chrono::milliseconds limit) {
+    read_reports(limit, [this] { return done_.has_value(); });
+    stop();
+    if (done_ && *done_ != "-1") return done_;
+    return std::nullopt;
+  }
+
+private:
+  template <typename Pred> void read_reports(std::chrono::milliseconds limit, Pred satisfied) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (reports_ && !satisfied()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      pollfd pfd{reports_.get(), POLLIN, 0};
+      int r = ::poll(&pfd, 1, static_cast<int>(left.count()));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return;
+      char buf[256];
+      ssize_t n = ::read(reports_.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        reports_.reset(); // the child has gone
+        return;
+      }
+      pending_.append(buf, static_cast<std::size_t>(n));
+      std::size_t nl;
+      while ((nl = pending_.find('\n')) != std::string::npos) {
+        std::string report = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        if (report == "ready")
+          ready_ = true;
+        else if (report.starts_with("done "))
+          done_ = report.substr(5);
+      }
+    }
+  }
+
+  void stop() noexcept {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  Fd reports_;
+  std::string pending_;
+  bool ready_ = false;
+  std::optional<std::string> done_;
+};
+
+// Whether the logged-in user holds the admin right, which rescan_progress
+// events need.  A user who may not even read their own rights is not one.
+bool holds_admin(Context& c) {
+  try {
+    std::string rights = c.run({"userinfo", c.client().user(), "rights"}).value();
+    return (parse_rights(rights) & right::admin) != 0;
+  } catch (const CommandError&) {
+    return false;
+  } catch (const SyntaxError&) {
+    return false;
+  }
+}
+
+// rescan [--wait] [--fresh].  Waiting on a terminal shows "rescanning..."
+// (with the count for an admin) and then "rescan completed"; otherwise it
+// prints nothing, as every command that succeeds.
+void rescan(Context& c, Args a) {
+  std::vector<std::string> command{"rescan"};
+  bool wait = std::find(a.begin(), a.end(), "--wait") != a.end();
+  if (wait) command.push_back("wait");
+  if (std::find(a.begin(), a.end(), "--fresh") != a.end()) command.push_back("fresh");
+  if (!wait || !::isatty(STDERR_FILENO)) {
+    c.run(command);
+    return;
+  }
+  bool admin = holds_admin(c); // also logs in, before anything is shown
+  show_progress("rescanning...");
+  std::optional<ProgressFollower> follower;
+  if (admin) {
+    follower.emplace(c.config());
+    follower->wait_ready(std::chrono::seconds(5));
+  }
+  try {
+    c.run(command);
+  } catch (...) {
+    follower.reset();
+    show_progress("");
+    throw;
+  }
+  std::optional<std::string> count;
+  if (follower) count = follower->finish(std::chrono::seconds(2));
+  show_progress(count ? tracks_text("rescan completed: ", *count) : "rescan completed", true);
 }
 
 // files, dirs and allfiles: the optional regexp is marked with a leading '~' on the
@@ -64,6 +269,82 @@ void print_prefs(Context& c, Args a) {
   }
 }
 
+bool is_now(std::string_view word) {
+  return word == "now";
+}
+
+// A queue entry as queue, recent and playing show it: the fields of
+// disorder_protocol(5)'s track information that a person or a script
+// acts on.  Absent ones are "-".
+struct TrackLine {
+  std::string id, state = "-", origin = "-", submitter = "-", track;
+};
+
+TrackLine parse_track_information(const std::string& line) {
+  std::vector<std::string> f;
+  try {
+    f = split_fields(line);
+  } catch (const SyntaxError& e) {
+    throw ProtocolError(std::string("malformed reply from server: ") + e.what());
+  }
+  if (f.size() % 2) throw ProtocolError("malformed track information from server: " + line);
+  TrackLine t;
+  for (std::size_t i = 0; i < f.size(); i += 2) {
+    const std::string& name = f[i];
+    std::string& value = f[i + 1];
+    if (name == "id")
+      t.id = std::move(value);
+    else if (name == "track")
+      t.track = std::move(value);
+    else if (name == "state" && !value.empty())
+      t.state = std::move(value);
+    else if (name == "origin" && !value.empty())
+      t.origin = std::move(value);
+    else if (name == "submitter" && !value.empty())
+      t.submitter = std::move(value);
+    // Other fields (times, sofar, wstat...) are not shown.
+  }
+  if (t.id.empty() || t.track.empty())
+    throw ProtocolError("track information without an id or a track from server: " + line);
+  return t;
+}
+
+// One entry a line: ID STATE ORIGIN SUBMITTER TRACK.  The first four
+// columns never hold spaces and are padded to line up, two spaces apart;
+// the track name, which may hold spaces, is the rest of the line.  So a
+// script splits a line at runs of spaces four times (shell `read id state
+// origin submitter track` does exactly that).
+void print_tracks(Context& c, const std::vector<std::string>& lines) {
+  std::vector<TrackLine> tracks;
+  for (const auto& line : lines)
+    tracks.push_back(parse_track_information(line));
+  std::size_t w_id = 0, w_state = 0, w_origin = 0, w_submitter = 0;
+  for (const auto& t : tracks) {
+    w_id = std::max(w_id, t.id.size());
+    w_state = std::max(w_state, t.state.size());
+    w_origin = std::max(w_origin, t.origin.size());
+    w_submitter = std::max(w_submitter, t.submitter.size());
+  }
+  auto column = [&c](const std::string& value, std::size_t width) {
+    c.out() << value << std::string(width - value.size() + 2, ' ');
+  };
+  for (const auto& t : tracks) {
+    column(t.id, w_id);
+    column(t.state, w_state);
+    column(t.origin, w_origin);
+    column(t.submitter, w_submitter);
+    c.out() << t.track << '\n';
+  }
+}
+
+// playing: one line as queue prints it, or nothing at all (and success)
+// when nothing is playing, so that a script needs no special case.
+void print_playing(Context& c, Args) {
+  Reply reply = c.run({"playing"});
+  if (reply.code == 259) return;
+  print_tracks(c, {reply.text});
+}
+
 // Sorted by name; --help-commands shows them in this order.
 const std::array table{
     Command{"adduser", 2, 3, "USERNAME PASSWORD [RIGHTS]",
@@ -83,8 +364,9 @@ const std::array table{
     Command{"dirs", 1, 2, "DIRECTORY [~REGEXP]",
             "List the directories in DIRECTORY, or those whose name matches REGEXP",
             [](Context& c, Args a) { c.print_body(listing("dirs", a)); }, is_regexp_argument},
-    Command{"disable", 0, 0, "", "Stop playing after the current track",
-            [](Context& c, Args) { c.run({"disable"}); }},
+    Command{"disable", 0, 1, "[now]",
+            "Stop playing after the current track (with 'now': stop the current track too)",
+            [](Context& c, Args a) { c.run(fields("disable", a)); }, is_now},
     Command{"edituser", 3, 3, "USERNAME PROPERTY VALUE", "Set a property of a user",
             [](Context& c, Args a) { c.run(fields("edituser", a)); }},
     Command{"enable", 0, 0, "", "(Re-)enable playing", [](Context& c, Args) { c.run({"enable"}); }},
@@ -116,6 +398,9 @@ const std::array table{
     Command{"move", 2, 2, "TRACK DELTA",
             "Move TRACK by DELTA places in the queue (positive is towards the head)",
             [](Context& c, Args a) { c.run(fields("move", a)); }},
+    Command{"moveafter", 2, unlimited, "TARGET ID...",
+            "Move the queued IDs, in order, to just after TARGET ('' for the head)",
+            [](Context& c, Args a) { c.run(fields("moveafter", a)); }},
     Command{"new", 0, 1, "[MAX]",
             "List the tracks added most recently, newest first (at most MAX of them)",
             [](Context& c, Args a) { c.print_body(fields("new", a)); }, is_count},
@@ -131,6 +416,12 @@ const std::array table{
               for (const auto& track : a)
                 c.run({"play", track});
             }},
+    Command{"playafter", 2, unlimited, "TARGET TRACK...",
+            "Add the TRACKs, in order, just after the queued ID TARGET ('' for the head)",
+            [](Context& c, Args a) { c.run(fields("playafter", a)); }},
+    Command{"playing", 0, 0, "",
+            "Display the playing track as 'ID STATE ORIGIN SUBMITTER TRACK' (nothing if none)",
+            print_playing},
     Command{"playlist-del", 1, 1, "PLAYLIST", "Delete a playlist",
             [](Context& c, Args a) { c.run(fields("playlist-delete", a)); }},
     Command{"playlist-get", 1, 1, "PLAYLIST", "List the tracks of a playlist",
@@ -142,18 +433,25 @@ const std::array table{
             [](Context& c, Args) { c.print_body({"playlists"}); }},
     Command{"prefs", 1, 1, "TRACK", "Display every preference of TRACK, one NAME VALUE a line",
             print_prefs},
+    Command{"queue", 0, 0, "",
+            "List the queue, next to play first, one 'ID STATE ORIGIN SUBMITTER TRACK' a line",
+            [](Context& c, Args) { print_tracks(c, c.run({"queue"}).body); }},
     Command{"random-disable", 0, 0, "", "Disable random play",
             [](Context& c, Args) { c.run({"random-disable"}); }},
     Command{"random-enable", 0, 0, "", "Enable random play",
             [](Context& c, Args) { c.run({"random-enable"}); }},
     Command{"random-enabled", 0, 0, "", "Report whether random play is enabled (yes or no)",
             [](Context& c, Args) { c.print_value({"random-enabled"}); }},
+    Command{"recent", 0, 0, "", "List the recently played tracks, oldest first, as queue does",
+            [](Context& c, Args) { print_tracks(c, c.run({"recent"}).body); }},
     Command{"reconfigure", 0, 0, "", "Make the server re-read its configuration",
             [](Context& c, Args) { c.run({"reconfigure"}); }},
     Command{"remove", 1, 1, "TRACK", "Remove TRACK (an ID or a name) from the queue",
             [](Context& c, Args a) { c.run(fields("remove", a)); }},
-    Command{"rescan", 0, 0, "", "Rescan the collection for new and removed tracks",
-            [](Context& c, Args) { c.run({"rescan"}); }},
+    Command{"rescan", 0, 2, "[--wait] [--fresh]",
+            "Rescan the collection for new and removed tracks (--wait: until it is done; "
+            "--fresh: once more after a running one)",
+            rescan, is_rescan_flag},
     Command{"resolve", 1, 1, "TRACK", "Display the real name of TRACK, which may be an alias",
             [](Context& c, Args a) { c.print_value(fields("resolve", a)); }},
     Command{"resume", 0, 0, "", "Resume the current track after a pause",
@@ -173,8 +471,9 @@ const std::array table{
             [](Context& c, Args a) { c.run(fields("set", a)); }},
     Command{"set-global", 2, 2, "KEY VALUE", "Set a global preference",
             [](Context& c, Args a) { c.run(fields("set-global", a)); }},
-    Command{"set-volume", 2, 2, "LEFT RIGHT", "Set the volume",
-            [](Context& c, Args a) { c.run(fields("volume", a)); }},
+    Command{"set-volume", 1, 2, "LEFT [RIGHT]",
+            "Set the volume of each channel, 0 to 100 (one value sets both)",
+            [](Context& c, Args a) { c.run(fields("volume", a)); }, is_count},
     Command{"setup-guest", 0, 1, "[--no-online-registration]",
             "Create the password-less user 'guest' for the web interface, with the rights "
             "read and (unless told not to) register",

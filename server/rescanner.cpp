@@ -140,6 +140,7 @@ void Rescanner::on_exit(int wstatus) {
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         .run();
     server_.events().emit("rescanned", {});
+    server_.playback().tick(); // random play may now have tracks to pick
   } else {
     log_error("rescan " + describe_wait_status(wstatus));
   }

@@ -200,11 +200,16 @@ void Server::user_changed(const std::string& name) {
 }
 
 std::vector<std::string> Server::state_lines() {
-  return {
+  std::vector<std::string> lines{
       EventLog::format("state", {globals_.flag("playing") ? "enable_play" : "disable_play"}),
       EventLog::format("state",
                        {globals_.flag("random-play") ? "enable_random" : "disable_random"}),
   };
+  if (playback_.queue().playing())
+    lines.push_back(EventLog::format("state", {playback_.paused() ? "pause" : "playing"}));
+  auto [left, right] = playback_.volume();
+  lines.push_back(EventLog::format("volume", {std::to_string(left), std::to_string(right)}));
+  return lines;
 }
 
 void Server::set_flag(std::string_view pref, bool on) {

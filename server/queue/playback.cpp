@@ -225,7 +225,11 @@ void Playback::track_started(const std::string& id) {
   }
   QueueEntry& e = queue_.start_head(now());
   server_.events().emit("removed", {e.id});
-  server_.events().emit("playing", {e.track, e.submitter});
+  // disorder_protocol(5): the user is left out for random picks.
+  if (e.submitter.empty())
+    server_.events().emit("playing", {e.track});
+  else
+    server_.events().emit("playing", {e.track, e.submitter});
   server_.events().emit("state", {"playing"});
   tick();
 }
@@ -263,41 +267,46 @@ void Playback::track_ended(const std::string& id, bool ok, const std::string& re
     stop_player(id);
   }
   EntryState state = ok ? EntryState::ok : EntryState::failed;
-  size_t before = queue_.recent().size();
-  std::string dropped = before ? queue_.recent().front().id : "";
-  QueueEntry e = queue_.finish_playing(state, wstat, "", server_.config().history);
+  Retired r = retire(state, wstat, "");
+  if (ok) {
+    server_.events().emit("completed", {r.entry.track});
+    server_.events().emit("state", {"completed"});
+  } else {
+    server_.events().emit("failed", {r.entry.track, reason.empty() ? "failed" : reason});
+    server_.events().emit("state", {"failed"});
+  }
+  announce(r);
+  tick();
+}
+
+Playback::Retired Playback::retire(EntryState state, std::optional<int> wstat,
+                                   const std::string& scratched) {
+  Retired r;
+  std::string oldest = queue_.recent().empty() ? "" : queue_.recent().front().id;
+  r.entry = queue_.finish_playing(state, wstat, scratched, server_.config().history);
+  if (!oldest.empty() && (queue_.recent().empty() || queue_.recent().front().id != oldest))
+    r.dropped = oldest;
   try {
-    record_play(e, state);
+    record_play(r.entry, state);
   } catch (const std::exception& ex) {
     log_error(std::string("recording play: ") + ex.what());
   }
-  if (ok) {
-    server_.events().emit("completed", {e.track});
-    server_.events().emit("state", {"completed"});
-  } else {
-    server_.events().emit("failed", {e.track, reason.empty() ? "failed" : reason});
-    server_.events().emit("state", {"failed"});
-  }
-  server_.events().emit_formatted("recent_added", e.format());
-  if (!dropped.empty() && (queue_.recent().empty() || queue_.recent().front().id != dropped))
-    server_.events().emit("recent_removed", {dropped});
-  tick();
+  return r;
+}
+
+void Playback::announce(const Retired& r) {
+  server_.events().emit_formatted("recent_added", r.entry.format());
+  if (!r.dropped.empty()) server_.events().emit("recent_removed", {r.dropped});
 }
 
 void Playback::scratch(const std::string& user, bool with_sound) {
   if (!queue_.playing()) return;
   QueueEntry current = *queue_.playing();
   stop_player(current.id);
-  QueueEntry e =
-      queue_.finish_playing(EntryState::scratched, std::nullopt, user, server_.config().history);
-  try {
-    record_play(e, EntryState::scratched);
-  } catch (const std::exception& ex) {
-    log_error(std::string("recording play: ") + ex.what());
-  }
-  server_.events().emit("scratched", {e.track, user});
+  Retired r = retire(EntryState::scratched, std::nullopt, user);
+  server_.events().emit("scratched", {r.entry.track, user});
   server_.events().emit("state", {"scratched"});
-  server_.events().emit_formatted("recent_added", e.format());
+  announce(r);
   if (paused_) {
     paused_ = false;
     if (speaker_) speaker_->send({"resume"});

@@ -74,6 +74,15 @@ private:
   void unplayable_head(const std::string& reason);
   void fill_random();
   void record_play(const QueueEntry& entry, EntryState state);
+  // The playing entry leaves for the recent list (the play is recorded);
+  // announce() then emits recent_added and, if the list overflowed,
+  // recent_removed for the entry that fell off.
+  struct Retired {
+    QueueEntry entry;
+    std::string dropped;
+  };
+  Retired retire(EntryState state, std::optional<int> wstat, const std::string& scratched);
+  void announce(const Retired& r);
   std::string file_for(const std::string& track);
 
   Server& server_;

@@ -92,7 +92,8 @@ def log_follows_events_until_the_server_stops():
         try:
             first = log.stdout.readline()
             assert first.split()[1:] == ["state", "enable_play"], first
-            log.stdout.readline()
+            log.stdout.readline()  # state enable_random
+            log.stdout.readline()  # volume
             s.cli("--user", "root", "set-global", "k", "v")
             line = log.stdout.readline()
             while line.split()[1] in ("rescan_progress", "rescanned"):

@@ -165,8 +165,8 @@ def event_log_streams_state_and_events():
         with closing(s.root()) as watcher:
             code, text, _ = watcher.command("log")
             assert code == 254, (code, text)
-            first = [watcher.read_event() for _ in range(2)]
-            assert first == ["state enable_play", "state enable_random"], first
+            first = [watcher.read_event() for _ in range(3)]
+            assert first == ["state enable_play", "state enable_random", "volume 100 100"], first
             with closing(s.root()) as r:
                 r.ok("disable")
                 r.ok("set-global", "k", "v w")
@@ -188,7 +188,7 @@ def event_log_streams_state_and_events():
         s.add_user("plain", "pw")
         with closing(s.connect("plain", "pw")) as w:
             w.command("log")
-            w.read_event(), w.read_event()
+            w.read_event(), w.read_event(), w.read_event()
             with closing(s.root()) as r:
                 r.ok("adduser", "hidden", "pw")
                 r.ok("set-global", "after", "1")
@@ -202,7 +202,7 @@ def rights_change_reaches_open_connections():
         with closing(s.connect("u", "p")) as c, closing(s.connect("u", "p")) as watcher:
             c.ok("enable")
             watcher.command("log")
-            watcher.read_event(), watcher.read_event()
+            watcher.read_event(), watcher.read_event(), watcher.read_event()
             with closing(s.root()) as r:
                 r.ok("edituser", "u", "rights", "read")
             assert watcher.read_event() == "state rights_changed read"
