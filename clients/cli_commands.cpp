@@ -52,8 +52,10 @@ bool is_rescan_flag(std::string_view word) {
 // Wide enough for any count, so that each display covers the last.
 constexpr std::size_t kProgressWidth = 32;
 
-// Rewrites the progress line: one write, so that killing the child that
-// calls it never leaves half a line.  Errors (a closed terminal) are ignored.
+// Rewrites the progress line, padded to cover a longer one, with the cursor
+// left after the text (or on the next line with end_line).  One write, so
+// that killing the child that calls it never leaves half a line.  Errors (a
+// closed terminal) are ignored.
 void show_progress(std::string_view text, bool end_line = false) {
   std::string line = "\r" + std::string(text);
   if (text.size() < kProgressWidth) line.append(kProgressWidth - text.size(), ' ');
@@ -460,6 +462,9 @@ const std::array table{
             [](Context& c, Args) { c.run({"revoke"}); }},
     Command{"rtp-address", 0, 0, "", "Display the RTP address and port of the server",
             [](Context& c, Args) { print_fields(c, {"rtp-address"}); }},
+    Command{"rtp-sdp", 0, 0, "",
+            "Print an SDP description of the RTP stream (for ffplay, VLC, GStreamer)",
+            [](Context& c, Args) { c.print_body({"rtp-sdp"}); }},
     Command{"scratch", 0, 0, "", "Scratch the playing track",
             [](Context& c, Args) { c.run({"scratch"}); }},
     Command{"scratch-id", 1, 1, "ID", "Scratch the playing track if its ID is ID",

@@ -8,9 +8,12 @@
 #include "pacer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -23,8 +26,8 @@ constexpr int kRetryMs = 1000;
 constexpr std::int64_t kQuickRetryAfterNs = 2'000'000'000;
 } // namespace
 
-AudioThread::AudioThread(Backend& backend, const AudioFormat& format)
-    : backend_(backend), format_(format), bpf_(format.bytes_per_frame()),
+AudioThread::AudioThread(Backend& backend, const AudioFormat& format, bool realtime)
+    : backend_(backend), format_(format), bpf_(format.bytes_per_frame()), realtime_(realtime),
       event_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!event_fd_) throw_errno("eventfd");
 }
@@ -195,6 +198,16 @@ std::size_t AudioThread::fill(std::size_t frames) {
 
 void AudioThread::run() {
   pthread_setname_np(pthread_self(), "audio");
+  if (realtime_) {
+    // pid 0 is this thread alone; SCHED_RESET_ON_FORK keeps a
+    // speaker_command from inheriting the policy.
+    sched_param param{};
+    param.sched_priority = kRealtimePriority;
+    if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0)
+      log_debug("audio thread: SCHED_FIFO priority " + std::to_string(kRealtimePriority));
+    else
+      log_debug(std::string("audio thread: no real-time priority (") + std::strerror(errno) + ")");
+  }
   bool suspended = false; // backend paused with PauseStyle::suspend
   bool idle = true;
   std::size_t pending = 0; // frames in chunk_ that a failed play() did not take

@@ -70,7 +70,12 @@ struct AudioEvent {
 class AudioThread {
 public:
   // backend and format outlive the thread; format is the output format.
-  AudioThread(Backend& backend, const AudioFormat& format);
+  // With realtime, the thread asks for SCHED_FIFO at kRealtimePriority
+  // (granted to root or under RLIMIT_RTPRIO; else it runs as it is), so
+  // that it keeps time on a busy machine.  Children it starts (a
+  // speaker_command) do not inherit it.
+  AudioThread(Backend& backend, const AudioFormat& format, bool realtime = true);
+  static constexpr int kRealtimePriority = 5;
   AudioThread(const AudioThread&) = delete;
   AudioThread& operator=(const AudioThread&) = delete;
   ~AudioThread(); // stop()
@@ -116,6 +121,7 @@ private:
   Backend& backend_;
   const AudioFormat format_;
   const std::size_t bpf_;
+  const bool realtime_;
   std::thread thread_;
   Fd event_fd_;
 

@@ -42,6 +42,7 @@ void usage(std::FILE* f) {
                "  --no-syslog               log to stderr\n"
                "  --rtp-timestamps UNIT     RTP timestamps count frames (default) or samples\n"
                "  --ao-file PATH            api ao: write to PATH with a libao file driver\n"
+               "  --no-realtime             no real-time priority for the audio thread\n"
                "  --help, -h                this message\n"
                "  --version, -V             print the version\n");
 }
@@ -60,7 +61,14 @@ void ensure_standard_fds() {
 } // namespace
 
 int main(int argc, char** argv) {
-  enum { opt_syslog = 256, opt_no_syslog, opt_control_fd, opt_rtp_timestamps, opt_ao_file };
+  enum {
+    opt_syslog = 256,
+    opt_no_syslog,
+    opt_control_fd,
+    opt_rtp_timestamps,
+    opt_ao_file,
+    opt_no_realtime
+  };
   static const option long_options[] = {
       {"config", required_argument, nullptr, 'c'},
       {"control-fd", required_argument, nullptr, opt_control_fd},
@@ -69,6 +77,7 @@ int main(int argc, char** argv) {
       {"no-syslog", no_argument, nullptr, opt_no_syslog},
       {"rtp-timestamps", required_argument, nullptr, opt_rtp_timestamps},
       {"ao-file", required_argument, nullptr, opt_ao_file},
+      {"no-realtime", no_argument, nullptr, opt_no_realtime},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
   bool debug = false;
   bool to_syslog = !::isatty(2);
   BackendOptions backend_options;
+  bool realtime = true;
   int c;
   while ((c = getopt_long(argc, argv, "c:dhV", long_options, nullptr)) != -1) {
     switch (c) {
@@ -116,6 +126,9 @@ int main(int argc, char** argv) {
     case opt_ao_file:
       backend_options.ao_file = optarg;
       break;
+    case opt_no_realtime:
+      realtime = false;
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -148,8 +161,7 @@ int main(int argc, char** argv) {
         load_server_config(ConfigPaths::from_environment(config_path, std::nullopt));
     // nice_speaker is absolute (as disorderd applies it when it starts us),
     // so applying it again here changes nothing; 0 leaves what we inherited.
-    if (config.nice_speaker != 0 &&
-        ::setpriority(PRIO_PROCESS, 0, config.nice_speaker) < 0)
+    if (config.nice_speaker != 0 && ::setpriority(PRIO_PROCESS, 0, config.nice_speaker) < 0)
       log_warning("nice_speaker " + std::to_string(config.nice_speaker) + ": " +
                   std::strerror(errno));
     const AudioFormat format = output_format(config);
@@ -157,7 +169,7 @@ int main(int argc, char** argv) {
     log_debug("api " + config.effective_api() + ", output " + format.to_string());
 
     EventLoop loop;
-    AudioThread audio(*backend, format);
+    AudioThread audio(*backend, format, realtime);
     int status;
     {
       Speaker speaker(loop, control_fd, *backend, audio, format, Speaker::Options{});

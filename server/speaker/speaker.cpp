@@ -86,6 +86,14 @@ void Speaker::on_control() {
   } catch (const SyntaxError& e) {
     log_error(std::string("bad message from disorderd: ") + e.what());
     return;
+  } catch (const SystemError& e) {
+    // ECONNRESET: disorderd closed its end with our reports unread.
+    if (e.code() == ECONNRESET)
+      log_debug("control channel reset: exiting");
+    else
+      log_error(e.what());
+    loop_.stop();
+    return;
   } catch (const Error& e) {
     log_error(e.what());
     loop_.stop();
@@ -300,16 +308,35 @@ void Speaker::on_audio_events() {
 
 // ----------------------------------------------------------- reading a track
 
-bool Speaker::wait_for_space(Track& t) {
+void Speaker::wait_for_space(Track& t) {
   // The audio thread reports `space` when half the buffer is free; until
   // then the pipe is left alone and the decoder blocks.
   if (t.read_event) t.read_event->remove();
   t.producer_waiting.store(true, std::memory_order_release);
-  return false;
 }
 
-void Speaker::end_input(Track& t, const std::string& failure) {
+void Speaker::stop_input(Track& t, const std::string& failure, bool keep_converted) {
   if (t.failure.empty()) t.failure = failure;
+  t.pcm = {};
+  t.input_begin = t.input_end = 0;
+  t.eof = true;
+  t.close_pipe();
+  // What the resampler holds is still played, unless it is what failed.
+  t.draining = keep_converted && t.converter.configured();
+  t.next_format.reset();
+}
+
+void Speaker::pump(Track& t) {
+  // Called from libevent: nothing may escape.
+  try {
+    read_track(t);
+  } catch (const std::exception& e) {
+    stop_input(t, e.what(), false);
+    end_input(t);
+  }
+}
+
+void Speaker::end_input(Track& t) {
   if (!t.failure.empty()) log_error("track " + t.id + ": " + t.failure);
   t.close_pipe();
   t.input_done.store(true, std::memory_order_release);
@@ -317,7 +344,7 @@ void Speaker::end_input(Track& t, const std::string& failure) {
   // under-runs, so no wake-up is needed.
 }
 
-void Speaker::pump(Track& t) {
+void Speaker::read_track(Track& t) {
   const std::size_t bpf = format_.bytes_per_frame();
   int reads = 0;
   for (;;) {
@@ -348,12 +375,7 @@ void Speaker::pump(Track& t) {
           }
         }
       } catch (const Error& e) {
-        t.failure = e.what();
-        t.pcm = {};
-        t.draining = false;
-        t.eof = true;
-        t.input_begin = t.input_end = 0;
-        t.close_pipe();
+        stop_input(t, e.what(), false);
         continue;
       }
       if (produced) t.buffer.write(scratch_.data(), produced / bpf);
@@ -370,17 +392,17 @@ void Speaker::pump(Track& t) {
             std::string_view(t.input.data() + t.input_begin, t.input_end - t.input_begin));
       } catch (const SyntaxError& err) {
         // Play what arrived, then report the track failed.
-        t.failure = std::string("bad raw stream: ") + err.what();
-        t.input_begin = t.input_end = 0;
-        t.eof = true;
-        t.close_pipe();
-        t.draining = t.converter.configured();
+        stop_input(t, std::string("bad raw stream: ") + err.what(), true);
         continue;
       }
       t.input_begin += e.consumed;
       if (e.kind == RawStreamReader::Event::Kind::header) {
         if (!t.converter.configured()) {
-          t.converter.configure(e.header.format, format_);
+          try {
+            t.converter.configure(e.header.format, format_);
+          } catch (const Error& err) {
+            stop_input(t, err.what(), false);
+          }
         } else if (e.header.format != t.converter.input_format()) {
           t.next_format = e.header.format;
           t.draining = true;
@@ -391,7 +413,7 @@ void Speaker::pump(Track& t) {
       continue;
     }
     if (t.eof) {
-      end_input(t, "");
+      end_input(t);
       return;
     }
     if (reads == kReadsPerCallback) {
@@ -411,12 +433,11 @@ void Speaker::pump(Track& t) {
       return;
     }
     if (n < 0)
-      t.failure = std::string("reading the decoder's pipe: ") + std::strerror(errno);
-    else if (!t.reader.at_boundary())
-      t.failure = "the raw stream ended inside a segment (truncated)";
-    t.eof = true;
-    t.close_pipe();
-    t.draining = t.converter.configured();
+      stop_input(t, std::string("reading the decoder's pipe: ") + std::strerror(errno), true);
+    else
+      stop_input(t,
+                 t.reader.at_boundary() ? "" : "the raw stream ended inside a segment (truncated)",
+                 true);
   }
 }
 

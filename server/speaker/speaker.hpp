@@ -64,10 +64,16 @@ private:
   void on_audio_events();
   void hand_over();
   // Reads and converts t's stream until its buffer is full, its pipe is
-  // empty or it ends.
+  // empty or it ends.  pump() is read_track() with every error turned into
+  // the track's failure.
   void pump(Track& t);
-  bool wait_for_space(Track& t);
-  void end_input(Track& t, const std::string& failure);
+  void read_track(Track& t);
+  void wait_for_space(Track& t);
+  // No more input: close the pipe, record the failure (if this is one),
+  // and drain the resampler into the buffer if keep_converted.
+  void stop_input(Track& t, const std::string& failure, bool keep_converted);
+  // Everything is in the buffer: tell the audio thread.
+  void end_input(Track& t);
   void destroy(Track* t);
   Track* find(const std::string& id);
 
