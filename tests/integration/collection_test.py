@@ -486,6 +486,58 @@ def the_cli_runs_the_collection_commands():
         assert cli("tags") == ""
 
 
+@test
+def the_server_answers_every_command_while_a_rescan_runs():
+    import array
+    import wave
+    s = Server()
+    try:
+        root = os.path.join(s.dir, "big")
+        one = os.path.join(s.dir, "one.wav")
+        with wave.open(one, "wb") as w:
+            w.setnchannels(2)
+            w.setsampwidth(2)
+            w.setframerate(44100)
+            w.writeframes(array.array("h", [1000, -1000] * 4410).tobytes())
+        for album in range(100):
+            d = os.path.join(root, f"Artist {album % 10}", f"Album {album}")
+            os.makedirs(d)
+            for t in range(40):
+                shutil.copy(one, os.path.join(d, f"{t:02d} Song {album}-{t}.wav"))
+        os.chmod(s.dir, 0o755)
+        s.extra_config = f"collection fs utf-8 {root}\nqueue_pad 0\n"
+        s.write_config()
+        s.start()  # the first start rescans the 4,000 tracks
+        with closing(s.root()) as watcher, closing(s.root()) as c:
+            watcher.command("log")
+            watcher.sock.setblocking(False)
+            answered_during_scan = 0
+            scanning = True
+            i = 0
+            while scanning:
+                i += 1
+                c.ok("set-global", "n", str(i))
+                assert c.ok("get-global", "n")[0] == str(i)
+                assert c.ok("version")[0]
+                files = body(c, "files", os.path.join(root, "Artist 0", "Album 0"))
+                assert all(f.startswith(os.path.join(root, "Artist 0", "Album 0")) for f in files)
+                answered_during_scan += 1
+                try:
+                    while True:
+                        line = watcher.read_line()
+                        if split(line)[1] == "rescanned":
+                            scanning = False
+                            break
+                except (BlockingIOError, OSError):
+                    pass
+            assert answered_during_scan >= 2, answered_during_scan
+            assert len(body(c, "files", os.path.join(root, "Artist 0", "Album 0"))) == 40
+            found = body(c, "search", "song 5-7")
+            assert os.path.join(root, "Artist 5", "Album 5", "07 Song 5-7.wav") in found, found
+    finally:
+        s.cleanup()
+
+
 if __name__ == "__main__":
     try:
         run_tests()
