@@ -72,6 +72,13 @@ std::string random_bytes(size_t n) {
   return out;
 }
 
+std::string random_nonce(size_t n) {
+  crypto_init();
+  std::string out(n, '\0');
+  gcry_create_nonce(out.data(), n);
+  return out;
+}
+
 std::string to_hex(std::string_view bytes) {
   static const char digits[] = "0123456789abcdef";
   std::string out;

@@ -27,8 +27,11 @@ std::string auth_response(std::string_view algorithm, std::string_view password,
 // HMAC-SHA256 of data under key, raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
-// n bytes from a strong random source.
+// n bytes from a strong random source (keys, passwords).
 std::string random_bytes(size_t n);
+// n unpredictable bytes for a nonce, such as a login challenge: cheaper
+// than random_bytes, which matters once per connection.
+std::string random_nonce(size_t n);
 
 std::string to_hex(std::string_view bytes);
 // Throws SyntaxError on odd length or a non-hex character.

@@ -3,10 +3,12 @@
 
 #include "error.hpp"
 
+#include <cerrno>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace disorder {
 
@@ -108,17 +110,26 @@ void Listener::trampoline(evconnlistener*, int fd, ::sockaddr*, int, void* arg) 
   static_cast<Listener*>(arg)->cb_(Fd(fd));
 }
 
-BufferedConnection::BufferedConnection(EventLoop& loop, Fd fd) {
-  set_nonblocking(fd.get());
-  bev_ = bufferevent_socket_new(loop.base(), fd.get(), BEV_OPT_CLOSE_ON_FREE);
-  if (!bev_) throw Error("bufferevent_socket_new failed");
-  fd.release();
-  bufferevent_setcb(bev_, &read_cb, &write_cb, &event_cb, this);
-  bufferevent_enable(bev_, EV_READ | EV_WRITE);
+BufferedConnection::BufferedConnection(EventLoop& loop, Fd fd)
+    : fd_(std::move(fd)), in_(evbuffer_new()), out_(evbuffer_new()),
+      read_event_(event_new(loop.base(), fd_.get(), EV_READ | EV_PERSIST, &read_cb, this)),
+      write_event_(event_new(loop.base(), fd_.get(), EV_WRITE | EV_PERSIST, &write_cb, this)) {
+  if (!in_ || !out_ || !read_event_ || !write_event_) {
+    // The destructor will not run for a constructor that throws.
+    if (read_event_) event_free(read_event_);
+    if (write_event_) event_free(write_event_);
+    if (in_) evbuffer_free(in_);
+    if (out_) evbuffer_free(out_);
+    throw Error("cannot set up a connection's buffers");
+  }
+  event_add(read_event_, nullptr);
 }
 
 BufferedConnection::~BufferedConnection() {
-  bufferevent_free(bev_);
+  if (read_event_) event_free(read_event_);
+  if (write_event_) event_free(write_event_);
+  if (in_) evbuffer_free(in_);
+  if (out_) evbuffer_free(out_);
 }
 
 void BufferedConnection::set_callbacks(std::function<void()> on_read,
@@ -129,45 +140,87 @@ void BufferedConnection::set_callbacks(std::function<void()> on_read,
   on_closed_ = std::move(on_closed);
 }
 
-void BufferedConnection::write(std::string_view data) {
-  if (bufferevent_write(bev_, data.data(), data.size()) < 0)
-    throw Error("bufferevent_write failed");
+void BufferedConnection::cork() {
+  corked_ = true;
 }
 
-evbuffer* BufferedConnection::input() const {
-  return bufferevent_get_input(bev_);
+void BufferedConnection::uncork() {
+  corked_ = false;
+  if (corked_data_.empty()) return;
+  std::string data;
+  data.swap(corked_data_);
+  write(data);
+  data.clear();
+  corked_data_.swap(data); // keep the capacity for the next batch
 }
-evbuffer* BufferedConnection::output() const {
-  return bufferevent_get_output(bev_);
+
+void BufferedConnection::write(std::string_view data) {
+  if (corked_) {
+    corked_data_.append(data);
+    return;
+  }
+  if (evbuffer_get_length(out_) == 0) {
+    ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) data.remove_prefix(static_cast<size_t>(n));
+    // A dead peer shows up as EOF or an error on the next read.
+    if (data.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+  }
+  if (evbuffer_add(out_, data.data(), data.size()) < 0) throw Error("out of memory");
+  event_add(write_event_, nullptr);
 }
+
 size_t BufferedConnection::pending_output() const {
-  return evbuffer_get_length(output());
+  return evbuffer_get_length(out_) + corked_data_.size();
 }
 
 void BufferedConnection::enable_reading(bool on) {
+  if (on == reading_) return;
+  reading_ = on;
   if (on)
-    bufferevent_enable(bev_, EV_READ);
+    event_add(read_event_, nullptr);
   else
-    bufferevent_disable(bev_, EV_READ);
+    event_del(read_event_);
 }
 
-int BufferedConnection::fd() const {
-  return bufferevent_getfd(bev_);
+void BufferedConnection::closed() {
+  event_del(read_event_);
+  event_del(write_event_);
+  reading_ = false;
+  if (on_closed_) on_closed_();
 }
 
-void BufferedConnection::read_cb(bufferevent*, void* arg) {
+void BufferedConnection::read_cb(int fd, short, void* arg) {
   auto* self = static_cast<BufferedConnection*>(arg);
-  if (self->on_read_) self->on_read_();
+  evbuffer_iovec vec;
+  if (evbuffer_reserve_space(self->in_, 16384, &vec, 1) < 1) {
+    self->closed();
+    return;
+  }
+  ssize_t n = ::read(fd, vec.iov_base, vec.iov_len);
+  if (n > 0) {
+    vec.iov_len = static_cast<size_t>(n);
+    evbuffer_commit_space(self->in_, &vec, 1);
+    if (self->on_read_) self->on_read_();
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    self->closed();
+  }
 }
 
-void BufferedConnection::write_cb(bufferevent*, void* arg) {
-  auto* self = static_cast<BufferedConnection*>(arg);
-  if (self->on_drained_) self->on_drained_();
+void BufferedConnection::write_cb(int, short, void* arg) {
+  static_cast<BufferedConnection*>(arg)->flush();
 }
 
-void BufferedConnection::event_cb(bufferevent*, short what, void* arg) {
-  auto* self = static_cast<BufferedConnection*>(arg);
-  if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) && self->on_closed_) self->on_closed_();
+void BufferedConnection::flush() {
+  while (evbuffer_get_length(out_) > 0) {
+    int n = evbuffer_write(out_, fd_.get());
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return; // wait for the next writable event
+      closed();
+      return;
+    }
+  }
+  event_del(write_event_);
+  if (on_drained_) on_drained_();
 }
 
 } // namespace disorder

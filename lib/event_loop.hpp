@@ -8,11 +8,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 struct event_base;
 struct event;
-struct bufferevent;
 struct evbuffer;
 struct evconnlistener;
 struct sockaddr;
@@ -84,10 +84,15 @@ private:
   AcceptCallback cb_;
 };
 
-// A buffered, non-blocking connection (libevent's bufferevent).  Writes are
-// queued and never block the loop; callbacks fire on the loop thread.
+// A buffered, non-blocking stream connection.  Reads go into an evbuffer
+// (one read() per readiness event, no size probing); writes go straight to
+// the socket when nothing is queued, and only what the socket will not take
+// at once is buffered and written when it becomes writable.  So a command
+// and its reply cost a read, a write and the loop's wait, as little as a
+// server can do.  Callbacks fire on the loop thread.
 class BufferedConnection {
 public:
+  // fd must already be non-blocking (sockets from Listener are).
   BufferedConnection(EventLoop& loop, Fd fd);
   BufferedConnection(const BufferedConnection&) = delete;
   BufferedConnection& operator=(const BufferedConnection&) = delete;
@@ -98,17 +103,30 @@ public:
   void set_callbacks(std::function<void()> on_read, std::function<void()> on_drained,
                      std::function<void()> on_closed);
   void write(std::string_view data);
-  evbuffer* input() const;
-  evbuffer* output() const;
+  // Between cork() and uncork(), writes are collected and then sent
+  // together: a client that sends a batch of commands gets its replies in
+  // one system call rather than one each.
+  void cork();
+  void uncork();
+  evbuffer* input() const { return in_; }
   size_t pending_output() const;
   void enable_reading(bool on);
-  int fd() const;
+  int fd() const { return fd_.get(); }
 
 private:
-  static void read_cb(bufferevent*, void* arg);
-  static void write_cb(bufferevent*, void* arg);
-  static void event_cb(bufferevent*, short what, void* arg);
-  bufferevent* bev_;
+  static void read_cb(int fd, short what, void* arg);
+  static void write_cb(int fd, short what, void* arg);
+  void flush();
+  void closed();
+
+  Fd fd_;
+  evbuffer* in_;
+  evbuffer* out_;
+  event* read_event_;
+  event* write_event_;
+  bool reading_ = true;
+  bool corked_ = false;
+  std::string corked_data_;
   std::function<void()> on_read_, on_drained_, on_closed_;
 };
 

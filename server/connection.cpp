@@ -26,7 +26,7 @@ constexpr size_t kLogBacklog = 4 << 20;
 
 Connection::Connection(Server& server, Fd fd, Transport transport, std::string peer)
     : server_(server), io_(server.loop(), std::move(fd)), transport_(transport),
-      peer_(std::move(peer)), challenge_(random_bytes(16)) {
+      peer_(std::move(peer)), challenge_(random_nonce(16)) {
   io_.set_callbacks([this] { on_read(); }, [this] { on_drained(); }, [this] { shut(); });
   reply(231, "2 " + server_.config().authorization_algorithm + " " + to_hex(challenge_));
 }
@@ -114,7 +114,27 @@ void Connection::on_read() {
     evbuffer_drain(in, evbuffer_get_length(in));
     return;
   }
-  while (!closing_ && !closed_ && !deferred_) {
+  while (true) {
+    // Replies to everything read in this turn go out together.
+    io_.cork();
+    dispatch_buffered_lines();
+    io_.uncork();
+    if (closed_ || io_.pending_output() != 0) return; // on_drained() carries on
+    if (closing_) {
+      shut();
+      return;
+    }
+    if (!paused_ || deferred_) return;
+    // The replies that made us pause have gone: go on with the commands
+    // already buffered.
+    paused_ = false;
+    io_.enable_reading(true);
+  }
+}
+
+void Connection::dispatch_buffered_lines() {
+  evbuffer* in = io_.input();
+  while (!closing_ && !closed_ && !deferred_ && !logging_) {
     if (io_.pending_output() > kOutputPause) {
       paused_ = true;
       io_.enable_reading(false);
@@ -132,7 +152,6 @@ void Connection::on_read() {
     evbuffer_remove(in, line_.data(), line_.size());
     evbuffer_drain(in, 1);
     dispatch(line_);
-    if (logging_) return;
   }
 }
 

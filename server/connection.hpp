@@ -59,6 +59,7 @@ public:
 
 private:
   void on_read();
+  void dispatch_buffered_lines();
   void on_drained();
   void shut();
   void dispatch(const std::string& line);
