@@ -12,6 +12,14 @@
 //   cancel ID              forget ID; if it is playing, stop it now
 //   pause | resume
 //   volume LEFT RIGHT      0..100 each
+//   rtp-add KEY ADDRESS PORT
+//                          rtp_mode request: also send the stream to
+//                          ADDRESS PORT (numeric), as listener KEY (an
+//                          opaque token, one per requesting connection);
+//                          an existing KEY moves to the new destination.
+//                          At most kMaxRtpListeners at once.  Sent again
+//                          for every listener after each hello.
+//   rtp-remove KEY         stop sending to KEY (unknown keys are ignored)
 //   quit
 // speaker -> disorderd
 //   hello VERSION
@@ -35,6 +43,9 @@ namespace disorder {
 inline constexpr int kSpeakerProtocolVersion = 1;
 // Largest control message (track IDs are short).
 inline constexpr std::size_t kSpeakerMessageMax = 4096;
+// Most unicast RTP listeners in rtp_mode request (the speaker keeps a slot
+// for each; disorderd refuses requests beyond this).
+inline constexpr std::size_t kMaxRtpListeners = 64;
 
 struct SpeakerMessage {
   std::vector<std::string> fields;

@@ -9,6 +9,7 @@
 #include "global_prefs.hpp"
 #include "queue/playback.hpp"
 #include "rescanner.hpp"
+#include "rtp_requests.hpp"
 #include "sqlite.hpp"
 #include "subprocess.hpp"
 #include "track_db.hpp"
@@ -46,6 +47,7 @@ public:
   ChildReaper& reaper() { return reaper_; }
   Rescanner& rescanner() { return rescanner_; }
   Playback& playback() { return playback_; }
+  RtpRequests& rtp_requests() { return rtp_requests_; }
   TrackDb& tracks() { return tracks_; }
   TrackPrefs& track_prefs() { return track_prefs_; }
   const ConfigPaths& config_paths() const { return paths_; }
@@ -87,6 +89,7 @@ private:
   ChildReaper reaper_{loop_};
   Rescanner rescanner_{*this};
   Playback playback_{*this};
+  RtpRequests rtp_requests_{playback_};
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
   std::unique_ptr<Event> sighup_, sigterm_, sigint_, housekeeping_;

@@ -58,7 +58,18 @@ void SpeakerLink::start() {
   reaper_.watch(pid_, [this](int wstatus) { on_exit(wstatus); });
   log_info("started speaker (pid " + std::to_string(pid_) + ")");
   send({"hello", std::to_string(kSpeakerProtocolVersion)});
+  for (const auto& [key, fields] : standing_)
+    send(fields);
   listener_.speaker_restarted();
+}
+
+void SpeakerLink::set_standing(const std::string& key, std::vector<std::string> fields) {
+  send(fields);
+  standing_[key] = std::move(fields);
+}
+
+void SpeakerLink::withdraw_standing(const std::string& key, const std::vector<std::string>& undo) {
+  if (standing_.erase(key)) send(undo);
 }
 
 bool SpeakerLink::send(const std::vector<std::string>& fields, int fd) {

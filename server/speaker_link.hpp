@@ -9,6 +9,7 @@
 #include "subprocess.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ public:
   bool send(const std::vector<std::string>& fields, int fd = -1);
   bool running() const { return pid_ > 0; }
 
+  // Standing state the speaker must always have (an RTP listener): the
+  // message is sent now if the speaker runs, and again to every new
+  // speaker right after its hello, until it is withdrawn.  Setting a key
+  // again replaces its message.
+  void set_standing(const std::string& key, std::vector<std::string> fields);
+  // Forgets key's standing message and sends `undo` (if the speaker runs).
+  void withdraw_standing(const std::string& key, const std::vector<std::string>& undo);
+
 private:
   void on_readable();
   void on_exit(int wstatus);
@@ -51,6 +60,7 @@ private:
   int quick_deaths_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool stopping_ = false;
+  std::map<std::string, std::vector<std::string>> standing_;
 };
 
 } // namespace disorder

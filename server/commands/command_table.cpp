@@ -55,6 +55,8 @@ constexpr std::array kCommands{
     CommandSpec{"resume", 0, 0, r::pause, kAuth, resume, ""},
     CommandSpec{"revoke", 0, 0, r::read, kAuth, revoke, ""},
     CommandSpec{"rtp-address", 0, 0, r::none, kNoAuth, rtp_address, ""},
+    CommandSpec{"rtp-cancel", 0, 0, r::read, kAuth, rtp_cancel, ""},
+    CommandSpec{"rtp-request", 2, 2, r::read, kAuth, rtp_request, "ADDRESS PORT"},
     CommandSpec{"rtp-sdp", 0, 0, r::none, kNoAuth, rtp_sdp, ""},
     CommandSpec{"scratch", 0, 1, r::scratch, kAuth, scratch, "[ID]"},
     CommandSpec{"search", 1, 1, r::read, kAuth, search, "TERMS"},

@@ -104,6 +104,8 @@ void volume(CommandContext&, std::span<const std::string>);
 // rtp.cpp
 void rtp_address(CommandContext&, std::span<const std::string>);
 void rtp_sdp(CommandContext&, std::span<const std::string>);
+void rtp_request(CommandContext&, std::span<const std::string>);
+void rtp_cancel(CommandContext&, std::span<const std::string>);
 // admin.cpp
 void reconfigure(CommandContext&, std::span<const std::string>);
 void shutdown(CommandContext&, std::span<const std::string>);

@@ -1,10 +1,14 @@
 // RTP discovery: rtp-address (disorder_protocol(5)) and rtp-sdp, an SDP
 // description (RFC 4566) of the stream so that standard RTP clients
-// (ffplay/ffmpeg, VLC, GStreamer) can listen.
+// (ffplay/ffmpeg, VLC, GStreamer) can listen; and in rtp_mode request,
+// rtp-request and rtp-cancel, a unicast stream for one connection
+// (rtp_requests.hpp).
 #include "commands/command_table.hpp"
 #include "connection.hpp"
+#include "rtp_requests.hpp"
 #include "server.hpp"
 #include "split.hpp"
+#include "users/user_store.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -37,6 +41,10 @@ std::pair<std::string, std::string> numeric(const NetAddress& a) {
   return {std::string(family == AF_INET6 ? "IP6 " : "IP4 ") + host, port};
 }
 
+bool request_mode(const Config& config) {
+  return config.effective_api() == "rtp" && config.rtp_mode == RtpMode::request;
+}
+
 bool is_multicast(const std::string& typed_host) {
   std::string host = typed_host.substr(4);
   in_addr v4;
@@ -48,7 +56,7 @@ bool is_multicast(const std::string& typed_host) {
 
 void rtp_address(CommandContext& ctx, std::span<const std::string>) {
   const Config& config = ctx.server.config();
-  if (config.effective_api() == "rtp" && config.rtp_mode == RtpMode::request) {
+  if (request_mode(config)) {
     ctx.conn.reply(252, "- -");
     return;
   }
@@ -73,17 +81,32 @@ void rtp_sdp(CommandContext& ctx, std::span<const std::string>) {
     connection += "/" + std::to_string(config.multicast_ttl);
   // The rtp backend always sends 16-bit big-endian 44.1 kHz stereo, payload
   // type 10 (RFC 3551 L16/44100/2).
-  ctx.conn.reply_body(253, "SDP follows",
-                      {
-                          "v=0",
-                          "o=- 0 0 IN " + host,
-                          "s=disorder",
-                          connection,
-                          "t=0 0",
-                          "m=audio " + port + " RTP/AVP 10",
-                          "a=rtpmap:10 L16/44100/2",
-                          "a=recvonly",
-                      });
+  std::vector<std::string> lines{
+      "v=0",
+      "o=- 0 0 IN " + host,
+      "s=disorder",
+      connection,
+      "t=0 0",
+      "m=audio " + port + " RTP/AVP 10",
+      "a=rtpmap:10 L16/44100/2",
+  };
+  // Where the sender reports go (RFC 3605): port+1, the default anyway.
+  if (const int p = std::stoi(port); p < 65535) lines.push_back("a=rtcp:" + std::to_string(p + 1));
+  lines.push_back("a=recvonly");
+  ctx.conn.reply_body(253, "SDP follows", lines);
+}
+
+void rtp_request(CommandContext& ctx, std::span<const std::string> args) {
+  if (!request_mode(ctx.server.config())) throw UserError("not in RTP request mode");
+  ctx.server.rtp_requests().request(&ctx.conn, args[1], args[2]);
+  ctx.conn.reply(250, "OK");
+}
+
+void rtp_cancel(CommandContext& ctx, std::span<const std::string>) {
+  if (ctx.server.rtp_requests().cancel(&ctx.conn))
+    ctx.conn.reply(250, "OK");
+  else
+    ctx.conn.reply(555, "no RTP stream for this connection");
 }
 
 } // namespace disorder::commands

@@ -29,6 +29,8 @@ public:
 
   // Starts the speaker; called once the server is ready.
   void start();
+  // The link to the speaker, null before start().
+  SpeakerLink* speaker_link() { return speaker_.get(); }
   PlayQueue& queue() { return queue_; }
 
   // Re-examine what should play now (after any change to the queue, the

@@ -3,8 +3,9 @@
 // backend_ao.cpp), chosen by the configured `api` from a table.
 //
 // Threads: set_volume() and volume() are called on the loop thread (they
-// use a mixer handle of their own); everything else on the audio thread
-// only, apart from abort(), which any thread may call.
+// use a mixer handle of their own), and so are add_listener() and
+// remove_listener() (lock-free towards the audio thread); everything else
+// on the audio thread only, apart from abort(), which any thread may call.
 #pragma once
 
 #include "audio_format.hpp"
@@ -77,6 +78,17 @@ public:
   // then scales samples itself).
   virtual bool set_volume(int /*left*/, int /*right*/) { return false; }
   virtual std::optional<std::pair<int, int>> volume() { return std::nullopt; }
+
+  // rtp_mode request: also send the stream to HOST PORT (numeric, so that
+  // nothing blocks), as listener `key`; a known key moves there.  Throws
+  // Error for a bad address, too many listeners, or a backend that does
+  // not stream on request.  remove_listener() of an unknown key does
+  // nothing.
+  virtual void add_listener(const std::string& /*key*/, const std::string& /*host*/,
+                            const std::string& /*port*/) {
+    throw Error("this output does not send RTP on request");
+  }
+  virtual void remove_listener(const std::string& /*key*/) {}
 
   // Makes a blocked play() give up (with BackendError) soon: the speaker is
   // shutting down.

@@ -1,26 +1,36 @@
 // The `rtp` backend (also `network`): L16 audio in RTP over UDP to the
-// `broadcast` address, unicast, broadcast or multicast.  Each packet leaves
-// at its time on CLOCK_MONOTONIC (clock_nanosleep, TIMER_ABSTIME); when
-// there is nothing to send (pause, underrun, idle) nothing is sent, the
-// timestamp keeps counting real time, and the next packet carries the
-// marker bit.
+// `broadcast` address, unicast, broadcast or multicast, or in rtp_mode
+// request to each listener that asked (rtp_listeners.hpp).  Each packet
+// leaves at its time on CLOCK_MONOTONIC (clock_nanosleep, TIMER_ABSTIME);
+// when there is nothing to send (pause, underrun, idle) nothing is sent,
+// the timestamp keeps counting real time, and the next packet carries the
+// marker bit.  RTCP sender reports (rtcp.hpp) go to port+1 of every
+// destination from the audio thread, right after a data packet, from a
+// buffer made in advance: after the first packet of a stream or after a
+// silence, after the first packet to a new listener, and every
+// kReportIntervalNs while sending; a BYE when the output closes.
 #include "backend.hpp"
 #include "fd.hpp"
 #include "log.hpp"
 #include "pacer.hpp"
+#include "rtcp.hpp"
 #include "rtp.hpp"
+#include "rtp_listeners.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace disorder {
@@ -32,6 +42,9 @@ namespace {
 constexpr std::int64_t kGapNs = 20'000'000;
 // Send errors (nobody listening, no route) are logged this often at most.
 constexpr std::int64_t kErrorLogIntervalNs = 60'000'000'000;
+// RTCP sender reports while sending.  RFC 3550 6.2 asks for at least 5 s;
+// with one sender and a fixed small report there is nothing to scale.
+constexpr std::int64_t kReportIntervalNs = 5'000'000'000;
 
 std::uint32_t random32() {
   std::uint32_t v = 0;
@@ -95,20 +108,51 @@ void set_option(int fd, int level, int name, int value, const char* what) {
     throw BackendError(std::string("setting ") + what + ": " + strerror(errno));
 }
 
+// The address with the RTCP port (RTP's plus one, RFC 3550 11), or false
+// when RTP's port is the last one.
+bool rtcp_address(const sockaddr* rtp, socklen_t length, sockaddr_storage& out) {
+  std::memcpy(&out, rtp, std::min<std::size_t>(length, sizeof out));
+  in_port_t* port = nullptr;
+  if (rtp->sa_family == AF_INET)
+    port = &reinterpret_cast<sockaddr_in&>(out).sin_port;
+  else if (rtp->sa_family == AF_INET6)
+    port = &reinterpret_cast<sockaddr_in6&>(out).sin6_port;
+  if (!port || ntohs(*port) == 65535) return false;
+  *port = htons(static_cast<std::uint16_t>(ntohs(*port) + 1));
+  return true;
+}
+
+// user@host (RFC 3550 6.5.1), computed once, before the audio thread runs.
+std::string make_cname() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) < 0 || !host[0]) std::strcpy(host, "localhost");
+  std::string cname = host;
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name && pw->pw_name[0])
+    cname = std::string(pw->pw_name) + "@" + cname;
+  if (cname.size() > kSdesItemMax) cname.resize(kSdesItemMax);
+  return cname;
+}
+
+std::int64_t realtime_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return std::int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
 class RtpBackend final : public Backend {
 public:
   RtpBackend(const Config& config, const BackendOptions& options)
       : broadcast_(config.broadcast), broadcast_from_(config.broadcast_from),
         mode_(config.rtp_mode), ttl_(config.multicast_ttl), loop_(config.multicast_loop),
         mtu_discovery_(config.rtp_mtu_discovery), max_payload_(config.rtp_max_payload),
-        timestamps_(options.rtp_timestamps) {
+        timestamps_(options.rtp_timestamps), cname_(make_cname()) {
     // Random per RFC 3550 5.1: SSRC, and the first sequence number and
     // timestamp, so that streams from restarts cannot be confused.
     ssrc_ = random32();
     sequence_ = static_cast<std::uint16_t>(random32());
     timestamp_ = random32();
-    if (mode_ == RtpMode::request || !broadcast_)
-      log_warning("rtp_mode request is not supported by this speaker yet: no RTP is sent");
+    if (mode_ != RtpMode::request && !broadcast_)
+      log_warning("api rtp without a broadcast address: no RTP is sent");
   }
   ~RtpBackend() override { close(); }
 
@@ -117,43 +161,42 @@ public:
     payload_type_ = rtp_payload_type(format);
     bpf_ = format.bytes_per_frame();
     int family = AF_INET;
-    if (broadcast_ && mode_ != RtpMode::request) {
+    if (mode_ == RtpMode::request) {
+      // Unconnected: each packet names its listener.  Without IPV6
+      // (no IPv6 on this host) only IPv4 listeners are served.
+      socket_ = make_socket(AF_INET, RtpMode::unicast, broadcast_from_, "RTP");
+      try {
+        socket6_ = make_socket(AF_INET6, RtpMode::unicast, broadcast_from_, "RTP");
+        family = AF_INET6; // packets must fit either
+      } catch (const BackendError& e) {
+        log_debug(std::string("no IPv6 RTP listeners: ") + e.what());
+      }
+      log_debug("RTP to listeners that ask (request mode)");
+    } else if (broadcast_) {
       const Resolved to = resolve(*broadcast_, false);
       family = to.address.ss_family;
-      Fd fd(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-      if (!fd) throw BackendError(std::string("creating the RTP socket: ") + strerror(errno));
       RtpMode mode = mode_;
       if (mode == RtpMode::automatic)
         mode = is_multicast(to.address)   ? RtpMode::multicast
                : is_broadcast(to.address) ? RtpMode::broadcast
                                           : RtpMode::unicast;
-      if (mode == RtpMode::broadcast)
-        set_option(fd.get(), SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST");
-      if (mode == RtpMode::multicast) {
-        if (family == AF_INET6) {
-          set_option(fd.get(), IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl_, "IPV6_MULTICAST_HOPS");
-          set_option(fd.get(), IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop_, "IPV6_MULTICAST_LOOP");
-        } else {
-          set_option(fd.get(), IPPROTO_IP, IP_MULTICAST_TTL, ttl_, "IP_MULTICAST_TTL");
-          set_option(fd.get(), IPPROTO_IP, IP_MULTICAST_LOOP, loop_, "IP_MULTICAST_LOOP");
-        }
-      }
-      if (family == AF_INET && mtu_discovery_ != MtuDiscovery::system_default)
-        set_option(fd.get(), IPPROTO_IP, IP_MTU_DISCOVER,
-                   mtu_discovery_ == MtuDiscovery::yes ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT,
-                   "IP_MTU_DISCOVER");
-      if (broadcast_from_) {
-        NetAddress from = *broadcast_from_;
-        if (from.family == AF_UNSPEC) from.family = family;
-        const Resolved local = resolve(from, true);
-        if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local.address), local.length) < 0)
-          throw BackendError("binding the RTP socket to " + from.host + " " + from.service + ": " +
-                             strerror(errno));
-      }
+      Fd fd = make_socket(family, mode, broadcast_from_, "RTP");
       // Connected, so that send() is enough and ICMP errors come back.
       if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to.address), to.length) < 0)
         throw BackendError("connecting the RTP socket to " + broadcast_->host + " " +
                            broadcast_->service + ": " + strerror(errno));
+      // RTCP from a socket of its own (from any port of the same local
+      // address), whose send errors are ignored.
+      sockaddr_storage rtcp_to;
+      if (rtcp_address(reinterpret_cast<const sockaddr*>(&to.address), to.length, rtcp_to)) {
+        std::optional<NetAddress> from = broadcast_from_;
+        if (from) from->service = "0";
+        Fd rtcp = make_socket(family, mode, from, "RTCP");
+        if (::connect(rtcp.get(), reinterpret_cast<const sockaddr*>(&rtcp_to), to.length) < 0)
+          throw BackendError("connecting the RTCP socket to " + broadcast_->host + ": " +
+                             strerror(errno));
+        rtcp_socket_ = std::move(rtcp);
+      }
       socket_ = std::move(fd);
       log_debug(std::string("RTP to ") + broadcast_->host + " " + broadcast_->service + " (" +
                 (mode == RtpMode::multicast   ? "multicast"
@@ -162,7 +205,7 @@ public:
                 ")");
     }
     // The UDP payload: rtp_max_payload, else what fits a 1500-byte MTU
-    // after the IP and UDP headers.
+    // after the IP and UDP headers (IPv6's when IPv6 listeners may ask).
     const std::size_t udp_payload = max_payload_ ? static_cast<std::size_t>(*max_payload_)
                                                  : 1500 - (family == AF_INET6 ? 40 : 20) - 8;
     if (udp_payload < kRtpHeaderSize + bpf_)
@@ -201,11 +244,72 @@ public:
   void idle() override { gap_ = true; }
 
   void close() override {
+    // Receivers learn that the stream ends (RFC 3550 6.6).
+    if (open_ && packets_ > 0) send_reports(true, true, 0);
     socket_.reset();
+    socket6_.reset();
+    rtcp_socket_.reset();
     open_ = false;
   }
 
+  void add_listener(const std::string& key, const std::string& host,
+                    const std::string& port) override {
+    if (mode_ != RtpMode::request)
+      throw Error("rtp_mode is not request: the stream does not go to listeners that ask");
+    if (key.empty()) throw Error("an empty listener key");
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV; // nothing here may block
+    addrinfo* result = nullptr;
+    const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &result);
+    if (rc != 0)
+      throw Error("listener " + host + " " + port +
+                  " is not a numeric address and port: " + gai_strerror(rc));
+    const bool added = listeners_.set(key, result->ai_addr, result->ai_addrlen);
+    ::freeaddrinfo(result);
+    if (!added)
+      throw Error("too many RTP listeners (at most " + std::to_string(RtpListeners::kSlots) + ")");
+    log_info("RTP listener " + key + ": " + host + " " + port);
+  }
+
+  void remove_listener(const std::string& key) override {
+    if (listeners_.remove(key)) log_info("RTP listener " + key + " gone");
+  }
+
 private:
+  // A UDP socket for `mode`, bound to `from` if given.
+  Fd make_socket(int family, RtpMode mode, const std::optional<NetAddress>& from_address,
+                 const char* what) {
+    Fd fd(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd)
+      throw BackendError(std::string("creating the ") + what + " socket: " + strerror(errno));
+    if (mode == RtpMode::broadcast)
+      set_option(fd.get(), SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST");
+    if (mode == RtpMode::multicast) {
+      if (family == AF_INET6) {
+        set_option(fd.get(), IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl_, "IPV6_MULTICAST_HOPS");
+        set_option(fd.get(), IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop_, "IPV6_MULTICAST_LOOP");
+      } else {
+        set_option(fd.get(), IPPROTO_IP, IP_MULTICAST_TTL, ttl_, "IP_MULTICAST_TTL");
+        set_option(fd.get(), IPPROTO_IP, IP_MULTICAST_LOOP, loop_, "IP_MULTICAST_LOOP");
+      }
+    }
+    if (family == AF_INET && mtu_discovery_ != MtuDiscovery::system_default)
+      set_option(fd.get(), IPPROTO_IP, IP_MTU_DISCOVER,
+                 mtu_discovery_ == MtuDiscovery::yes ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT,
+                 "IP_MTU_DISCOVER");
+    if (from_address) {
+      NetAddress from = *from_address;
+      if (from.family == AF_UNSPEC) from.family = family;
+      const Resolved local = resolve(from, true);
+      if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local.address), local.length) < 0)
+        throw BackendError(std::string("binding the ") + what + " socket to " + from.host + " " +
+                           from.service + ": " + strerror(errno));
+    }
+    return fd;
+  }
+
   std::int64_t next_ns() const {
     return anchor_ns_ + static_cast<std::int64_t>(frames_ * 1000000000ull / format_.rate);
   }
@@ -257,18 +361,78 @@ private:
     h.ssrc = ssrc_;
     std::uint8_t header[kRtpHeaderSize];
     encode_rtp_header(h, header);
-    if (socket_) {
-      iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(samples), frames * bpf_}};
-      msghdr msg{};
-      msg.msg_iov = iov;
-      msg.msg_iovlen = 2;
+    iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(samples), frames * bpf_}};
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 2;
+    std::uint64_t fresh = 0; // listeners that get their first packet now
+    if (mode_ == RtpMode::request) {
+      listeners_.for_each([&](std::size_t i, const sockaddr* to, socklen_t length, bool first) {
+        const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
+        if (fd < 0) return;
+        msg.msg_name = const_cast<sockaddr*>(to);
+        msg.msg_namelen = length;
+        if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) send_failed(errno);
+        if (first) fresh |= std::uint64_t{1} << i;
+      });
+    } else if (socket_) {
       if (::sendmsg(socket_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) send_failed(errno);
     }
     // A packet lost to a send error still uses its sequence number and
-    // time: receivers see a loss, not a jump.
+    // time: receivers see a loss, not a jump.  The counts are the
+    // stream's, whoever received it.
     ++sequence_;
+    ++packets_;
+    octets_ += static_cast<std::uint32_t>(frames * bpf_);
+    const bool first_after_silence = marker_;
     marker_ = false;
     advance(frames);
+    const std::int64_t now = monotonic_ns();
+    const bool due = first_after_silence || now >= next_report_ns_;
+    if (due) next_report_ns_ = now + kReportIntervalNs;
+    if (due || fresh) send_reports(false, due, fresh);
+  }
+
+  // The RTCP compound packet for this instant (an SR and our CNAME, and a
+  // BYE if bye), to port+1 of the fixed destination and of every listener
+  // (all) or of the listeners in `only` (a bit per slot).  Send errors are
+  // ignored: nobody need listen to RTCP.
+  void send_reports(bool bye, bool all, std::uint64_t only) {
+    // The RTP timestamp of this instant on the pacing clock: timestamp_ is
+    // due at next_ns(), and the timestamp advances by the frames that
+    // fit between the two at the nominal rate.  CLOCK_REALTIME is read
+    // right beside CLOCK_MONOTONIC for the NTP time of the same instant.
+    RtcpSenderInfo info;
+    info.ntp = ntp_from_unix_ns(realtime_ns());
+    const std::int64_t now = monotonic_ns();
+    const auto frames = static_cast<std::int64_t>(static_cast<__int128>(now - next_ns()) *
+                                                  format_.rate / 1000000000);
+    info.ssrc = ssrc_;
+    info.rtp_timestamp = timestamp_ + static_cast<std::uint32_t>(
+                                          frames * static_cast<std::int64_t>(units_per_frame()));
+    info.packet_count = packets_;
+    info.octet_count = octets_;
+    std::size_t size;
+    try {
+      size = bye ? encode_rtcp_bye(info, cname_, rtcp_buffer_)
+                 : encode_rtcp_sender_report(info, cname_, rtcp_buffer_);
+    } catch (const Error&) {
+      return; // cannot happen: the buffer fits the longest CNAME
+    }
+    if (rtcp_socket_ && all) {
+      [[maybe_unused]] ssize_t n =
+          ::send(rtcp_socket_.get(), rtcp_buffer_.data(), size, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    if (mode_ != RtpMode::request) return;
+    listeners_.for_each([&](std::size_t i, const sockaddr* to, socklen_t length, bool) {
+      if (!all && !(only & (std::uint64_t{1} << i))) return;
+      const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
+      sockaddr_storage rtcp_to;
+      if (fd < 0 || !rtcp_address(to, length, rtcp_to)) return;
+      [[maybe_unused]] ssize_t n =
+          ::sendto(fd, rtcp_buffer_.data(), size, MSG_DONTWAIT | MSG_NOSIGNAL,
+                   reinterpret_cast<const sockaddr*>(&rtcp_to), length);
+    });
   }
 
   // Nobody listening (ECONNREFUSED), no route, a full queue: expected on a
@@ -291,12 +455,20 @@ private:
   std::optional<int> max_payload_;
   RtpTimestamps timestamps_;
 
+  const std::string cname_;
+
   AudioFormat format_;
   std::size_t bpf_ = 4;
   std::size_t chunk_ = 1;
   std::uint8_t payload_type_ = kRtpPayloadL16Stereo;
-  Fd socket_;
+  // Request mode: socket_ (IPv4) and socket6_, unconnected, for RTP and
+  // RTCP.  Otherwise socket_ is connected to the destination and
+  // rtcp_socket_ to its port+1.
+  Fd socket_, socket6_, rtcp_socket_;
   bool open_ = false;
+  // Loop thread writes, audio thread reads (lock-free).
+  RtpListeners listeners_;
+  static_assert(RtpListeners::kSlots <= 64, "send_packet keeps a bit per listener");
 
   std::uint32_t ssrc_ = 0;
   std::uint16_t sequence_ = 0;
@@ -309,6 +481,14 @@ private:
 
   std::uint64_t failed_sends_ = 0;
   std::int64_t last_error_log_ns_ = 0;
+
+  // RTCP (audio thread).  The counts wrap, as RFC 3550 6.4.1 allows.
+  std::uint32_t packets_ = 0;
+  std::uint32_t octets_ = 0;
+  std::int64_t next_report_ns_ = 0;
+  std::array<std::uint8_t, 512> rtcp_buffer_{};
+  // SR 28, SDES with the longest CNAME 268, BYE 8.
+  static_assert(512 >= 28 + 4 + (4 + 2 + kSdesItemMax + 1 + 3) / 4 * 4 + 8);
 };
 
 } // namespace

@@ -170,6 +170,12 @@ void Speaker::handle(std::vector<std::string>& f, Fd fd) {
     const auto l = parse_volume(f[1]), r = parse_volume(f[2]);
     if (!l || !r) throw SyntaxError("volume " + f[1] + " " + f[2] + " is not two numbers 0..100");
     set_volume(*l, *r);
+  } else if (cmd == "rtp-add") {
+    want(3);
+    backend_.add_listener(f[1], f[2], f[3]);
+  } else if (cmd == "rtp-remove") {
+    want(1);
+    backend_.remove_listener(f[1]);
   } else if (cmd == "quit") {
     loop_.stop();
   } else {

@@ -378,7 +378,8 @@ def preferences_get_set_unset_with_events_and_rights():
         with closing(s.root()) as watcher, closing(s.connect("tweaker", "pw")) as c, \
                 closing(s.connect("reader", "pw")) as reader:
             assert watcher.command("log")[0] == 254
-            watcher.read_line(), watcher.read_line()  # the initial state lines
+            # the initial state lines: play, random play and the volume
+            watcher.read_event(), watcher.read_event(), watcher.read_event()
             refused(c, 555, "get", track, "weight")
             assert body(c, "prefs", track) == []
             c.ok("set", track, "weight", "100")
@@ -392,7 +393,7 @@ def preferences_get_set_unset_with_events_and_rights():
             c.ok("unset", track, "pick_at_random")  # already gone: no error, no event
             assert [split(line) for line in body(c, "prefs", track)] == [
                 ["comment", 'say "hi"\\ now'], ["weight", "200"]]
-            events = [split(watcher.read_line())[1:] for _ in range(5)]
+            events = [split(watcher.read_event()) for _ in range(5)]
             assert events == [["pref", track, "weight", "100"],
                               ["pref", track, "pick_at_random", "0"],
                               ["pref", track, "comment", 'say "hi"\\ now'],

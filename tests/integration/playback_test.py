@@ -283,8 +283,11 @@ def killing_the_speaker_replays_the_interrupted_track():
 
 
 def _parent(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None  # it exited while we looked
 
 
 @test
@@ -303,10 +306,16 @@ def killing_a_decoder_fails_only_that_track():
             r.ok("enable")
         events.wait("playing", slow)
         decoders = [p for p in _pids_named("disorder-decode") if _parent(p) == s.proc.pid]
+        killed = False
         for p in decoders:
-            with open(f"/proc/{p}/cmdline", "rb") as f:
-                if f.read().endswith(b"slow.wav\0"):
-                    os.kill(p, signal.SIGKILL)
+            try:
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    if f.read().endswith(b"slow.wav\0"):
+                        os.kill(p, signal.SIGKILL)
+                        killed = True
+            except OSError:
+                pass  # another decoder that exited meanwhile
+        assert killed, "the decoder of slow.wav was not found"
         events.wait("failed", slow)
         events.wait("completed", nxt)
 

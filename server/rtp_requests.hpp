@@ -1,0 +1,44 @@
+// rtp_mode request: the unicast RTP streams that client connections asked
+// for (rtp-request), at most one per connection.  Each is handed to the
+// speaker as a standing rtp-add (SpeakerLink::set_standing), so that a
+// restarted speaker gets it again; it ends with rtp-cancel or when its
+// connection closes (Server::connection_closed).
+//
+// Loop thread only.  Connections are only compared by address, never
+// used, so a closed one may be named safely.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace disorder {
+
+class Connection;
+class Playback;
+
+class RtpRequests {
+public:
+  explicit RtpRequests(Playback& playback) : playback_(playback) {}
+  RtpRequests(const RtpRequests&) = delete;
+  RtpRequests& operator=(const RtpRequests&) = delete;
+
+  // Starts (or moves) conn's stream to ADDRESS PORT.  Throws UserError for
+  // an address that is not a numeric unicast IPv4 or IPv6 address, a port
+  // outside 1..65535, or when kMaxRtpListeners streams are already going.
+  void request(const Connection* conn, const std::string& address, const std::string& port);
+  // Stops conn's stream; false if it had none.
+  bool cancel(const Connection* conn);
+  // conn is closing: its stream (if any) stops.
+  void connection_gone(const Connection* conn) { cancel(conn); }
+  std::size_t size() const { return keys_.size(); }
+
+private:
+  Playback& playback_;
+  // The speaker's key for each connection's stream.
+  std::map<const Connection*, std::string> keys_;
+  std::uint64_t next_key_ = 1;
+};
+
+} // namespace disorder

@@ -1,0 +1,123 @@
+// The unicast destinations of the rtp backend in rtp_mode request: a fixed
+// table of slots that the loop thread fills and empties (rtp-add,
+// rtp-remove) while the audio thread reads it for every packet, with no
+// lock and no allocation on either side.
+//
+// Each slot is a sequence lock built from atomics only: the loop thread
+// (the one writer) makes the slot's sequence number odd, rewrites the
+// address, and makes it even again; the audio thread copies the address
+// and keeps the copy only if the sequence number was the same even number
+// before and after.  A slot being rewritten at that moment is simply
+// skipped for one packet.
+#pragma once
+
+#include "speaker_protocol.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <netinet/in.h>
+#include <string>
+#include <sys/socket.h>
+
+namespace disorder {
+
+class RtpListeners {
+public:
+  static constexpr std::size_t kSlots = kMaxRtpListeners;
+
+  // --- loop thread
+  // Sends to `address` as listener `key` from the next packet on (a known
+  // key moves to the new address).  False when every slot is taken.
+  bool set(const std::string& key, const sockaddr* address, socklen_t length) {
+    if (length == 0 || length > kAddressBytes) return false;
+    std::size_t free = kSlots;
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      if (!keys_[i].empty() && keys_[i] == key) {
+        write(i, address, length);
+        return true;
+      }
+      if (keys_[i].empty() && free == kSlots) free = i;
+    }
+    if (free == kSlots) return false;
+    keys_[free] = key;
+    write(free, address, length);
+    return true;
+  }
+  // Stops sending to `key`; false if there is no such listener.
+  bool remove(const std::string& key) {
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      if (!keys_[i].empty() && keys_[i] == key) {
+        keys_[i].clear();
+        write(i, nullptr, 0);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --- audio thread
+  // Calls fn(index, address, length, fresh) for each listener, where
+  // fresh is true the first time a slot's current address is visited.
+  template <typename Fn> void for_each(Fn&& fn) {
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      Slot& s = slots_[i];
+      if (s.length.load(std::memory_order_relaxed) == 0) continue; // cheap first look
+      sockaddr_storage address;
+      std::uint32_t length = 0, sequence = 0;
+      if (!read(s, address, length, sequence) || length == 0) continue;
+      const bool fresh = seen_[i] != sequence;
+      seen_[i] = sequence;
+      fn(i, reinterpret_cast<const sockaddr*>(&address), static_cast<socklen_t>(length), fresh);
+    }
+  }
+
+private:
+  static constexpr std::size_t kWords = 8; // enough for a sockaddr_in6
+  static constexpr std::size_t kAddressBytes = kWords * 4;
+  static_assert(sizeof(sockaddr_in6) <= kAddressBytes && sizeof(sockaddr_in) <= kAddressBytes);
+
+  struct Slot {
+    std::atomic<std::uint32_t> sequence{0}; // odd while the loop thread rewrites the slot
+    std::atomic<std::uint32_t> length{0};   // of the address; 0 for an empty slot
+    std::array<std::atomic<std::uint32_t>, kWords> words{};
+  };
+
+  void write(std::size_t i, const sockaddr* address, socklen_t length) {
+    Slot& s = slots_[i];
+    std::uint32_t words[kWords] = {};
+    if (length) std::memcpy(words, address, length);
+    const std::uint32_t sequence = s.sequence.load(std::memory_order_relaxed);
+    s.sequence.store(sequence + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    for (std::size_t w = 0; w < kWords; ++w)
+      s.words[w].store(words[w], std::memory_order_relaxed);
+    s.length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
+    s.sequence.store(sequence + 2, std::memory_order_release);
+  }
+
+  static bool read(Slot& s, sockaddr_storage& address, std::uint32_t& length,
+                   std::uint32_t& sequence) {
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      const std::uint32_t before = s.sequence.load(std::memory_order_acquire);
+      if (before & 1) continue;
+      std::uint32_t words[kWords];
+      for (std::size_t w = 0; w < kWords; ++w)
+        words[w] = s.words[w].load(std::memory_order_relaxed);
+      length = s.length.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (s.sequence.load(std::memory_order_relaxed) != before) continue;
+      std::memcpy(&address, words, kAddressBytes);
+      sequence = before;
+      return true;
+    }
+    return false; // being rewritten: try again at the next packet
+  }
+
+  std::array<Slot, kSlots> slots_;
+  std::array<std::string, kSlots> keys_;     // loop thread only; "" for a free slot
+  std::array<std::uint32_t, kSlots> seen_{}; // audio thread only: sequence last visited
+};
+
+} // namespace disorder

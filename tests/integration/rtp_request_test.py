@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""RTP request mode and RTCP sender reports, as listeners hear them: a server
+with `api rtp` and `rtp_mode request` plays a generated tone; listeners
+(UDP sockets on 127.0.0.1, each with its own logged-in protocol connection)
+ask for a stream with rtp-request and get one until they send rtp-cancel or
+close their connection.  Every stream carries RTCP sender reports on port+1,
+whose NTP and RTP timestamps must agree with the wall clock and with the
+data packets."""
+import os
+import signal
+import socket
+import struct
+import threading
+import time
+
+from audio import RATE, Events, tone, write_wav
+from harness import Server, closing, run_tests, test, wait_for
+
+FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))
+
+
+class Jukebox(Server):
+    def __init__(self, mode="request"):
+        super().__init__()
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        lines = [f"collection fs utf-8 {self.music}", "queue_pad 0", "api rtp"]
+        if mode == "request":
+            lines.append("rtp_mode request")
+        else:
+            lines.append(f"broadcast 127.0.0.1 {_udp_pair()[0].getsockname()[1]}")
+        self.extra_config = "\n".join(lines) + "\n"
+        self.write_config()
+
+    def add_track(self, name, seconds):
+        path = os.path.join(self.music, name)
+        write_wav(path, tone(440, seconds))
+        return path
+
+    def rescan(self):
+        with closing(self.root()) as r:
+            r.ok("rescan", "wait", "fresh")
+
+
+def _udp_pair():
+    """Two UDP sockets on 127.0.0.1 ports P (even) and P+1."""
+    for _ in range(100):
+        rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rtp.bind(("127.0.0.1", 0))
+        port = rtp.getsockname()[1]
+        if port % 2 == 0 and port < 65535:
+            rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                rtcp.bind(("127.0.0.1", port + 1))
+                return rtp, rtcp
+            except OSError:
+                rtcp.close()
+        rtp.close()
+    raise AssertionError("no free pair of UDP ports")
+
+
+def parse_rtp(data):
+    b0, b1, seq, ts, ssrc = struct.unpack(">BBHII", data[:12])
+    assert b0 >> 6 == 2 and b0 & 0x0f == 0, data[:12]
+    return {"marker": bool(b1 & 0x80), "pt": b1 & 0x7f, "seq": seq, "ts": ts, "ssrc": ssrc,
+            "payload": data[12:]}
+
+
+def parse_rtcp(data):
+    """A compound packet of an SR and an SDES (and perhaps a BYE), read from
+    RFC 3550 alone: returns the SR's fields, the CNAME and whether a BYE came."""
+    out, i, first = {"bye": False}, 0, True
+    while i < len(data):
+        b0, pt, length = struct.unpack(">BBH", data[i:i + 4])
+        size = (length + 1) * 4
+        assert b0 >> 6 == 2 and i + size <= len(data), data
+        body = data[i + 4:i + size]
+        if first:
+            assert pt == 200 and b0 & 0x1f == 0, (pt, b0)  # an SR without report blocks
+            ssrc, ntp_hi, ntp_lo, rtp_ts, packets, octets = struct.unpack(">IIIIII", body[:24])
+            out.update(ssrc=ssrc, ntp=ntp_hi + ntp_lo / 2**32, rtp_ts=rtp_ts, packets=packets,
+                       octets=octets)
+        elif pt == 202:
+            ssrc, item, n = struct.unpack(">IBB", body[:6])
+            assert ssrc == out["ssrc"] and item == 1, (ssrc, item)  # CNAME
+            out["cname"] = body[6:6 + n].decode()
+            assert body[6 + n] == 0  # end of the item list
+        elif pt == 203:
+            out["bye"] = True
+        first = False
+        i += size
+    assert i == len(data)
+    return out
+
+
+NTP_UNIX_OFFSET = 2208988800
+
+
+class Listener:
+    """A listener: RTP and RTCP sockets whose datagrams threads collect with
+    their arrival times (monotonic and wall clock), and a protocol
+    connection of its own."""
+
+    def __init__(self, server, user="listener", password="pw"):
+        self.rtp, self.rtcp = _udp_pair()
+        for sock in (self.rtp, self.rtcp):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        self.port = self.rtp.getsockname()[1]
+        self.packets = []  # (monotonic, wall, parsed RTP)
+        self.reports = []  # (monotonic, wall, parsed RTCP)
+        self.cond = threading.Condition()
+        self.stopping = False
+        self.threads = [threading.Thread(target=self._receive, args=(s, f), daemon=True)
+                        for s, f in ((self.rtp, parse_rtp), (self.rtcp, parse_rtcp))]
+        for t in self.threads:
+            t.start()
+        self.conn = server.connect(user, password)
+
+    def _receive(self, sock, parse):
+        sock.settimeout(0.1)
+        while not self.stopping:
+            try:
+                data = sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            mono, wall = time.monotonic(), time.time()
+            with self.cond:
+                (self.packets if parse is parse_rtp else self.reports).append(
+                    (mono, wall, parse(data)))
+                self.cond.notify_all()
+
+    def request(self, port=None):
+        self.conn.ok("rtp-request", "127.0.0.1", str(port or self.port))
+
+    def wait_packets(self, n, since=0.0, timeout=10):
+        """Waits until n packets arrived at or after monotonic time `since`."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while sum(1 for t, _, _ in self.packets if t >= since) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"port {self.port}: only "
+                                         f"{sum(1 for t, _, _ in self.packets if t >= since)} "
+                                         f"of {n} packets since {since}")
+                self.cond.wait(left)
+
+    def wait_reports(self, n, timeout=15):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while len(self.reports) < n:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"only {len(self.reports)} of {n} RTCP reports")
+                self.cond.wait(left)
+
+    def last_packet_time(self):
+        with self.cond:
+            return self.packets[-1][0] if self.packets else None
+
+    def close(self):
+        self.stopping = True
+        for t in self.threads:
+            t.join()
+        self.rtp.close()
+        self.rtcp.close()
+        self.conn.close()
+
+
+def by_seq(listener):
+    with listener.cond:
+        return {p["seq"]: p for _, _, p in listener.packets}
+
+
+@test
+def three_listeners_hear_one_stream_until_they_cancel_or_leave():
+    with Jukebox() as s:
+        track = s.add_track("long.wav", 6.0)
+        s.rescan()
+        s.add_user("listener", "pw", "read")
+        a, b, c = Listener(s), Listener(s), Listener(s)
+        moved = Listener(s)  # where b moves its stream to
+        try:
+            for x in (a, b, c):
+                x.request()
+            events = Events(s)
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            events.wait("playing", track)
+            now = time.monotonic()
+            for x in (a, b, c):
+                x.wait_packets(50, since=now)
+
+            # a cancels: its packets stop (a packet or two may have been
+            # on the way already), while b and c go on.
+            code, text, _ = a.conn.command("rtp-cancel")
+            assert code == 250, (code, text)
+            cancelled = time.monotonic()
+            for x in (b, c):
+                x.wait_packets(60, since=cancelled + 0.1)
+            assert a.last_packet_time() < cancelled + 0.1, a.last_packet_time() - cancelled
+            code, _, _ = a.conn.command("rtp-cancel")
+            assert code == 555, code  # nothing left to cancel
+
+            # c closes its connection: the same.
+            c.conn.close()
+            closed = time.monotonic()
+            b.wait_packets(60, since=closed + 0.1)
+            assert c.last_packet_time() < closed + 0.1, c.last_packet_time() - closed
+
+            # A second request from b moves its stream rather than adding one.
+            b.request(moved.port)
+            requested = time.monotonic()
+            moved.wait_packets(30, since=requested)
+            last_b = b.last_packet_time()
+            moved.wait_packets(60, since=requested)
+            assert b.last_packet_time() == last_b < requested + 0.1
+
+            # One stream: the same SSRC everywhere, and any sequence number
+            # that two listeners got carries the same timestamp and samples.
+            packets = [by_seq(x) for x in (a, b, c, moved)]
+            ssrcs = {p["ssrc"] for ps in packets for p in ps.values()}
+            assert len(ssrcs) == 1, ssrcs
+            for i, j in ((0, 1), (0, 2), (1, 2)):  # a, b and c heard the start together
+                common = set(packets[i]) & set(packets[j])
+                assert len(common) >= 40, (i, j, len(common))
+                for seq in common:
+                    assert packets[i][seq]["ts"] == packets[j][seq]["ts"]
+                    assert packets[i][seq]["payload"] == packets[j][seq]["payload"]
+            # The tone, not silence.
+            assert any(any(p["payload"]) for p in packets[1].values())
+            # b's old and new ports together have the stream without a gap.
+            seqs = sorted(set(packets[1]) | set(packets[3]))
+            assert all((y - x) & 0xffff == 1 for x, y in zip(seqs, seqs[1:])), "a gap on moving"
+        finally:
+            for x in (a, b, c, moved):
+                x.close()
+
+
+@test
+def sender_reports_match_the_wall_clock_and_the_stream():
+    with Jukebox() as s:
+        track = s.add_track("long.wav", 7.0)
+        s.rescan()
+        s.add_user("listener", "pw", "read")
+        x = Listener(s)
+        try:
+            x.request()
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            # One report at the start of the stream, the next about 5 s on.
+            x.wait_reports(2)
+            with x.cond:
+                packets = list(x.packets)
+                reports = list(x.reports)
+            ssrc = packets[0][2]["ssrc"]
+            first_mono = packets[0][0]
+            assert packets[0][2]["marker"]
+            (m1, w1, r1), (m2, w2, r2) = reports[:2]
+            assert m1 - first_mono < 0.1, m1 - first_mono
+            assert 4.5 < m2 - m1 < 5.5, m2 - m1
+            seq0 = packets[0][2]["seq"]
+            ts0 = packets[0][2]["ts"]
+            for mono, wall, r in reports[:2]:
+                assert r["ssrc"] == ssrc, (r["ssrc"], ssrc)
+                assert r["cname"], r
+                assert not r["bye"]
+                # The NTP time is the wall clock when it was sent.
+                ntp_unix = r["ntp"] - NTP_UNIX_OFFSET
+                assert abs(ntp_unix - wall) < 0.05, ntp_unix - wall
+                # The counts are of the data packets sent before it (all of
+                # which arrived, over loopback).
+                sent = [p for _, _, p in packets if (p["seq"] - seq0) & 0xffff < r["packets"]]
+                assert len(sent) == r["packets"], (len(sent), r["packets"])
+                assert sum(len(p["payload"]) for p in sent) == r["octets"]
+                # The RTP timestamp is the stream's at that instant.  The
+                # data packets give the relation between timestamps and
+                # the wall clock: the least delayed of those around then
+                # (arrival minus the timestamp's time) is the sender's.
+                near = [(w, p) for m, w, p in packets if abs(m - mono) < 1.0]
+                offset = min(w - ((p["ts"] - ts0) & 0xffffffff) / RATE for w, p in near)
+                expected = (ntp_unix - offset) * RATE
+                got = (r["rtp_ts"] - ts0) & 0xffffffff
+                assert abs(got - expected) < 2 * FRAMES_PER_PACKET, (got, expected)
+            # The first report is right after the first packet: its RTP
+            # time is within a packet of that packet's.
+            assert abs(((r1["rtp_ts"] - ts0 + 2**31) & 0xffffffff) - 2**31) \
+                < 2 * FRAMES_PER_PACKET, (r1["rtp_ts"], ts0)
+            assert r1["packets"] == 1, r1
+        finally:
+            x.close()
+
+
+@test
+def a_restarted_speaker_streams_to_the_listeners_again():
+    with Jukebox() as s:
+        track = s.add_track("long.wav", 4.0)
+        s.rescan()
+        s.add_user("listener", "pw", "read")
+        x = Listener(s)
+        try:
+            x.request()
+            events = Events(s)
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            events.wait("playing", track)
+            x.wait_packets(20)
+            old_ssrc = x.packets[0][2]["ssrc"]
+            speakers = [p for p in _pids_named("disorder-speaker") if _parent(p) == s.proc.pid]
+            assert len(speakers) == 1, speakers
+            os.kill(speakers[0], signal.SIGKILL)
+            killed = time.monotonic()
+            # The interrupted track plays again from its start, to the same
+            # listener, from a new speaker (a new SSRC).
+            x.wait_packets(50, since=killed + 0.2)
+            with x.cond:
+                after = [p for m, _, p in x.packets if m > killed + 0.2]
+            assert {p["ssrc"] for p in after} != {old_ssrc}, "no new stream"
+        finally:
+            x.close()
+
+
+@test
+def rtp_request_refusals():
+    with Jukebox() as s:
+        s.add_user("listener", "pw", "read")
+        s.add_user("norights", "pw", "play")
+        with closing(s.connect()) as anon:
+            assert anon.command("rtp-request", "127.0.0.1", "9000")[0] == 530
+            # rtp-address: no login needed; "- -" in request mode.
+            code, text, _ = anon.command("rtp-address")
+            assert (code, text) == (252, "- -"), (code, text)
+        with closing(s.connect("norights", "pw")) as c:
+            assert c.command("rtp-request", "127.0.0.1", "9000")[0] == 510
+        with closing(s.connect("listener", "pw")) as c:
+            assert c.command("rtp-cancel")[0] == 555
+            for address, port in (("localhost", "9000"),  # names are not resolved
+                                  ("127.0.0.1", "0"), ("127.0.0.1", "65536"),
+                                  ("127.0.0.1", "x"), ("", "9000"), ("0.0.0.0", "9000"),
+                                  ("239.1.2.3", "9000"), ("255.255.255.255", "9000"),
+                                  ("ff02::1", "9000"), ("::", "9000")):
+                code, text, _ = c.command("rtp-request", address, port)
+                assert code == 550, (address, port, code, text)
+            c.ok("rtp-request", "::1", "9000")
+            c.ok("rtp-request", "127.0.0.1", "9000")  # replaces it
+            c.ok("rtp-cancel")
+            assert c.command("rtp-cancel")[0] == 555
+    # Not in request mode: broadcasting to a fixed address.
+    with Jukebox(mode="broadcast") as s:
+        s.add_user("listener", "pw", "read")
+        with closing(s.connect("listener", "pw")) as c:
+            code, text, _ = c.command("rtp-request", "127.0.0.1", "9000")
+            assert code == 550, (code, text)
+            assert c.command("rtp-cancel")[0] == 555
+
+
+def _pids_named(name):
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                if argv and os.path.basename(argv[0]).decode(errors="replace") == name:
+                    out.append(int(pid))
+            except OSError:
+                pass
+    return out
+
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+run_tests()
