@@ -40,7 +40,48 @@ Playback::~Playback() {
     }
 }
 
+namespace {
+constexpr auto kStallTimeout = std::chrono::seconds(15);
+}
+
+void Playback::watchdog() {
+  watchdog_->add(std::chrono::seconds(1));
+  // What should be advancing: the playing track, or else the head of the
+  // queue once it has been handed to the speaker.
+  std::string id;
+  std::int64_t sofar = 0;
+  if (queue_.playing()) {
+    id = queue_.playing()->id;
+    sofar = queue_.playing()->sofar;
+    auto it = running_.find(id);
+    if (it != running_.end() && it->second.self_playing) id.clear(); // it paces itself
+  } else if (!queue_.entries().empty()) {
+    auto it = running_.find(queue_.entries().front().id);
+    if (it != running_.end() && it->second.announced) id = it->first;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (id.empty() || paused_ || id != watched_id_ || sofar != watched_sofar_) {
+    watched_id_ = id;
+    watched_sofar_ = sofar;
+    watched_since_ = now;
+    return;
+  }
+  if (now - watched_since_ < kStallTimeout) return;
+  std::string reason =
+      "player produced no audio for " + std::to_string(kStallTimeout.count()) + " s";
+  log_error(id + ": " + reason);
+  watched_id_.clear();
+  if (queue_.playing() && queue_.playing()->id == id) {
+    track_ended(id, false, reason);
+  } else {
+    stop_player(id);
+    unplayable_head(reason);
+  }
+}
+
 void Playback::start() {
+  watchdog_ = Event::timer(server_.loop(), [this](short) { watchdog(); });
+  watchdog_->add(std::chrono::seconds(1));
   speaker_ =
       std::make_unique<SpeakerLink>(server_.loop(), server_.reaper(), server_.config_paths().system,
                                     server_.config().nice_speaker, *this);

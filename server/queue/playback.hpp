@@ -12,6 +12,7 @@
 #include "queue/random_picker.hpp"
 #include "speaker_link.hpp"
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -95,6 +96,14 @@ private:
   bool paused_ = false;
   std::pair<int, int> volume_{100, 100};
   bool in_tick_ = false;
+  // A player that stops producing audio (a hung decoder) would hold the
+  // queue for ever: the watchdog fails a track that has not started, or not
+  // advanced, for kStallTimeout while it should be playing.
+  void watchdog();
+  std::unique_ptr<Event> watchdog_;
+  std::string watched_id_;
+  std::int64_t watched_sofar_ = -1;
+  std::chrono::steady_clock::time_point watched_since_;
 };
 
 } // namespace disorder

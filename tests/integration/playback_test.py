@@ -413,4 +413,41 @@ def a_scratch_sound_plays_after_a_scratch_and_disable_now_stops():
         s.cleanup()
 
 
+@test
+def shell_and_exec_players_and_a_hung_decoder():
+    decode = os.path.join(os.environ.get("DISORDER_BUILDDIR", ""), "server", "disorder-decode")
+    s = Jukebox()
+    s.extra_config += (f"player *.wav execraw {decode}\n"
+                       # plays by itself: here it appends the raw file to the output
+                       f"player *.pcm shell 'cat \"$TRACK\" >> {s.output}'\n"
+                       # a decoder that never writes a byte
+                       "player *.hang execraw sh -c 'exec sleep 600' sh\n")
+    s.write_config()
+    try:
+        s.start()
+        pcm = os.path.join(s.music, "raw.pcm")
+        with open(pcm, "wb") as f:
+            f.write(tone(1234, 0.2).tobytes())
+        hang = os.path.join(s.music, "stuck.hang")
+        open(hang, "wb").write(b"x")
+        after = os.path.join(s.music, "after.wav")
+        write_wav(after, tone(550, 0.3))
+        rescan(s)
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", pcm)
+            r.ok("play", hang)
+            r.ok("play", after)
+            r.ok("enable")
+        events.wait("completed", pcm)
+        # the stuck decoder is given up after its timeout, and the queue goes on
+        events.wait("failed", hang, timeout=40)
+        events.wait("completed", after)
+        out = s.output_samples()
+        assert find(out, tone(1234, 0.2)) >= 0 and find(out, tone(550, 0.3)) >= 0
+    finally:
+        s.cleanup()
+
+
 run_tests()
