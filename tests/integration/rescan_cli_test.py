@@ -44,11 +44,15 @@ class Collection:
         return os.path.join(self.root, "Band", "Album")
 
     def __enter__(self):
-        self.server.start()
-        # The server's own first rescan (of the empty root) ends first, so
-        # that the tracks added next are only found by the rescan under test.
-        with closing(self.server.root()) as r:
-            assert r.command("rescan", "wait")[:2] == (250, "rescan completed")
+        try:
+            self.server.start()
+            # The server's own first rescan (of the empty root) ends first, so
+            # that the tracks added next are only found by the rescan under test.
+            with closing(self.server.root()) as r:
+                assert r.command("rescan", "wait")[:2] == (250, "rescan completed")
+        except BaseException:
+            self.server.cleanup()
+            raise
         return self
 
     def __exit__(self, *exc):
