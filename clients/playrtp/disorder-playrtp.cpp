@@ -1,0 +1,236 @@
+// disorder-playrtp(1): plays a disorder RTP stream (or any L16 stream) on
+// this host.  main() works out where the stream comes from (the command
+// line, or the server), opens the socket, and composes the parts: the
+// backend (shared with disorder-speaker), the Player's audio thread, the
+// PacketReader and the optional remote control on the event loop, and a
+// StreamRequest when the server streams only on request.
+#include "config.h"
+#include "config.hpp"
+#include "control_socket.hpp"
+#include "error.hpp"
+#include "event_loop.hpp"
+#include "log.hpp"
+#include "monitor.hpp"
+#include "options.hpp"
+#include "packet_reader.hpp"
+#include "player.hpp"
+#include "rtp_socket.hpp"
+#include "server/speaker/backend.hpp"
+#include "split.hpp"
+#include "stream_request.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <netdb.h>
+
+using namespace disorder;
+using namespace disorder::playrtp;
+
+namespace {
+
+// The buffer limit when neither --max nor rtp_maxbuffer says, with the
+// default target latency (Playout::kDefaultLatencyNs): 400 ms at 44.1 kHz.
+constexpr long kDefaultMaxFrames = 17640;
+
+struct Endpoint {
+  bool request = false;
+  std::string host; // empty: every local address
+  std::string port;
+};
+
+bool names_multicast(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return false;
+  sockaddr_storage a{};
+  std::memcpy(&a, res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+  return is_multicast(a);
+}
+
+Endpoint request_endpoint(const Options& o, const Config& config) {
+  Endpoint e;
+  e.request = true;
+  e.host = !o.host.empty() ? o.host : config.rtp_request_address.host;
+  e.port = !o.port.empty() ? o.port : config.rtp_request_address.service;
+  if (e.port.empty()) e.port = "0";
+  if (e.host.empty())
+    e.host = local_address_towards_server(config, config.rtp_request_address.family);
+  return e;
+}
+
+Endpoint choose_endpoint(const Options& o, const Config& config) {
+  switch (o.source) {
+  case Source::port:
+    return {false, "", o.port};
+  case Source::address:
+    return {false, o.host, o.port};
+  case Source::request:
+    return request_endpoint(o, config);
+  case Source::ask:
+    break;
+  }
+  if (config.rtp_always_request) return request_endpoint(o, config);
+  std::optional<std::pair<std::string, std::string>> where;
+  try {
+    where = ask_rtp_address(config);
+  } catch (const Error& e) {
+    throw Error(std::string("cannot find out from the server where its stream is: ") + e.what() +
+                " (or give the address on the command line)");
+  }
+  if (!where) return request_endpoint(o, config);
+  log_debug("the server broadcasts to " + where->first + " port " + where->second);
+  // A group is joined; to a unicast or broadcast address, the port is enough.
+  if (names_multicast(where->first)) return {false, where->first, where->second};
+  return {false, "", where->second};
+}
+
+std::optional<std::string> control_command(std::string_view line, EventLoop& loop,
+                                           playrtp::Player& player) {
+  std::vector<std::string> words;
+  try {
+    words = split_fields(line);
+  } catch (const SyntaxError&) {
+    return std::nullopt;
+  }
+  if (words.empty()) return std::nullopt;
+  auto volume = [&player] {
+    const auto [l, r] = player.volume();
+    return std::to_string(l) + " " + std::to_string(r);
+  };
+  if (words[0] == "stop" && words.size() == 1) {
+    log_info("stopping (remote control)");
+    loop.stop();
+    return std::nullopt;
+  }
+  if (words[0] == "query" && words.size() == 1) return "running";
+  if (words[0] == "getvol" && words.size() == 1) return volume();
+  if (words[0] == "setvol" && words.size() == 3) {
+    try {
+      player.set_volume(std::stoi(words[1]), std::stoi(words[2]));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    return volume();
+  }
+  return std::nullopt;
+}
+
+int run(const Options& o) {
+  // A command that exits is an error return from write(), not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
+  const Config config = load_client_config(ConfigPaths::from_environment(o.config, o.user_config));
+
+  // 0: Playout's default (200 ms).
+  const long min_frames = o.min_frames ? *o.min_frames : config.rtp_minbuffer;
+  long max_frames = o.max_frames           ? *o.max_frames
+                    : config.rtp_maxbuffer ? config.rtp_maxbuffer
+                    : min_frames           ? 2 * min_frames
+                                           : kDefaultMaxFrames;
+  const long target = min_frames ? min_frames : kDefaultMaxFrames / 2;
+  if (max_frames < target + 4410) {
+    max_frames = std::max(2 * target, target + 4410);
+    log_warning("the buffer maximum must be well above the minimum; using " +
+                std::to_string(max_frames) + " frames");
+  }
+  const long rcvbuf = o.rcvbuf ? *o.rcvbuf : config.rtp_rcvbuf;
+  AudioFormat dynamic;
+  dynamic.byte_order = std::endian::big;
+  if (o.format) dynamic = *o.format;
+
+  // The output.
+  Config output_config = config;
+  output_config.api = o.api ? *o.api : o.command ? "command" : "alsa";
+  if (o.device) output_config.device = *o.device;
+  if (o.command) output_config.speaker_command = *o.command;
+  if (o.pause_mode) output_config.pause_mode = *o.pause_mode;
+  if (output_config.api == "command" && output_config.speaker_command.empty())
+    throw ConfigError("--api command needs a command (--command)");
+  AudioFormat output;
+  output.bits = 16;
+  output.byte_order = std::endian::native;
+  if (output_config.api == "command") {
+    // disorder-playrtp(1): 44.1 kHz 16-bit stereo, whatever the stream.
+    output.rate = 44100;
+    output.channels = 2;
+  } else {
+    output.rate = dynamic.rate;
+    output.channels = std::max<std::uint8_t>(dynamic.channels, 2);
+  }
+  std::unique_ptr<Backend> backend = make_backend(output_config, BackendOptions{});
+
+  const Endpoint endpoint = choose_endpoint(o, config);
+  RtpSocket socket = open_rtp_socket(endpoint.host, endpoint.port, static_cast<int>(rcvbuf));
+  log_info("listening on " + socket.description + "; playing with " + output_config.api);
+
+  playrtp::Player::Settings settings;
+  settings.buffer.dynamic_format = dynamic;
+  settings.buffer.max_frames = static_cast<std::size_t>(max_frames);
+  settings.playout.latency_frames = static_cast<std::size_t>(min_frames);
+  settings.playout.output = output;
+  playrtp::Player player(*backend, settings);
+
+  EventLoop loop;
+  PacketReader reader(loop, socket.fd.get(), player);
+  std::unique_ptr<ControlSocket> control;
+  if (o.socket)
+    control = std::make_unique<ControlSocket>(loop, *o.socket, [&](std::string_view line) {
+      return control_command(line, loop, player);
+    });
+  auto on_signal = [&loop](short) { loop.stop(); };
+  auto sigterm = Event::signal(loop, SIGTERM, on_signal);
+  auto sigint = Event::signal(loop, SIGINT, on_signal);
+  std::unique_ptr<Event> monitor;
+  if (o.monitor) {
+    monitor = Event::timer(loop, [&](short) {
+      log_info(monitor_line(player.snapshot(), settings.playout.latency_frames));
+      monitor->add(std::chrono::seconds(1));
+    });
+    monitor->add(std::chrono::seconds(1));
+  }
+
+  std::unique_ptr<StreamRequest> request;
+  if (endpoint.request) {
+    request =
+        std::make_unique<StreamRequest>(config, numeric_host(socket.local, socket.local_length),
+                                        numeric_port(socket.local, socket.local_length));
+    request->start();
+  }
+  player.start();
+  loop.run();
+  player.stop();
+  request.reset(); // rtp-cancel
+  if (o.monitor) log_info(monitor_line(player.snapshot(), settings.playout.latency_frames));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  try {
+    switch (parse_options(argc, argv, options)) {
+    case Action::help:
+      print_usage(stdout);
+      return 0;
+    case Action::version:
+      std::printf("disorder-playrtp version %s\n", PACKAGE_VERSION);
+      return 0;
+    case Action::run:
+      break;
+    }
+  } catch (const SyntaxError& e) {
+    std::fprintf(stderr, "disorder-playrtp: %s\n", e.what());
+    print_usage(stderr);
+    return 2;
+  }
+  log_setup("disorder-playrtp", LogSink::stderr_sink, options.debug);
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    log_error(e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,127 @@
+// Packet placement policy: late, early, duplicate, marker, jumps.
+#include "jitter_buffer.hpp"
+
+#include <algorithm>
+
+namespace disorder::playrtp {
+
+namespace {
+
+// Room for the largest packet past --max, so that a packet that arrives
+// just under the limit always fits.
+constexpr std::size_t kMaxPayloadBytes = 65536;
+
+} // namespace
+
+JitterBuffer::JitterBuffer(const Settings& settings)
+    : settings_(settings), tracker_(settings.dynamic_format) {
+  settings_.max_frames = std::max<std::size_t>(settings_.max_frames, 1);
+}
+
+std::size_t JitterBuffer::buffered_frames() const {
+  return high_ > ring_.base() ? static_cast<std::size_t>(high_ - ring_.base()) : 0;
+}
+
+JitterBuffer::Outcome JitterBuffer::insert(const RtpPacket& packet, std::int64_t now_ns) {
+  ++stats_.packets;
+  const StreamTracker::Result r = tracker_.track(packet, now_ns);
+  using V = StreamTracker::Result::Verdict;
+  switch (r.verdict) {
+  case V::unsupported:
+    ++stats_.unsupported;
+    return Outcome::unsupported;
+  case V::malformed:
+    ++stats_.malformed;
+    return Outcome::malformed;
+  case V::held:
+    ++stats_.held;
+    return Outcome::held;
+  case V::placed:
+    break;
+  }
+  if (r.new_stream) {
+    ++stats_.streams;
+    const std::size_t bpf = tracker_.format().bytes_per_frame();
+    if (bpf != ring_bpf_) {
+      ring_.configure(settings_.max_frames + kMaxPayloadBytes / bpf, bpf);
+      ring_bpf_ = bpf;
+    }
+    resync(r.first_position);
+  }
+  Outcome outcome = Outcome::held;
+  for (const PlacedPacket& p : r.packets)
+    outcome = place(p);
+  return outcome;
+}
+
+void JitterBuffer::resync(std::int64_t position) {
+  ring_.reset(position);
+  clock_.reset();
+  start_ = high_ = position;
+  late_run_ = jump_run_ = 0;
+  ++generation_;
+}
+
+JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
+  last_arrival_ns_ = p.arrival_ns;
+  const std::int64_t end = p.position + static_cast<std::int64_t>(p.frames);
+  const std::int64_t base = ring_.base();
+  const auto capacity = static_cast<std::int64_t>(ring_.capacity());
+  // A talk-spurt begins after the buffer ran dry: measure its delay afresh.
+  // (When audio is still queued the marker changes nothing: cutting that
+  // audio short would be worse than any re-anchoring gains.)
+  if (p.marker && drained() && high_ > start_) {
+    ++stats_.resyncs;
+    resync(p.position);
+  } else if (end <= base) {
+    ++stats_.late;
+    if (base - end > capacity)
+      ++jump_run_;
+    else
+      ++late_run_;
+    if (jump_run_ < kJumpRun && late_run_ < kLateRun) return Outcome::late;
+    ++stats_.resyncs;
+    resync(p.position);
+  } else if (end > base + capacity) {
+    ++stats_.early;
+    if (++jump_run_ < kJumpRun) return Outcome::early;
+    ++stats_.resyncs;
+    resync(p.position);
+  }
+  late_run_ = jump_run_ = 0;
+  const std::size_t bpf = ring_.bytes_per_frame();
+  if (ring_.store(p.position, p.payload.first(p.frames * bpf)) == 0) {
+    ++stats_.duplicates;
+    return Outcome::duplicate;
+  }
+  ++stats_.accepted;
+  high_ = std::max(high_, end);
+  clock_.observe(p.position, tracker_.format().rate, p.arrival_ns);
+  return Outcome::accepted;
+}
+
+double JitterBuffer::due_offset(std::int64_t when_ns, std::int64_t latency_ns) const {
+  if (!clock_.valid()) return 0;
+  const std::uint32_t rate = tracker_.format().rate;
+  const __int128 due = static_cast<__int128>(when_ns + clock_.offset_ns() - latency_ns) * rate;
+  const __int128 here = static_cast<__int128>(ring_.base()) * 1'000'000'000;
+  return static_cast<double>(due - here) / 1e9;
+}
+
+FrameRing::Taken JitterBuffer::take(std::size_t frames, char* out) {
+  // Holes below the newest frame are losses (or packets still to come
+  // late); past it the stream has simply not sent more yet.
+  const std::int64_t before_high = std::max<std::int64_t>(0, high_ - ring_.base());
+  const FrameRing::Taken t = ring_.take(frames, out);
+  stats_.frames_played += t.present;
+  const std::int64_t holes = std::min(static_cast<std::int64_t>(frames), before_high) -
+                             static_cast<std::int64_t>(t.present);
+  if (holes > 0) stats_.frames_concealed += static_cast<std::uint64_t>(holes);
+  return t;
+}
+
+void JitterBuffer::skip(std::size_t frames) {
+  ring_.skip(frames);
+}
+
+} // namespace disorder::playrtp

@@ -1,0 +1,121 @@
+// disorder-playrtp's jitter buffer: every received RTP packet goes in
+// (insert), the player takes frames out at the play position (take), and
+// the buffer says which stream position is due at a given local time
+// (due_offset), which is what schedules playout.
+//
+// Packets are keyed by timestamp (StreamTracker places them on the
+// stream's timeline) and stored in a FrameRing, so reordering costs
+// nothing, a duplicate finds its frames already there and is dropped, a
+// packet whose frames have all been played is late and dropped, and a
+// lost packet leaves a hole that plays as silence of exactly its length,
+// keeping the output on the sender's timeline.
+//
+// Playout: frame p is due at p / rate - offset + latency on the local
+// monotonic clock, where offset is ArrivalClock's estimate of the sender's
+// clock (from the least-delayed recent packets) and latency is the target
+// (--min).  Listeners that share a sender therefore play in step, each
+// `latency` after the packets' jitter-free arrival.
+//
+// The generation changes whenever the player must re-anchor: a new stream;
+// a marker bit (RFC 3551: first packet after a silence) arriving when the
+// buffer has run dry, so the new talk-spurt's delay is measured afresh;
+// and a timeline jump, seen as kJumpRun packets in a row that are far
+// outside the window (or kLateRun that are late), from a sender that
+// restarted its timestamps without changing SSRC.
+//
+// Threads: none of its own; disorder-playrtp calls it under one mutex from
+// the loop thread (insert) and the audio thread (the rest).  Memory: fixed
+// by the settings and the stream's format (at most capacity_frames() frames
+// plus StreamTracker's held packets), whatever arrives.
+#pragma once
+
+#include "arrival_clock.hpp"
+#include "audio_format.hpp"
+#include "frame_ring.hpp"
+#include "rtp.hpp"
+#include "stream_tracker.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace disorder::playrtp {
+
+struct JitterStats {
+  std::uint64_t packets = 0;     // datagrams that parsed as RTP
+  std::uint64_t accepted = 0;    // stored (at least one new frame)
+  std::uint64_t duplicates = 0;  // every frame already there
+  std::uint64_t late = 0;        // arrived after its play time
+  std::uint64_t early = 0;       // beyond the buffer's end
+  std::uint64_t unsupported = 0; // payload type we cannot play
+  std::uint64_t malformed = 0;   // no whole frame, or a timestamp between frames
+  std::uint64_t held = 0;        // from a source not (yet) followed
+  std::uint64_t streams = 0;     // streams adopted
+  std::uint64_t resyncs = 0;     // marker bits and timeline jumps that re-anchored playout
+  std::uint64_t frames_played = 0;
+  std::uint64_t frames_concealed = 0; // holes (lost or late packets) played as silence
+};
+
+class JitterBuffer {
+public:
+  static constexpr std::uint64_t kLateRun = 16;
+  static constexpr std::uint64_t kJumpRun = 3;
+
+  struct Settings {
+    AudioFormat dynamic_format; // payload types 96..127
+    std::size_t max_frames = 0; // --max: full() from here
+  };
+  enum class Outcome { accepted, duplicate, late, early, held, unsupported, malformed };
+
+  explicit JitterBuffer(const Settings& settings);
+
+  // --- network side
+  Outcome insert(const RtpPacket& packet, std::int64_t now_ns);
+  // Frames between the play position and the newest frame received.
+  std::size_t buffered_frames() const;
+  // At --max: the reader stops reading until the player has taken some.
+  bool full() const { return streaming() && buffered_frames() >= settings_.max_frames; }
+
+  // --- playout side
+  bool streaming() const { return tracker_.following(); }
+  const AudioFormat& format() const { return tracker_.format(); }
+  TimestampUnit timestamp_unit() const { return tracker_.unit(); }
+  std::uint64_t generation() const { return generation_; }
+  std::uint64_t stream_number() const { return stats_.streams; }
+  // The next frame take() returns.
+  std::int64_t position() const { return ring_.base(); }
+  // Where this generation's audio starts.
+  std::int64_t start() const { return start_; }
+  // (Stream position due to be heard at local time when_ns) - position(),
+  // in frames; 0 without a stream.
+  double due_offset(std::int64_t when_ns, std::int64_t latency_ns) const;
+  // Nothing at or after position() has arrived.
+  bool drained() const { return high_ <= ring_.base(); }
+  std::int64_t last_arrival_ns() const { return last_arrival_ns_; }
+  // The end of the newest frame received (this generation).
+  std::int64_t newest() const { return high_; }
+  // `frames` frames in the stream's format (big-endian) into out.
+  FrameRing::Taken take(std::size_t frames, char* out);
+  void skip(std::size_t frames);
+
+  const JitterStats& stats() const { return stats_; }
+  std::size_t capacity_frames() const { return ring_.capacity(); }
+  std::size_t memory_bytes() const { return ring_.memory_bytes() + tracker_.held_bytes(); }
+
+private:
+  Outcome place(const PlacedPacket& packet);
+  void resync(std::int64_t position);
+
+  Settings settings_;
+  StreamTracker tracker_;
+  FrameRing ring_;
+  ArrivalClock clock_;
+  std::size_t ring_bpf_ = 0;
+  std::uint64_t generation_ = 0;
+  std::int64_t start_ = 0;
+  std::int64_t high_ = 0; // end of the newest frame stored this generation
+  std::int64_t last_arrival_ns_ = 0;
+  std::uint64_t late_run_ = 0, jump_run_ = 0;
+  JitterStats stats_;
+};
+
+} // namespace disorder::playrtp

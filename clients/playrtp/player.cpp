@@ -1,0 +1,195 @@
+// The audio thread: plan under the lock, render, write.
+#include "player.hpp"
+
+#include "log.hpp"
+#include "server/speaker/converter.hpp"
+#include "server/speaker/pacer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <pthread.h>
+#include <sched.h>
+
+namespace disorder::playrtp {
+
+namespace {
+
+constexpr std::int64_t kReopenDelayNs = 1'000'000'000;
+constexpr std::int64_t kRetryDelayNs = 500'000'000;
+
+std::chrono::steady_clock::time_point to_time_point(std::int64_t ns) {
+  // steady_clock is CLOCK_MONOTONIC, the clock of monotonic_ns().
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+
+} // namespace
+
+Player::Player(Backend& backend, const Settings& settings)
+    : backend_(backend), output_(settings.playout.output), buffer_(settings.buffer),
+      playout_(settings.playout), clock_(settings.playout.output.rate) {}
+
+Player::~Player() {
+  stop();
+}
+
+void Player::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Player::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  backend_.abort(); // a play() blocked on a slow command gives up
+  thread_.join();
+}
+
+void Player::receive(std::span<const std::uint8_t> datagram, std::int64_t now_ns) {
+  const auto packet = decode_rtp_packet(datagram);
+  std::lock_guard lock(mutex_);
+  if (!packet) {
+    ++not_rtp_;
+    return;
+  }
+  buffer_.insert(*packet, now_ns);
+  if (packet_wanted_) {
+    packet_arrived_ = true;
+    wake_.notify_one();
+  }
+}
+
+bool Player::full() const {
+  std::lock_guard lock(mutex_);
+  return buffer_.full();
+}
+
+void Player::set_volume(int left, int right) {
+  left_ = std::clamp(left, 0, 100);
+  right_ = std::clamp(right, 0, 100);
+}
+
+std::pair<int, int> Player::volume() const {
+  return {left_.load(), right_.load()};
+}
+
+Player::Snapshot Player::snapshot() const {
+  std::lock_guard lock(mutex_);
+  Snapshot s;
+  s.streaming = buffer_.streaming();
+  s.format = buffer_.format();
+  s.unit = buffer_.timestamp_unit();
+  s.buffered_frames = buffer_.buffered_frames();
+  s.not_rtp = not_rtp_;
+  s.buffer = buffer_.stats();
+  s.playout = playout_.stats();
+  return s;
+}
+
+void Player::nap(std::int64_t ns) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, std::chrono::nanoseconds(ns), [this] { return quit_.load(); });
+}
+
+void Player::run() {
+  // Signals belong to the loop thread.
+  sigset_t all;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  ::pthread_setname_np(::pthread_self(), "audio");
+  // Keeping time on a busy machine: real-time scheduling where the system
+  // grants it (root, or RLIMIT_RTPRIO).  pid 0 is this thread alone;
+  // SCHED_RESET_ON_FORK keeps a --command from inheriting it.
+  sched_param param{};
+  param.sched_priority = kRealtimePriority;
+  if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0)
+    log_debug("audio thread: SCHED_FIFO priority " + std::to_string(kRealtimePriority));
+  else
+    log_debug(std::string("audio thread: no real-time priority (") + std::strerror(errno) + ")");
+  while (!quit_) {
+    if (!backend_.is_open()) {
+      try {
+        backend_.open(output_);
+        playout_.output_restarted();
+        clock_.restart();
+        suspended_ = false;
+        if (failing_) log_info("audio output open again");
+        failing_ = false;
+      } catch (const Error& e) {
+        if (!failing_) log_error(std::string(e.what()) + " (retrying every second)");
+        failing_ = true;
+        nap(kReopenDelayNs);
+        continue;
+      }
+    }
+    try {
+      step();
+    } catch (const BackendError& e) {
+      if (quit_) break;
+      log_error(std::string(e.what()) + ": reopening the audio output");
+      backend_.close();
+      failing_ = true;
+      nap(kRetryDelayNs);
+    } catch (const Error& e) {
+      log_error(e.what());
+      nap(kRetryDelayNs);
+    }
+  }
+  backend_.close();
+}
+
+void Player::resume() {
+  if (!suspended_) return;
+  backend_.resume();
+  suspended_ = false;
+}
+
+void Player::step() {
+  const std::int64_t now = monotonic_ns();
+  const std::int64_t audible =
+      clock_.audible_ns(now, std::max<std::int64_t>(0, backend_.delay().count()));
+  const bool suspend = backend_.pause_style() == Backend::PauseStyle::suspend;
+  Playout::Step s;
+  {
+    std::lock_guard lock(mutex_);
+    s = playout_.plan(buffer_, now, audible, backend_.chunk_frames(), suspend);
+    packet_wanted_ = s.kind == Playout::Step::Kind::wait && s.wake_on_packet;
+    packet_arrived_ = false;
+  }
+  switch (s.kind) {
+  case Playout::Step::Kind::play: {
+    resume();
+    const std::span<char> out = playout_.render();
+    apply_gain(out, output_, volume_to_gain(left_), volume_to_gain(right_));
+    if (!out.empty()) backend_.play(out);
+    clock_.written(out.size() / output_.bytes_per_frame());
+    break;
+  }
+  case Playout::Step::Kind::silence:
+    resume();
+    backend_.silence(s.frames);
+    clock_.written(s.frames);
+    break;
+  case Playout::Step::Kind::wait: {
+    if (suspend && s.pause_output && !suspended_) {
+      backend_.pause();
+      // What the output holds is dropped or plays out meanwhile: after
+      // the pause it starts from the moment it resumes.
+      clock_.restart();
+      suspended_ = true;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_until(lock, to_time_point(s.until_ns),
+                     [this] { return quit_.load() || packet_arrived_; });
+    packet_wanted_ = false;
+    break;
+  }
+  }
+}
+
+} // namespace disorder::playrtp

@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""disorder-playrtp as a listener hears it.  Each test runs the real
+program with the command backend writing what it plays to a file, feeds
+it RTP over loopback -- from a sender in this file (paced in real time,
+optionally through a relay that loses, duplicates, delays and reorders
+packets), from ffmpeg, from GStreamer, from disorderd itself -- and asserts
+the samples that came out.  Also: asking the server where the stream is,
+requesting a stream from a (stand-in) server, the remote control socket,
+IPv6, and IPv6 multicast in a network namespace of its own."""
+import array
+import heapq
+import math
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from audio import RATE, Events, find, tone, write_wav
+from harness import BUILDDIR, Server, closing, run_tests, test, wait_for
+
+PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
+PACKET = 352  # frames per packet, as disorder-speaker sends
+
+
+def free_udp_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def big_endian(samples):
+    a = array.array("h", samples)
+    if sys.byteorder == "little":
+        a.byteswap()
+    return a.tobytes()
+
+
+class Listener:
+    """A disorder-playrtp whose output goes to a file, with its --monitor
+    reports parsed as they arrive."""
+
+    def __init__(self, *args, pause_mode="suspend", config="/dev/null", extra=(), alsa=False):
+        self.dir = tempfile.mkdtemp(prefix="playrtp-test-")
+        self.out = os.path.join(self.dir, "out.raw")
+        env = dict(os.environ)
+        env["DISORDER_USERCONFIG"] = os.path.join(self.dir, "no-such-passwd")
+        env.pop("DISORDER_HOME", None)
+        output = ["--api", "command", "--command", f"cat > {self.out}"]
+        if alsa:
+            # ALSA through a plugin that writes to a file and has no clock.
+            conf = os.path.join(self.dir, "asound.conf")
+            with open(conf, "w") as f:
+                f.write('pcm.playrtptest {\n  type file\n  slave { pcm { type null } }\n'
+                        f'  file "{self.out}"\n  format raw\n}}\n')
+            env["ALSA_CONFIG_PATH"] = conf
+            output = ["--api", "alsa", "--device", "playrtptest"]
+        self.proc = subprocess.Popen(
+            [PLAYRTP, *output, "--pause-mode", pause_mode, "--monitor", "--config", config,
+             *extra, "--", *args],
+            stderr=subprocess.PIPE, text=True, env=env)
+        self.lines = []
+        self.stats = {}
+        self.listening = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            if "listening on" in line:
+                self.listening = True
+            if ": monitor: " in line:
+                words = line.split(": monitor: ", 1)[1].split()
+                stats = {"state": words[0], "format": words[1]}
+                stats.update(w.split("=", 1) for w in words[2:])
+                self.stats = stats
+
+    def log(self):
+        return "\n".join(self.lines)
+
+    def wait_listening(self):
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"disorder-playrtp exited {self.proc.returncode}:\n{self.log()}")
+            return self.listening
+        wait_for(up, "disorder-playrtp to listen")
+
+    def wait_done(self, packets, timeout=15):
+        """Until all `packets` have arrived and playout has finished."""
+        def done():
+            s = self.stats
+            return s.get("state") in ("waiting", "idle") and int(s.get("packets", 0)) >= packets
+        try:
+            wait_for(done, f"{packets} packets played", timeout)
+        except AssertionError:
+            raise AssertionError(f"not played:\n{self.log()}")
+        # The next report, so that its counts are the final ones.
+        seen = len(self.lines)
+        wait_for(lambda: len(self.lines) > seen, "another report", 5)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("disorder-playrtp did not stop on SIGTERM")
+        self.reader.join(5)
+        assert self.proc.returncode == 0, f"exit status {self.proc.returncode}:\n{self.log()}"
+
+    def samples(self):
+        a = array.array("h")
+        with open(self.out, "rb") as f:
+            data = f.read()
+        a.frombytes(data[: len(data) // 4 * 4])
+        return a
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Sender:
+    """RTP L16 over UDP, paced in real time: packet k leaves at start +
+    k * PACKET / RATE.  Remembers each packet's sequence number and first
+    frame."""
+
+    def __init__(self, dest, samples, units=1, pt=10, ssrc=0x5eed1234, sequence=65500,
+                 timestamp=0xffffffff - 30000, family=socket.AF_INET, channels=2):
+        self.dest = dest
+        self.samples = samples
+        self.units = units
+        self.pt = pt
+        self.ssrc = ssrc
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.channels = channels
+        self.rate = RATE
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sent = []  # (sequence, first frame, frames)
+
+    def run(self):
+        frames = len(self.samples) // self.channels
+        start = time.monotonic() + 0.02
+        for k, first in enumerate(range(0, frames, PACKET)):
+            n = min(PACKET, frames - first)
+            delay = start + first / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            seq = (self.sequence + k) & 0xffff
+            ts = (self.timestamp + first * self.units) & 0xffffffff
+            header = struct.pack(">BBHII", 0x80, (0x80 if k == 0 else 0) | self.pt, seq, ts,
+                                 self.ssrc)
+            payload = big_endian(self.samples[first * self.channels:(first + n) * self.channels])
+            self.sock.sendto(header + payload, self.dest)
+            self.sent.append((seq, first, n))
+        self.sock.close()
+        return len(self.sent)
+
+
+class Relay:
+    """A UDP relay with a bad network inside: each packet is lost with
+    probability `loss`, sent twice with `duplicate`, and delayed by up to
+    `jitter` seconds (so reordered).  Records what it forwarded."""
+
+    def __init__(self, dest, loss=0.05, duplicate=0.02, jitter=0.020, seed=1):
+        self.dest = dest
+        self.loss, self.duplicate, self.jitter = loss, duplicate, jitter
+        self.rng = random.Random(seed)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.address = self.sock.getsockname()
+        self.out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.queue = []  # (when, n, data)
+        self.forwarded = []  # sequence numbers, once per packet
+        self.datagrams = 0
+        self.lock = threading.Condition()
+        self.done = False
+        self.threads = [threading.Thread(target=self._receive), threading.Thread(target=self._send)]
+        for t in self.threads:
+            t.start()
+
+    def _receive(self):
+        n = 0
+        while not self.done:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if self.rng.random() < self.loss:
+                continue
+            copies = 2 if self.rng.random() < self.duplicate else 1
+            self.forwarded.append(struct.unpack(">H", data[2:4])[0])
+            with self.lock:
+                for _ in range(copies):
+                    n += 1
+                    when = time.monotonic() + self.rng.uniform(0, self.jitter)
+                    heapq.heappush(self.queue, (when, n, data))
+                self.lock.notify()
+
+    def _send(self):
+        with self.lock:
+            while not (self.done and not self.queue):
+                if not self.queue:
+                    self.lock.wait(0.05)
+                    continue
+                when = self.queue[0][0]
+                now = time.monotonic()
+                if when > now:
+                    self.lock.wait(when - now)
+                    continue
+                _, _, data = heapq.heappop(self.queue)
+                self.out.sendto(data, self.dest)
+                self.datagrams += 1
+
+    def close(self):
+        time.sleep(self.jitter + 0.05)  # let the last delayed packets out
+        self.done = True
+        with self.lock:
+            self.lock.notify()
+        for t in self.threads:
+            t.join()
+        self.sock.close()
+        self.out.close()
+
+
+def tone_start(out, signal_):
+    """Where signal_ (array('h'), stereo) begins in out, by its first 1000
+    frames after frame 0 (frame 0 of a sine is silence)."""
+    at = find(out, signal_[2:2002])
+    assert at >= 0, "the signal is not in the output"
+    return at - 2
+
+
+def assert_plays_exactly(out, signal_):
+    """out is silence, then exactly signal_, then silence."""
+    at = tone_start(out, signal_)
+    assert out[at:at + len(signal_)] == signal_, "the samples differ"
+    assert not any(out[:at]) and not any(out[at + len(signal_):]), "noise around the signal"
+    return at
+
+
+def zero_crossings_per_second(samples, channel=0):
+    mono = samples[channel::2]
+    crossings = sum(1 for a, b in zip(mono, mono[1:]) if (a < 0) != (b < 0))
+    return crossings / (len(mono) / RATE)
+
+
+@test
+def a_paced_sender_is_played_sample_for_sample():
+    # Frame-counted timestamps (RFC 3551), then sample-counted ones
+    # (DisOrder 5.2); sequence numbers and timestamps wrap during each.
+    for units, pause_mode in ((1, "silence"), (2, "suspend")):
+        signal_ = tone(440, 2.0)
+        port = free_udp_port()
+        with Listener(str(port), pause_mode=pause_mode) as listener:
+            listener.wait_listening()
+            sent = Sender(("127.0.0.1", port), signal_, units=units).run()
+            listener.wait_done(sent)
+            listener.stop()
+            out = listener.samples()
+            at = assert_plays_exactly(out, signal_)
+            if pause_mode == "suspend":
+                # Nothing written but the stream.
+                assert at == 0 and len(out) == len(signal_), (at, len(out), len(signal_))
+            stats = listener.stats
+            assert stats["format"] == ("16b/44100/2/samples" if units == 2 else "16b/44100/2/frames")
+            assert stats["locked"] == "yes" and stats["jumps"] == "0", stats
+            assert stats["late"] == "0" and stats["concealed_frames"] == "0", stats
+
+
+@test
+def alsa_output():
+    signal_ = tone(440, 1.5)
+    port = free_udp_port()
+    with Listener(str(port), alsa=True, pause_mode="silence") as listener:
+        listener.wait_listening()
+        sent = Sender(("127.0.0.1", port), signal_).run()
+        listener.wait_done(sent)
+        listener.stop()
+        assert_plays_exactly(listener.samples(), signal_)
+        assert listener.stats["jumps"] == "0" and listener.stats["locked"] == "yes", listener.stats
+
+
+@test
+def loss_duplication_reordering_and_jitter_leave_only_silence_for_lost_packets():
+    signal_ = tone(440, 5.0)
+    port = free_udp_port()
+    with Listener(str(port)) as listener:
+        listener.wait_listening()
+        relay = Relay(("127.0.0.1", port))
+        try:
+            sender = Sender(relay.address, signal_)
+            sender.run()
+        finally:
+            relay.close()
+        listener.wait_done(relay.datagrams)
+        listener.stop()
+        out = listener.samples()
+        stats = listener.stats
+    forwarded = set(relay.forwarded)
+    lost = [(first, n) for seq, first, n in sender.sent if seq not in forwarded]
+    assert 0 < len(lost) < len(sender.sent) // 5, len(lost)
+    assert int(stats["duplicates"]) > 0 and stats["late"] == "0", stats
+    kept = [(first, n) for seq, first, n in sender.sent if seq in forwarded]
+    begin = min(first for first, _ in kept)
+    end = max(first + n for first, n in kept)
+    # The stream's time, from its first frame that arrived to its last,
+    # within a packet.
+    assert abs(len(out) // 2 - (end - begin)) <= PACKET, (len(out) // 2, end - begin)
+    expected = array.array("h", signal_)
+    for first, n in lost:
+        expected[first * 2:(first + n) * 2] = array.array("h", bytes(n * 4))
+    expected = expected[begin * 2:end * 2]
+    assert out[:len(expected)] == expected, "lost packets are not exactly silence"
+    assert int(stats["concealed_frames"]) == sum(n for first, n in lost if begin < first < end)
+
+
+@test
+def ffmpeg_stream_plays_at_the_right_pitch_and_length():
+    port = free_udp_port()
+    with Listener(str(port)) as listener:
+        listener.wait_listening()
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-re", "-f", "lavfi",
+             "-i", "sine=frequency=1000:sample_rate=44100:duration=3",
+             "-ac", "2", "-c:a", "pcm_s16be", "-ar", "44100", "-f", "rtp",
+             f"rtp://127.0.0.1:{port}?rtcpport={free_udp_port()}"],
+            check=True, timeout=30, stdout=subprocess.DEVNULL)
+        wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
+        listener.wait_done(int(listener.stats["accepted"]))
+        listener.stop()
+        out = listener.samples()
+        stats = listener.stats
+    assert stats["format"] == "16b/44100/2/frames", stats
+    frames = len(out) // 2
+    assert abs(frames - 3 * RATE) < 2 * 1024, frames
+    rate = zero_crossings_per_second(out)
+    assert abs(rate - 2000) < 10, f"heard {rate / 2:.1f} Hz, expected 1000"
+    # ffmpeg's own rendering of the same sine, sample for sample.
+    reference = subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+         "sine=frequency=1000:sample_rate=44100:duration=3", "-ac", "2", "-f", "s16le", "-"],
+        check=True, capture_output=True).stdout
+    ref = array.array("h")
+    ref.frombytes(reference)
+    at = find(out, ref[2000:4000])
+    assert at >= 0 and out[at:at + 200000] == ref[2000:2000 + 200000][:len(out) - at]
+
+
+@test
+def gstreamer_stream_plays_at_the_right_pitch_and_length():
+    port = free_udp_port()
+    with Listener(str(port)) as listener:
+        listener.wait_listening()
+        # 150 buffers of 882 frames: 3 s.  rtpL16pay uses dynamic payload
+        # type 96, which means 16/44100/2 unless --format says otherwise.
+        subprocess.run(
+            ["gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=150", "samplesperbuffer=882",
+             "freq=1000", "!", "audioconvert", "!",
+             "audio/x-raw,format=S16BE,rate=44100,channels=2", "!", "rtpL16pay", "!",
+             "udpsink", "host=127.0.0.1", f"port={port}"],
+            check=True, timeout=30, stdout=subprocess.DEVNULL)
+        wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
+        listener.wait_done(int(listener.stats["accepted"]))
+        listener.stop()
+        out = listener.samples()
+        stats = listener.stats
+    assert stats["format"] == "16b/44100/2/frames", stats
+    frames = len(out) // 2
+    assert abs(frames - 3 * RATE) < 2 * 1024, frames
+    rate = zero_crossings_per_second(out)
+    assert abs(rate - 2000) < 10, f"heard {rate / 2:.1f} Hz, expected 1000"
+
+
+@test
+def a_dynamic_payload_type_in_another_format_is_converted_for_the_command():
+    # 48 kHz mono as payload type 97, announced with --format; the command
+    # gets 44.1 kHz stereo whatever the stream is.
+    rate = 48000
+    mono = array.array("h", (int(8000 * math.sin(2 * math.pi * 1000 * i / rate))
+                             for i in range(2 * rate)))
+    port = free_udp_port()
+    with Listener(str(port), extra=("--format", "16/48000/1")) as listener:
+        listener.wait_listening()
+        sender = Sender(("127.0.0.1", port), mono, pt=97, channels=1)
+        sender.rate = rate
+        sent = sender.run()
+        listener.wait_done(sent)
+        listener.stop()
+        out = listener.samples()
+        stats = listener.stats
+    assert stats["format"] == "16b/48000/1/frames" and stats["locked"] == "yes", stats
+    assert out[0::2] == out[1::2], "mono should be the same in both channels"
+    assert abs(len(out) // 2 - 2 * RATE) < 2 * PACKET, len(out) // 2
+    rate_ = zero_crossings_per_second(out)
+    assert abs(rate_ - 2000) < 10, f"heard {rate_ / 2:.1f} Hz, expected 1000"
+
+
+class RtpJukebox(Server):
+    """disorderd with the rtp backend to `broadcast` on loopback, or to
+    listeners that ask for it ("request")."""
+
+    def __init__(self, broadcast):
+        super().__init__()
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        where = ("api rtp\nrtp_mode request\n" if broadcast == "request"
+                 else f"broadcast {broadcast}\n")
+        self.extra_config = (f"collection fs utf-8 {self.music}\n" + where +
+                             # The group's packets leave by loopback, and
+                             # come back to listeners on this host.
+                             "broadcast_from 127.0.0.1 0\n"
+                             "multicast_loop yes\n"
+                             "queue_pad 0\n")
+        self.write_config()
+
+
+def play_tracks(server, tracks):
+    paths = []
+    for i, t in enumerate(tracks):
+        path = os.path.join(server.music, f"{i + 1:02d}.wav")
+        write_wav(path, t)
+        paths.append(path)
+    events = Events(server)
+    with closing(server.root()) as r:
+        r.ok("rescan", "wait", "fresh")
+        r.ok("disable")
+        for p in paths:
+            r.ok("play", p)
+        r.ok("enable")
+    for p in paths:
+        events.wait("completed", p)
+    events.close()
+
+
+@test
+def two_listeners_on_a_multicast_group_hear_disorderd_play_the_tracks():
+    port = free_udp_port()
+    group = f"239.255.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    with RtpJukebox(f"{group} {port}") as s:
+        tracks = [tone(440, 1.2), tone(660, 0.8, amplitude=6000)]
+        with Listener(f"{group}%lo", str(port)) as a, Listener(f"{group}%lo", str(port)) as b:
+            a.wait_listening()
+            b.wait_listening()
+            play_tracks(s, tracks)
+            for listener in (a, b):
+                listener.wait_done(1)
+                listener.stop()
+                out = listener.samples()
+                first = find(out, tracks[0])
+                assert first >= 0, "the first track is not in the output"
+                second = find(out, tracks[1], first + len(tracks[0]))
+                assert second == first + len(tracks[0]), "the second does not follow the first"
+                assert listener.stats["jumps"] == "0", listener.stats
+
+
+@test
+def with_no_address_it_asks_the_server_where_the_stream_is():
+    port = free_udp_port()
+    with RtpJukebox(f"127.0.0.1 {port}") as s:
+        track = tone(550, 1.0)
+        with Listener(config=s.config_path) as listener:
+            listener.wait_listening()
+            assert any(f"port {port}" in line for line in listener.lines), listener.log()
+            play_tracks(s, [track])
+            listener.wait_done(1)
+            listener.stop()
+            assert find(listener.samples(), track) >= 0, "the track is not in the output"
+
+
+@test
+def in_request_mode_the_server_streams_to_the_listener_that_asks():
+    with RtpJukebox("request") as s:
+        track = tone(620, 1.0)
+        with Listener(config=s.config_path) as listener:
+            listener.wait_listening()
+            wait_for(lambda: any("sending a stream" in line for line in listener.lines),
+                     "the stream to be requested")
+            play_tracks(s, [track])
+            listener.wait_done(1)
+            listener.stop()
+            assert find(listener.samples(), track) >= 0, "the track is not in the output"
+
+
+class StandInServer:
+    """Enough of disorderd on its privileged socket for a listener to log
+    in (trusted) and request a stream: it sends `signal_` by RTP to the
+    address the listener names, and records the commands it got."""
+
+    def __init__(self, home, signal_):
+        os.makedirs(os.path.join(home, "private"))
+        self.path = os.path.join(home, "private", "socket")
+        self.signal = signal_
+        self.commands = []
+        self.sender = None
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(self.path)
+        self.listener.listen(4)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        conn, _ = self.listener.accept()
+        f = conn.makefile("rwb", buffering=0)
+        f.write(b"231 2 sha1 0123456789abcdef\n")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            words = line.decode().split()
+            self.commands.append(words)
+            if words[0] == "user":
+                f.write(b"230 OK\n")
+            elif words[0] == "rtp-request":
+                f.write(b"250 OK\n")
+                dest = (words[1], int(words[2]))
+                self.sender = threading.Thread(target=Sender(dest, self.signal).run)
+                self.sender.start()
+            else:
+                f.write(b"250 OK\n")
+
+
+@test
+def a_listener_requests_its_own_stream_and_cancels_it():
+    home = tempfile.mkdtemp(prefix="playrtp-home-")
+    try:
+        config = os.path.join(home, "config")
+        with open(config, "w") as f:
+            f.write(f"home {home}\nrtp_always_request yes\nusername tester\n")
+        signal_ = tone(770, 1.5)
+        server = StandInServer(home, signal_)
+        with Listener(config=config) as listener:
+            listener.wait_listening()
+            wait_for(lambda: server.sender, "the listener to request a stream")
+            server.sender.join()
+            listener.wait_done(int(1.5 * RATE) // PACKET)
+            listener.stop()
+            assert_plays_exactly(listener.samples(), signal_)
+        assert server.commands[0] == ["user", "tester", "-"], server.commands
+        request = server.commands[1]
+        assert request[:2] == ["rtp-request", "127.0.0.1"], request
+        assert ["rtp-cancel"] in server.commands, server.commands
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@test
+def the_remote_control_socket():
+    port = free_udp_port()
+    d = tempfile.mkdtemp(prefix="playrtp-control-")
+    path = os.path.join(d, "control")
+    try:
+        with Listener(str(port), extra=("--socket", path)) as listener:
+            listener.wait_listening()
+
+            def ask(line):
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                    c.settimeout(5)
+                    c.connect(path)
+                    c.sendall(line.encode() + b"\n")
+                    data = b""
+                    while True:
+                        chunk = c.recv(100)
+                        if not chunk:
+                            return data.decode()
+                        data += chunk
+            wait_for(lambda: os.path.exists(path), "the control socket")
+            assert ask("query") == "running\n"
+            assert ask("getvol") == "100 100\n"
+            assert ask("setvol 50 40") == "50 40\n"
+            assert ask("getvol") == "50 40\n"
+            assert ask("nonsense") == ""
+            # At 50 the left channel is 30 dB down.
+            signal_ = tone(440, 1.0)
+            sent = Sender(("127.0.0.1", port), signal_).run()
+            listener.wait_done(sent)
+            out = listener.samples()
+            peak = max(abs(v) for v in out[0::2])
+            assert 200 < peak < 300, peak
+            assert ask("stop") == ""
+            listener.proc.wait(10)
+            assert listener.proc.returncode == 0
+            assert not os.path.exists(path)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@test
+def ipv6_unicast():
+    port = free_udp_port(socket.AF_INET6, "::1")
+    signal_ = tone(330, 1.0)
+    with Listener(str(port)) as listener:
+        listener.wait_listening()
+        sent = Sender(("::1", port), signal_, family=socket.AF_INET6).run()
+        listener.wait_done(sent)
+        listener.stop()
+        assert_plays_exactly(listener.samples(), signal_)
+
+
+def ipv6_multicast_inside():
+    """Run inside a new network namespace: a veth pair (lo cannot carry
+    IPv6 multicast), a listener joined to a group on one end, a sender
+    whose packets come back to it by multicast loopback."""
+    with open("/proc/sys/net/ipv6/conf/default/accept_dad", "w") as f:
+        f.write("0")  # addresses usable at once
+    for command in (["ip", "link", "set", "lo", "up"],
+                    ["ip", "link", "add", "rtp0", "type", "veth", "peer", "name", "rtp1"],
+                    ["ip", "link", "set", "rtp0", "up"], ["ip", "link", "set", "rtp1", "up"]):
+        subprocess.run(command, check=True)
+    port = 9000
+    group = "ff15::d15:ca7"
+    index = socket.if_nametoindex("rtp0")
+    signal_ = tone(880, 1.0)
+    with Listener(f"{group}%rtp0", str(port)) as listener:
+        listener.wait_listening()
+        sender = Sender((group, port, 0, index), signal_, family=socket.AF_INET6)
+        sender.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+        sent = sender.run()
+        listener.wait_done(sent)
+        listener.stop()
+        assert_plays_exactly(listener.samples(), signal_)
+
+
+@test
+def ipv6_multicast_in_a_network_namespace():
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        print("# skipped: needs root, unshare and ip to make a network namespace")
+        return
+    p = subprocess.run(["unshare", "--net", sys.executable, __file__, "--inside-namespace"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--inside-namespace"]:
+    ipv6_multicast_inside()
+    sys.exit(0)
+
+run_tests()
