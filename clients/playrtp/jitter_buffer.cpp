@@ -89,6 +89,9 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
     resync(p.position);
   }
   late_run_ = jump_run_ = 0;
+  // Its first frames were due before it came: they were played as silence
+  // (or skipped); the rest plays.
+  if (p.position < ring_.base()) ++stats_.late;
   const std::size_t bpf = ring_.bytes_per_frame();
   if (ring_.store(p.position, p.payload.first(p.frames * bpf)) == 0) {
     ++stats_.duplicates;

@@ -44,7 +44,7 @@ struct JitterStats {
   std::uint64_t packets = 0;     // datagrams that parsed as RTP
   std::uint64_t accepted = 0;    // stored (at least one new frame)
   std::uint64_t duplicates = 0;  // every frame already there
-  std::uint64_t late = 0;        // arrived after its play time
+  std::uint64_t late = 0;        // arrived after its play time began (all or part dropped)
   std::uint64_t early = 0;       // beyond the buffer's end
   std::uint64_t unsupported = 0; // payload type we cannot play
   std::uint64_t malformed = 0;   // no whole frame, or a timestamp between frames

@@ -6,8 +6,8 @@
 #include "server/speaker/pacer.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <pthread.h>
