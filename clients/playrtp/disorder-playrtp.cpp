@@ -12,7 +12,6 @@
 #include "log.hpp"
 #include "monitor.hpp"
 #include "options.hpp"
-#include "packet_reader.hpp"
 #include "player.hpp"
 #include "rtp_socket.hpp"
 #include "server/speaker/backend.hpp"
@@ -32,6 +31,19 @@ namespace {
 // The buffer limit when neither --max nor rtp_maxbuffer says, with the
 // default target latency (Playout::kDefaultLatencyNs): 400 ms at 44.1 kHz.
 constexpr long kDefaultMaxFrames = 17640;
+
+// How much of the target latency a command or ALSA output may hold: the
+// rest is the margin for packets delayed on the way.  Less makes more
+// wake-ups (the output is refilled in a few pieces of it), more leaves less
+// margin.
+constexpr double kOutputShare = 0.4;
+constexpr std::chrono::microseconds kMinOutputBuffer{2000}, kMaxOutputBuffer{50000};
+
+std::chrono::microseconds output_buffer(long target_frames, std::uint32_t rate) {
+  const auto us = std::chrono::microseconds(
+      static_cast<std::int64_t>(kOutputShare * 1e6 * target_frames / rate));
+  return std::clamp(us, kMinOutputBuffer, kMaxOutputBuffer);
+}
 
 struct Endpoint {
   bool request = false;
@@ -123,22 +135,24 @@ int run(const Options& o) {
   std::signal(SIGPIPE, SIG_IGN);
   const Config config = load_client_config(ConfigPaths::from_environment(o.config, o.user_config));
 
-  // 0: Playout's default (200 ms).
+  AudioFormat dynamic;
+  dynamic.byte_order = std::endian::big;
+  if (o.format) dynamic = *o.format;
+  // 0: Playout's default.  Frames are at the stream's rate, which for the
+  // static payload types is 44.1 kHz.
   const long min_frames = o.min_frames ? *o.min_frames : config.rtp_minbuffer;
+  const long target =
+      min_frames ? min_frames : static_cast<long>(Playout::kDefaultLatencyNs * dynamic.rate / 1e9);
   long max_frames = o.max_frames           ? *o.max_frames
                     : config.rtp_maxbuffer ? config.rtp_maxbuffer
                     : min_frames           ? 2 * min_frames
                                            : kDefaultMaxFrames;
-  const long target = min_frames ? min_frames : kDefaultMaxFrames / 2;
   if (max_frames < target + 4410) {
     max_frames = std::max(2 * target, target + 4410);
     log_warning("the buffer maximum must be well above the minimum; using " +
                 std::to_string(max_frames) + " frames");
   }
   const long rcvbuf = o.rcvbuf ? *o.rcvbuf : config.rtp_rcvbuf;
-  AudioFormat dynamic;
-  dynamic.byte_order = std::endian::big;
-  if (o.format) dynamic = *o.format;
 
   // The output.
   Config output_config = config;
@@ -159,7 +173,9 @@ int run(const Options& o) {
     output.rate = dynamic.rate;
     output.channels = std::max<std::uint8_t>(dynamic.channels, 2);
   }
-  std::unique_ptr<Backend> backend = make_backend(output_config, BackendOptions{});
+  BackendOptions backend_options;
+  backend_options.buffer = output_buffer(target, dynamic.rate);
+  std::unique_ptr<Backend> backend = make_backend(output_config, backend_options);
 
   const Endpoint endpoint = choose_endpoint(o, config);
   RtpSocket socket = open_rtp_socket(endpoint.host, endpoint.port, static_cast<int>(rcvbuf));
@@ -170,10 +186,9 @@ int run(const Options& o) {
   settings.buffer.max_frames = static_cast<std::size_t>(max_frames);
   settings.playout.latency_frames = static_cast<std::size_t>(min_frames);
   settings.playout.output = output;
-  playrtp::Player player(*backend, settings);
+  playrtp::Player player(*backend, socket.fd.get(), settings);
 
   EventLoop loop;
-  PacketReader reader(loop, socket.fd.get(), player);
   std::unique_ptr<ControlSocket> control;
   if (o.socket)
     control = std::make_unique<ControlSocket>(loop, *o.socket, [&](std::string_view line) {

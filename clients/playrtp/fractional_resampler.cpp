@@ -61,6 +61,7 @@ FractionalResampler::FractionalResampler(unsigned channels, std::size_t max_outp
     : channels_(std::max(channels, 1u)), max_out_(std::max<std::size_t>(max_output_frames, 1)) {
   kernel(); // build the table now, not in the audio path
   buffer_.assign((2 * max_out_ + 4 * kHalfWidth + 16) * channels_, 0);
+  floats_.assign(buffer_.size(), 0.0f);
   reset();
 }
 
@@ -68,6 +69,7 @@ void FractionalResampler::reset() {
   // kHalfWidth - 1 frames of silence before the first input frame, which
   // the first outputs' windows reach back into.
   std::fill(buffer_.begin(), buffer_.end(), 0);
+  std::fill(floats_.begin(), floats_.end(), 0.0f);
   center_ = end_ = kHalfWidth - 1;
   frac_ = 0;
   step_ = kUnit;
@@ -102,12 +104,15 @@ void FractionalResampler::push(const std::int32_t* frames, std::size_t count) {
   if (keep_from > 0) {
     std::memmove(buffer_.data(), buffer_.data() + keep_from * channels_,
                  (end_ - keep_from) * channels_ * sizeof(std::int32_t));
+    std::memmove(floats_.data(), floats_.data() + keep_from * channels_,
+                 (end_ - keep_from) * channels_ * sizeof(float));
     center_ -= keep_from;
     end_ -= keep_from;
   }
   const std::size_t room = buffer_.size() / channels_ - end_;
   count = std::min(count, room); // only a caller ignoring input_needed() gets here
   std::memcpy(buffer_.data() + end_ * channels_, frames, count * channels_ * sizeof(std::int32_t));
+  std::copy_n(frames, count * channels_, floats_.data() + end_ * channels_);
   end_ += count;
 }
 
@@ -121,14 +126,28 @@ void FractionalResampler::interpolate(std::int32_t* out) const {
   float coeff[kTaps];
   for (std::size_t k = 0; k < kTaps; ++k)
     coeff[k] = a[k] + (b[k] - a[k]) * sub;
-  const std::int32_t* in = buffer_.data() + (center_ - (kHalfWidth - 1)) * channels_;
+  const float* in = floats_.data() + (center_ - (kHalfWidth - 1)) * channels_;
+  auto store = [](float sum) {
+    return static_cast<std::int32_t>(std::clamp<double>(
+        std::nearbyint(static_cast<double>(sum)), std::numeric_limits<std::int32_t>::min(),
+        std::numeric_limits<std::int32_t>::max()));
+  };
+  if (channels_ == 2) {
+    // Four independent sums (two frames' left and right) that the
+    // compiler keeps in one vector register.
+    float s[4] = {0, 0, 0, 0};
+    for (std::size_t k = 0; k < kTaps; k += 2)
+      for (std::size_t j = 0; j < 4; ++j)
+        s[j] += coeff[k + j / 2] * in[2 * k + j];
+    out[0] = store(s[0] + s[2]);
+    out[1] = store(s[1] + s[3]);
+    return;
+  }
   for (unsigned c = 0; c < channels_; ++c) {
-    double acc = 0;
+    float acc = 0;
     for (std::size_t k = 0; k < kTaps; ++k)
-      acc += static_cast<double>(coeff[k]) * in[k * channels_ + c];
-    acc = std::nearbyint(acc);
-    out[c] = static_cast<std::int32_t>(std::clamp<double>(
-        acc, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
+      acc += coeff[k] * in[k * channels_ + c];
+    out[c] = store(acc);
   }
 }
 

@@ -52,6 +52,11 @@ std::size_t FrameRing::store(std::int64_t position, std::span<const std::uint8_t
 
 FrameRing::Taken FrameRing::take(std::size_t frames, char* out) {
   Taken t;
+  if (capacity_ == 0) {
+    t.missing = frames;
+    base_ += static_cast<std::int64_t>(frames);
+    return t;
+  }
   while (frames > 0) {
     const std::size_t i = index(base_);
     // A run of frames with the same flag, not crossing the end of storage.

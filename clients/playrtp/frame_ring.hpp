@@ -36,6 +36,8 @@ public:
   };
   // Copies `frames` frames from the base into out (frames * bytes per
   // frame), zeros where nothing arrived, and moves the base past them.
+  // Before configure() there is no frame size: all are missing and nothing
+  // is written.
   Taken take(std::size_t frames, char* out);
   // Moves the base forward, forgetting what it passes.
   void skip(std::size_t frames);

@@ -98,6 +98,11 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
     return Outcome::duplicate;
   }
   ++stats_.accepted;
+  // Playout ran past the newest frame before this packet came: what it
+  // played between the two, as silence, is a hole too (a packet lost just
+  // before this one), only found out now.
+  if (p.position > high_ && ring_.base() > high_)
+    stats_.frames_concealed += static_cast<std::uint64_t>(std::min(ring_.base(), p.position) - high_);
   high_ = std::max(high_, end);
   clock_.observe(p.position, tracker_.format().rate, p.arrival_ns);
   return Outcome::accepted;

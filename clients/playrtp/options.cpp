@@ -55,7 +55,7 @@ void print_usage(std::FILE* f) {
                "  --pause-mode MODE, -P MODE   silence (default) or suspend, while nothing plays\n"
                "  --format BITS/RATE/CHANNELS, -F ...  format of payload types 96-127\n"
                "                            (default 16/44100/2)\n"
-               "  --min FRAMES, -m FRAMES   target latency (default rtp_minbuffer, else 200 ms)\n"
+               "  --min FRAMES, -m FRAMES   target latency (default rtp_minbuffer, else 80 ms)\n"
                "  --max FRAMES, -x FRAMES   stop reading at this much buffered (default 2 x min)\n"
                "  --rcvbuf BYTES, -R BYTES  socket receive buffer at least BYTES\n"
                "  --monitor, -M             report the buffer and timing every second\n"

@@ -1,48 +1,72 @@
-// Non-blocking datagram reads with flow control.
+// recvmmsg with kernel receive timestamps.
 #include "packet_reader.hpp"
 
 #include "log.hpp"
-#include "server/speaker/pacer.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <event2/event.h>
-#include <sys/socket.h>
+#include <ctime>
 
 namespace disorder::playrtp {
 
-PacketReader::PacketReader(EventLoop& loop, int fd, Player& player)
-    : fd_(fd), player_(player), buffer_(65536) {
-  read_event_ = Event::io(loop, fd, EV_READ | EV_PERSIST, [this](short) { readable(); });
-  recheck_timer_ = Event::timer(loop, [this](short) { recheck(); });
-  read_event_->add();
+namespace {
+
+std::int64_t to_ns(const timespec& ts) {
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-void PacketReader::readable() {
-  for (int i = 0; i < kBatch; ++i) {
-    if (player_.full()) {
-      read_event_->remove();
-      recheck_timer_->add(std::chrono::duration_cast<std::chrono::microseconds>(kRecheck));
-      return;
-    }
-    const ssize_t n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno != EINTR) log_debug(std::string("receiving RTP: ") + std::strerror(errno));
-      continue;
-    }
-    player_.receive(std::span<const std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n)),
-                    monotonic_ns());
-  }
+} // namespace
+
+PacketReader::PacketReader(int fd)
+    : fd_(fd), data_(new std::uint8_t[kBatch * kMaxDatagram]), messages_{}, iov_{}, control_{},
+      arrival_ns_{} {
+  const int on = 1;
+  if (::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0)
+    log_debug(std::string("SO_TIMESTAMPNS: ") + std::strerror(errno) +
+              " (arrival times are when datagrams are read)");
 }
 
-void PacketReader::recheck() {
-  if (player_.full()) {
-    recheck_timer_->add(std::chrono::duration_cast<std::chrono::microseconds>(kRecheck));
-    return;
+std::span<const std::uint8_t> PacketReader::datagram(std::size_t i) const {
+  return {data_.get() + i * kMaxDatagram, messages_[i].msg_len};
+}
+
+std::size_t PacketReader::read() {
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    iov_[i].iov_base = data_.get() + i * kMaxDatagram;
+    iov_[i].iov_len = kMaxDatagram;
+    msghdr& h = messages_[i].msg_hdr;
+    h = msghdr{};
+    h.msg_iov = &iov_[i];
+    h.msg_iovlen = 1;
+    h.msg_control = control_[i];
+    h.msg_controllen = sizeof control_[i];
   }
-  read_event_->add();
-  readable();
+  int n;
+  while ((n = ::recvmmsg(fd_, messages_, kBatch, MSG_DONTWAIT, nullptr)) < 0) {
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+      log_debug(std::string("receiving RTP: ") + std::strerror(errno));
+    return 0;
+  }
+  // The kernel's stamps are CLOCK_REALTIME: move them onto the monotonic
+  // clock by the clocks' present difference.  A stamp from before a step
+  // of the real-time clock could land in the future; none is later than now.
+  timespec real{}, mono{};
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  ::clock_gettime(CLOCK_MONOTONIC, &mono);
+  const std::int64_t now = to_ns(mono), offset = to_ns(real) - now;
+  for (int i = 0; i < n; ++i) {
+    arrival_ns_[i] = now;
+    msghdr& h = messages_[i].msg_hdr;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      arrival_ns_[i] = std::min(now, to_ns(ts) - offset);
+    }
+  }
+  return static_cast<std::size_t>(n);
 }
 
 } // namespace disorder::playrtp

@@ -1,4 +1,5 @@
-// The audio thread: plan under the lock, render, write.
+// The audio thread: wait for the output, read the network, plan under the
+// lock, render, write.
 #include "player.hpp"
 
 #include "log.hpp"
@@ -7,11 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <csignal>
 #include <cstring>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace disorder::playrtp {
 
@@ -20,16 +23,14 @@ namespace {
 constexpr std::int64_t kReopenDelayNs = 1'000'000'000;
 constexpr std::int64_t kRetryDelayNs = 500'000'000;
 
-std::chrono::steady_clock::time_point to_time_point(std::int64_t ns) {
-  // steady_clock is CLOCK_MONOTONIC, the clock of monotonic_ns().
-  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
-}
-
 } // namespace
 
-Player::Player(Backend& backend, const Settings& settings)
-    : backend_(backend), output_(settings.playout.output), buffer_(settings.buffer),
-      playout_(settings.playout), clock_(settings.playout.output.rate) {}
+Player::Player(Backend& backend, int socket, const Settings& settings)
+    : backend_(backend), socket_(socket), output_(settings.playout.output),
+      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), reader_(socket), buffer_(settings.buffer),
+      playout_(settings.playout), clock_(settings.playout.output.rate) {
+  if (!wake_) throw SystemError("eventfd", errno);
+}
 
 Player::~Player() {
   stop();
@@ -41,32 +42,11 @@ void Player::start() {
 
 void Player::stop() {
   if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mutex_);
-    quit_ = true;
-  }
-  wake_.notify_all();
+  quit_ = true;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof one);
   backend_.abort(); // a play() blocked on a slow command gives up
   thread_.join();
-}
-
-void Player::receive(std::span<const std::uint8_t> datagram, std::int64_t now_ns) {
-  const auto packet = decode_rtp_packet(datagram);
-  std::lock_guard lock(mutex_);
-  if (!packet) {
-    ++not_rtp_;
-    return;
-  }
-  buffer_.insert(*packet, now_ns);
-  if (packet_wanted_) {
-    packet_arrived_ = true;
-    wake_.notify_one();
-  }
-}
-
-bool Player::full() const {
-  std::lock_guard lock(mutex_);
-  return buffer_.full();
 }
 
 void Player::set_volume(int left, int right) {
@@ -91,9 +71,36 @@ Player::Snapshot Player::snapshot() const {
   return s;
 }
 
-void Player::nap(std::int64_t ns) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, std::chrono::nanoseconds(ns), [this] { return quit_.load(); });
+void Player::drain() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (buffer_.full()) return;
+    }
+    const std::size_t n = reader_.read();
+    if (n == 0) return;
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (const auto packet = decode_rtp_packet(reader_.datagram(i)))
+        buffer_.insert(*packet, reader_.arrival_ns(i));
+      else
+        ++not_rtp_;
+    }
+    if (n < PacketReader::kBatch) return;
+  }
+}
+
+void Player::sleep(std::int64_t until_ns, bool for_packet) {
+  pollfd fds[2] = {{wake_.get(), POLLIN, 0}, {socket_, POLLIN, 0}};
+  nfds_t count = 1;
+  if (for_packet) {
+    std::lock_guard lock(mutex_);
+    if (!buffer_.full()) count = 2;
+  }
+  const std::int64_t left = std::max<std::int64_t>(0, until_ns - monotonic_ns());
+  const timespec timeout{static_cast<time_t>(left / 1'000'000'000),
+                         static_cast<long>(left % 1'000'000'000)};
+  ::ppoll(fds, count, &timeout, nullptr);
 }
 
 void Player::run() {
@@ -123,7 +130,7 @@ void Player::run() {
       } catch (const Error& e) {
         if (!failing_) log_error(std::string(e.what()) + " (retrying every second)");
         failing_ = true;
-        nap(kReopenDelayNs);
+        sleep(monotonic_ns() + kReopenDelayNs, false);
         continue;
       }
     }
@@ -134,10 +141,10 @@ void Player::run() {
       log_error(std::string(e.what()) + ": reopening the audio output");
       backend_.close();
       failing_ = true;
-      nap(kRetryDelayNs);
+      sleep(monotonic_ns() + kRetryDelayNs, false);
     } catch (const Error& e) {
       log_error(e.what());
-      nap(kRetryDelayNs);
+      sleep(monotonic_ns() + kRetryDelayNs, false);
     }
   }
   backend_.close();
@@ -150,6 +157,8 @@ void Player::resume() {
 }
 
 void Player::step() {
+  if (!suspended_) backend_.wait_ready(backend_.chunk_frames());
+  drain();
   const std::int64_t now = monotonic_ns();
   const std::int64_t audible =
       clock_.audible_ns(now, std::max<std::int64_t>(0, backend_.delay().count()));
@@ -158,8 +167,6 @@ void Player::step() {
   {
     std::lock_guard lock(mutex_);
     s = playout_.plan(buffer_, now, audible, backend_.chunk_frames(), suspend);
-    packet_wanted_ = s.kind == Playout::Step::Kind::wait && s.wake_on_packet;
-    packet_arrived_ = false;
   }
   switch (s.kind) {
   case Playout::Step::Kind::play: {
@@ -175,7 +182,7 @@ void Player::step() {
     backend_.silence(s.frames);
     clock_.written(s.frames);
     break;
-  case Playout::Step::Kind::wait: {
+  case Playout::Step::Kind::wait:
     if (suspend && s.pause_output && !suspended_) {
       backend_.pause();
       // What the output holds is dropped or plays out meanwhile: after
@@ -183,12 +190,8 @@ void Player::step() {
       clock_.restart();
       suspended_ = true;
     }
-    std::unique_lock lock(mutex_);
-    wake_.wait_until(lock, to_time_point(s.until_ns),
-                     [this] { return quit_.load() || packet_arrived_; });
-    packet_wanted_ = false;
+    sleep(s.until_ns, s.wake_on_packet);
     break;
-  }
   }
 }
 

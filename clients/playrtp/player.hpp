@@ -1,27 +1,31 @@
-// disorder-playrtp's audio thread, and the lock that the network side and
-// the audio side share.  The loop thread hands every datagram to receive()
-// (parsed, then inserted into the JitterBuffer); the audio thread asks
-// Playout what to do next under the lock, renders outside it, applies the
-// software volume and writes to the Backend.  A backend that fails (a
-// device that went away, an exited --command) is closed and opened again
-// after a pause; the command is thereby re-run.
+// disorder-playrtp's audio thread.  It wakes once per output chunk: it
+// waits until the output is ready for the chunk, reads every datagram that
+// has arrived on the RTP socket into the JitterBuffer (with the kernel's
+// arrival times, so reading late costs no accuracy), asks Playout what to
+// do, renders, applies the software volume and writes to the Backend.
+// Deciding at the last moment keeps the audio needed early to a minimum,
+// and one wake-up per chunk does the network's work and the output's.
+// With nothing to play it sleeps in ppoll() on the socket.  A backend that
+// fails (a device that went away, an exited --command) is closed and
+// opened again after a pause; the command is thereby re-run.
 //
-// Threads: receive(), full(), set_volume(), volume() and snapshot() on the
-// loop thread; everything else on the audio thread, which start() creates
-// and stop() (or the destructor) joins.  The backend is the audio
+// Threads: set_volume(), volume() and snapshot() on the loop thread (the
+// mutex guards the jitter buffer and the statistics for snapshot());
+// everything else on the audio thread, which start() creates and stop()
+// (or the destructor) joins.  The backend and the socket are the audio
 // thread's alone while it runs.
 #pragma once
 
+#include "fd.hpp"
 #include "jitter_buffer.hpp"
 #include "output_clock.hpp"
+#include "packet_reader.hpp"
 #include "playout.hpp"
 #include "server/speaker/backend.hpp"
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <span>
 #include <thread>
 #include <utility>
 
@@ -37,7 +41,8 @@ public:
     Playout::Settings playout; // playout.output is what the backend is opened with
   };
 
-  Player(Backend& backend, const Settings& settings);
+  // socket: the RTP socket (non-blocking), which must outlive the Player.
+  Player(Backend& backend, int socket, const Settings& settings);
   Player(const Player&) = delete;
   Player& operator=(const Player&) = delete;
   ~Player(); // stop()
@@ -46,10 +51,6 @@ public:
   void stop();
 
   // --- loop thread
-  // One datagram, received at now_ns (CLOCK_MONOTONIC).
-  void receive(std::span<const std::uint8_t> datagram, std::int64_t now_ns);
-  // The jitter buffer is at --max: stop reading for a while.
-  bool full() const;
   // 0..100 a side, applied to the samples (exactly unchanged at 100).
   void set_volume(int left, int right);
   std::pair<int, int> volume() const;
@@ -68,20 +69,23 @@ public:
 private:
   void run();
   void step();
+  // Everything waiting on the socket into the jitter buffer, unless it is
+  // full (--max): then the kernel's receive buffer holds what arrives.
+  void drain();
+  // Sleeps until until_ns, or stop(), or (if for_packet) a datagram.
+  void sleep(std::int64_t until_ns, bool for_packet);
   // Ends a suspension, if the output is suspended.
   void resume();
-  // Sleeps up to `ns`, less if stop() is called.
-  void nap(std::int64_t ns);
 
   Backend& backend_;
+  const int socket_;
   const AudioFormat output_;
+  Fd wake_; // eventfd: stop() was called
+  PacketReader reader_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  JitterBuffer buffer_;         // mutex_
-  std::uint64_t not_rtp_ = 0;   // mutex_
-  bool packet_wanted_ = false;  // mutex_: the audio thread waits for a packet
-  bool packet_arrived_ = false; // mutex_
-  Playout playout_;             // audio thread; plan() under mutex_
+  JitterBuffer buffer_;       // mutex_
+  std::uint64_t not_rtp_ = 0; // mutex_
+  Playout playout_;           // audio thread; plan() under mutex_
   OutputClock clock_;           // audio thread
   bool suspended_ = false;      // audio thread
   bool failing_ = false;        // audio thread

@@ -175,7 +175,10 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
   stats_.drift_ppm = drift_.drift() * 1e6;
   stats_.locked = drift_.locked();
   stats_.buffered_ms = (static_cast<double>(buffer.buffered_frames()) + held_frames()) / rate * 1e3;
+  // Until render() says how much the output gets (rate conversion bunches
+  // its output), about this much.
   expected_audible_ns_ = audible_ns + static_cast<std::int64_t>(n * 1e9 / rate);
+  planned_audible_ns_ = audible_ns;
   Step s;
   s.kind = Step::Kind::play;
   s.frames = n;
@@ -195,6 +198,9 @@ std::span<char> Playout::render() {
   }
   converted_in_ += pending_frames_;
   converted_out_ += produced / settings_.output.bytes_per_frame();
+  expected_audible_ns_ =
+      planned_audible_ns_ + static_cast<std::int64_t>(produced / settings_.output.bytes_per_frame() *
+                                                      1e9 / settings_.output.rate);
   pending_frames_ = 0;
   return std::span<char>(output_.data(), produced);
 }

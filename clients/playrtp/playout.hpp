@@ -47,9 +47,9 @@ struct PlayoutStats {
 
 class Playout {
 public:
-  // The target latency when none is given: enough for a busy Wi-Fi LAN
-  // on top of any of the outputs' own buffering.
-  static constexpr std::int64_t kDefaultLatencyNs = 200'000'000;
+  // The target latency when none is given: the output's own buffering
+  // (kOutputShare of it) and tens of milliseconds of network jitter.
+  static constexpr std::int64_t kDefaultLatencyNs = 80'000'000;
   static constexpr std::int64_t kJumpNs = 20'000'000;
   static constexpr std::int64_t kIdleNs = 100'000'000;
   // An output that sounds this much later than the previous chunk's end
@@ -134,7 +134,8 @@ private:
   double pending_ratio_ = 1.0;
   // Output under-run detection.
   Step::Kind last_kind_ = Step::Kind::wait;
-  std::int64_t expected_audible_ns_ = 0;
+  std::int64_t expected_audible_ns_ = 0; // when the output runs out of what it got
+  std::int64_t planned_audible_ns_ = 0;
   PlayoutStats stats_;
 };
 

@@ -40,6 +40,11 @@ enum class RtpTimestamps { frames, samples };
 struct BackendOptions {
   RtpTimestamps rtp_timestamps = RtpTimestamps::frames;
   std::string ao_file; // ao: write to this file with a file driver
+  // How much audio a command or ALSA output holds ahead of time (a command
+  // takes three quarters of that at a time, ALSA half); zero for the backend's own default (50 ms
+  // for a command, 80 ms for ALSA).  disorder-playrtp sets it from its
+  // target latency.  libao and RTP ignore it.
+  std::chrono::microseconds buffer{0};
 };
 
 class Backend {
@@ -57,6 +62,11 @@ public:
   virtual bool is_open() const = 0;
   // Frames per play() call that suit the output (a packet, a period).
   virtual std::size_t chunk_frames() const = 0;
+  // Blocks until play() of `frames` would not block: until the output has
+  // room for them, or a paced output is due for them.  A caller that
+  // decides what to play at the last moment (disorder-playrtp) waits here
+  // first.  By default returns at once.
+  virtual void wait_ready(std::size_t /*frames*/) {}
   // Plays whole frames, blocking until they are accepted; paced against
   // real time by the backend.  Throws BackendError.
   virtual void play(std::span<const char> frames) = 0;

@@ -15,7 +15,7 @@ namespace disorder {
 
 namespace {
 
-// Requested buffer and period: short enough that a pause or cancel is
+// Requested buffer and period by default: short enough that a pause or cancel is
 // heard soon, long enough to ride out scheduling delays.
 constexpr unsigned kBufferUs = 80000;
 constexpr unsigned kPeriodUs = 20000;
@@ -131,8 +131,10 @@ private:
 
 class AlsaBackend final : public Backend {
 public:
-  AlsaBackend(const Config& config)
-      : device_(config.device.empty() ? "default" : config.device),
+  AlsaBackend(const Config& config, std::chrono::microseconds buffer)
+      : buffer_us_(buffer.count() > 0 ? static_cast<unsigned>(buffer.count()) : kBufferUs),
+        period_us_(buffer.count() > 0 ? buffer_us_ / 2 : kPeriodUs),
+        device_(config.device.empty() ? "default" : config.device),
         control_(config.effective_channel()), mixer_index_(parse_index(config.effective_mixer())) {}
   ~AlsaBackend() override { close(); }
 
@@ -149,7 +151,7 @@ public:
       throw;
     }
     make_zeros(format, period_);
-    pacer_.start(format.rate, std::chrono::microseconds(kBufferUs) * 2);
+    pacer_.start(format.rate, std::chrono::microseconds(buffer_us_) * 2);
     log_debug("ALSA device " + device_ + " open: " + format.to_string() + ", period " +
               std::to_string(period_) + " frames, buffer " + std::to_string(buffer_) +
               (can_pause_ ? ", can pause" : ""));
@@ -157,6 +159,13 @@ public:
 
   bool is_open() const override { return pcm_ != nullptr; }
   std::size_t chunk_frames() const override { return period_; }
+  // A device with a clock: until it has room.  Paused, stopped or failing:
+  // at once (play() recovers or reports).
+  void wait_ready(std::size_t frames) override {
+    if (snd_pcm_state(pcm_) != SND_PCM_STATE_RUNNING) return;
+    const snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm_);
+    if (avail >= 0 && static_cast<std::size_t>(avail) < frames) snd_pcm_wait(pcm_, 1000);
+  }
 
   void play(std::span<const char> frames) override {
     const std::size_t bpf = format_.bytes_per_frame();
@@ -242,7 +251,7 @@ private:
     check("channel count");
     err = snd_pcm_hw_params_set_rate(pcm_, hw, format_.rate, 0);
     check("sample rate");
-    unsigned buffer_us = kBufferUs, period_us = kPeriodUs;
+    unsigned buffer_us = buffer_us_, period_us = period_us_;
     int dir = 0;
     snd_pcm_hw_params_set_buffer_time_near(pcm_, hw, &buffer_us, &dir);
     dir = 0;
@@ -283,6 +292,7 @@ private:
     return mixer_->usable() ? mixer_.get() : nullptr;
   }
 
+  unsigned buffer_us_, period_us_;
   std::string device_;
   std::string control_;
   int mixer_index_;
@@ -298,8 +308,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Backend> make_alsa_backend(const Config& config, const BackendOptions&) {
-  return std::make_unique<AlsaBackend>(config);
+std::unique_ptr<Backend> make_alsa_backend(const Config& config, const BackendOptions& options) {
+  return std::make_unique<AlsaBackend>(config, options.buffer);
 }
 
 } // namespace disorder

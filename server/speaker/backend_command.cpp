@@ -19,21 +19,26 @@ namespace disorder {
 
 namespace {
 
-// How far ahead of real time the command may be: small, so that pause and
-// cancel are heard at once.
+// How far ahead of real time the command may be by default: small, so that
+// pause and cancel are heard at once.
 constexpr auto kLead = std::chrono::milliseconds(50);
-// Frames per write: 10 ms.
+// Frames per write by default: 10 ms.
 constexpr std::uint32_t kChunksPerSecond = 100;
 
 class CommandBackend final : public Backend {
 public:
-  CommandBackend(std::string command, PauseMode pause_mode)
-      : command_(std::move(command)), pause_mode_(pause_mode) {}
+  CommandBackend(std::string command, PauseMode pause_mode, std::chrono::microseconds buffer)
+      : command_(std::move(command)), pause_mode_(pause_mode), buffer_(buffer) {}
   ~CommandBackend() override { close(); }
 
   void open(const AudioFormat& format) override {
     format_ = format;
-    chunk_ = std::max<std::size_t>(1, format.rate / kChunksPerSecond);
+    // Given a buffer, it is refilled when a quarter is left: few wake-ups,
+    // and still time to spare for a late one.
+    chunk_ = buffer_.count() > 0
+                 ? static_cast<std::size_t>(buffer_.count() * format.rate * 3 / 4'000'000)
+                 : format.rate / kChunksPerSecond;
+    chunk_ = std::max<std::size_t>(1, chunk_);
     make_zeros(format, chunk_);
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0) throw BackendError(std::string("pipe: ") + strerror(errno));
@@ -41,12 +46,15 @@ public:
     pid_ = fork_command(read_end.get());
     stdin_ = std::move(write_end);
     set_nonblocking(stdin_.get());
-    pacer_.start(format.rate, kLead);
+    pacer_.start(format.rate, buffer_.count() > 0
+                                  ? std::chrono::nanoseconds(buffer_)
+                                  : std::chrono::nanoseconds(kLead));
     log_debug("started speaker_command (pid " + std::to_string(pid_) + "): " + command_);
   }
 
   bool is_open() const override { return static_cast<bool>(stdin_); }
   std::size_t chunk_frames() const override { return chunk_; }
+  void wait_ready(std::size_t frames) override { pacer_.wait(frames); }
 
   void play(std::span<const char> frames) override {
     const std::size_t n = frames.size() / format_.bytes_per_frame();
@@ -125,6 +133,7 @@ private:
 
   std::string command_;
   PauseMode pause_mode_;
+  std::chrono::microseconds buffer_;
   AudioFormat format_;
   std::size_t chunk_ = 441;
   Fd stdin_;
@@ -134,9 +143,11 @@ private:
 
 } // namespace
 
-std::unique_ptr<Backend> make_command_backend(const Config& config, const BackendOptions&) {
+std::unique_ptr<Backend> make_command_backend(const Config& config,
+                                              const BackendOptions& options) {
   if (config.speaker_command.empty()) throw ConfigError("api command needs a speaker_command");
-  return std::make_unique<CommandBackend>(config.speaker_command, config.pause_mode);
+  return std::make_unique<CommandBackend>(config.speaker_command, config.pause_mode,
+                                          options.buffer);
 }
 
 } // namespace disorder

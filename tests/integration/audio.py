@@ -69,3 +69,18 @@ def find(haystack, needle, start=0):
     return -1 if i < 0 else i // 2
 
 
+
+
+def zero_crossings_per_second(samples, channel=0, rate=RATE):
+    """Sign changes per second of one channel of interleaved stereo.  Samples
+    within a few LSBs of zero are ignored, so that the low-level ringing a
+    rate converter leaves after the end of a tone is not counted."""
+    mono = samples[channel::2]
+    crossings, sign = 0, None
+    for v in mono:
+        if abs(v) < 64:
+            continue
+        if sign is not None and (v < 0) != sign:
+            crossings += 1
+        sign = v < 0
+    return crossings / (len(mono) / rate)

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 
-from audio import RATE, Events, find, tone, write_wav
+from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
 from harness import BUILDDIR, Server, closing, run_tests, test, wait_for
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
@@ -257,12 +257,6 @@ def assert_plays_exactly(out, signal_):
     assert out[at:at + len(signal_)] == signal_, "the samples differ"
     assert not any(out[:at]) and not any(out[at + len(signal_):]), "noise around the signal"
     return at
-
-
-def zero_crossings_per_second(samples, channel=0):
-    mono = samples[channel::2]
-    crossings = sum(1 for a, b in zip(mono, mono[1:]) if (a < 0) != (b < 0))
-    return crossings / (len(mono) / RATE)
 
 
 @test

@@ -7,7 +7,7 @@ import array
 import os
 import subprocess
 
-from audio import RATE, Events, tone, write_wav
+from audio import RATE, Events, tone, write_wav, zero_crossings_per_second
 from harness import Client, Server, closing, free_port, run_tests, split, test, wait_for
 
 
@@ -28,12 +28,6 @@ class RtpJukebox(Server):
                              f"broadcast 127.0.0.1 {self.rtp_port}\n"
                              "queue_pad 0\n")
         self.write_config()
-
-
-def zero_crossings_per_second(samples, channel=0):
-    mono = samples[channel::2]
-    crossings = sum(1 for a, b in zip(mono, mono[1:]) if (a < 0) != (b < 0))
-    return crossings / (len(mono) / RATE)
 
 
 @test

@@ -167,6 +167,36 @@ TEST(PlayrtpJitter, FramesNotYetSentAreSilenceButNotLoss) {
   EXPECT_EQ(b.stats().frames_concealed, 0u);
 }
 
+TEST(PlayrtpJitter, ALossFoundOnlyAfterItsTimeWasPlayedCountsAsConcealed) {
+  // With a short --min, a lost packet's time can come before the next
+  // packet shows that it was lost.
+  JitterBuffer b(settings());
+  Sender s;
+  insert(b, s.next());
+  insert(b, s.next());
+  take(b, 2 * kFrames);
+  s.next(); // lost
+  take(b, kFrames / 2);
+  EXPECT_EQ(b.stats().frames_concealed, 0u); // not yet known to be lost
+  insert(b, s.next());
+  EXPECT_EQ(b.stats().frames_concealed, kFrames / 2);
+  const auto out = take(b, kFrames / 2 + kFrames);
+  auto expected = signal(2 * kFrames + kFrames / 2, kFrames / 2 + kFrames);
+  std::fill(expected.begin(), expected.begin() + kFrames / 2 * 2, 0);
+  EXPECT_EQ(out, expected);
+  EXPECT_EQ(b.stats().frames_concealed, kFrames);
+}
+
+TEST(PlayrtpJitter, TakingBeforeAnyStreamGivesNothingAndDoesNotFail) {
+  JitterBuffer b(settings());
+  Sender s;
+  insert(b, s.next()); // held: one stereo packet does not yet show the unit
+  EXPECT_FALSE(b.streaming());
+  char out[16] = {1};
+  EXPECT_EQ(b.take(4, out).present, 0u);
+  EXPECT_EQ(out[0], 1);
+}
+
 TEST(PlayrtpJitter, SequenceAndTimestampWrapAround) {
   JitterBuffer b(settings());
   Sender s;
