@@ -5,7 +5,9 @@
 #include "server.hpp"
 #include "split.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <ctime>
 
 namespace disorder::commands {
 
@@ -152,10 +154,31 @@ void playing(CommandContext& ctx, std::span<const std::string>) {
     ctx.conn.reply(252, p->format());
 }
 
+// disorder_protocol(5): each queued entry says when it is expected to
+// play: after what is playing has finished and every entry before it has
+// played through.  From the first track of unknown length on, nobody
+// knows.
 void queue(CommandContext& ctx, std::span<const std::string>) {
+  // Seconds of a track, or -1 when the rescan could not tell.
+  auto length = [&ctx](const std::string& track) -> std::int64_t {
+    const auto row = ctx.server.tracks().find(track);
+    return row && row->length ? *row->length : -1;
+  };
+  auto& q = playback(ctx).queue();
+  std::int64_t at = std::time(nullptr); // -1: not known from here on
+  if (const auto& p = q.playing()) {
+    const std::int64_t l = length(p->track);
+    at = l < 0 ? -1 : at + std::max<std::int64_t>(0, l - p->sofar);
+  }
   std::vector<std::string> lines;
-  for (const auto& e : playback(ctx).queue().entries())
+  for (QueueEntry e : q.entries()) {
+    if (at >= 0) {
+      e.expected = at;
+      const std::int64_t l = length(e.track);
+      at = l < 0 ? -1 : at + l;
+    }
     lines.push_back(e.format());
+  }
   ctx.conn.reply_body(253, "Queue follows", lines);
 }
 

@@ -187,6 +187,59 @@ def queue_commands_and_rights():
 
 
 @test
+def queued_entries_say_when_they_are_expected_to_play():
+    with Jukebox() as s:
+        lengths = [4, 3, 2]
+        names = []
+        for i, seconds in enumerate(lengths):
+            p = os.path.join(s.music, f"e{i}.wav")
+            write_wav(p, tone(300 + 100 * i, seconds))
+            names.append(p)
+        rescan(s)
+        with closing(s.root()) as r:
+            def queue():
+                return [dict(zip(*[iter(split(l))] * 2)) for l in r.ok("queue")[1]]
+            r.ok("disable")
+            r.ok("play", names[1])
+            r.ok("play", names[2])
+            # Nothing playing: the head is due now, the next after it.
+            before = time.time()
+            q = queue()
+            assert before - 1 <= int(q[0]["expected"]) <= time.time() + 1, q
+            assert int(q[1]["expected"]) - int(q[0]["expected"]) == lengths[1], q
+            # Something playing: after what is left of it.
+            r.ok("playafter", "", names[0])
+            r.ok("enable")
+            wait_for(lambda: r.command("playing")[0] == 252, "the first track to play")
+            before = time.time()
+            q = queue()
+            head = int(q[0]["expected"])
+            assert before - 1 <= head <= time.time() + lengths[0] + 1, q
+            assert int(q[1]["expected"]) - head == lengths[1], q
+            r.ok("disable")
+
+
+@test
+def recent_keeps_the_last_history_tracks():
+    with Jukebox("history 2\n") as s:
+        names = []
+        for i in range(3):
+            p = os.path.join(s.music, f"h{i}.wav")
+            write_wav(p, tone(300 + 100 * i, 0.2))
+            names.append(p)
+        rescan(s)
+        with closing(s.root()) as r:
+            for n in names:
+                r.ok("play", n)
+
+            def recent():
+                return [dict(zip(*[iter(split(l))] * 2))["track"] for l in r.ok("recent")[1]]
+            wait_for(lambda: len(r.ok("queue")[1]) == 0 and r.command("playing")[0] == 259
+                     and names[2] in recent(), "the three tracks to play")
+            assert recent() == names[1:], recent()
+
+
+@test
 def random_play_fills_the_queue_and_respects_replay_min():
     with Jukebox("queue_pad 3\nreplay_min 3600\n") as s:
         for i in range(5):
