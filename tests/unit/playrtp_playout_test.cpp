@@ -21,14 +21,15 @@ namespace {
 
 constexpr double kRate = 44100;
 
+// Channel c is the sine, negated in odd channels.
 std::vector<std::int32_t> sine(std::size_t frames, double freq, double amplitude,
-                               double offset = 0) {
+                               double offset = 0, unsigned channels = 2) {
   std::vector<std::int32_t> v;
   for (std::size_t i = 0; i < frames; ++i) {
     const auto s = static_cast<std::int32_t>(std::lround(
         amplitude * std::sin(2 * M_PI * freq * (static_cast<double>(i) + offset) / kRate)));
-    v.push_back(s);
-    v.push_back(-s);
+    for (unsigned c = 0; c < channels; ++c)
+      v.push_back(c % 2 ? -s : s);
   }
   return v;
 }
@@ -55,29 +56,34 @@ TEST(PlayrtpResampler, RatioOnePassesSamplesThroughExactly) {
 
 TEST(PlayrtpResampler, OtherRatiosInterpolateTheSignal) {
   // Slower and faster by 500 ppm: output frame j is the input at j * ratio.
-  for (double ratio : {1.0005, 0.9995}) {
-    FractionalResampler r(2, 1024);
-    const double amplitude = 1e9;
-    const auto in = sine(20000, 1000, amplitude);
-    std::vector<std::int32_t> out;
-    std::size_t used = 0;
-    while (out.size() < 16000 * 2) {
-      const std::size_t need = r.input_needed(1000, ratio);
-      r.push(in.data() + used * 2, need);
-      used += need;
-      std::vector<std::int32_t> chunk(1000 * 2);
-      r.render(chunk.data(), 1000, ratio);
-      out.insert(out.end(), chunk.begin(), chunk.end());
+  // Mono and stereo take the vector path, three channels the plain one.
+  for (unsigned ch : {1u, 2u, 3u}) {
+    for (double ratio : {1.0005, 0.9995}) {
+      FractionalResampler r(ch, 1024);
+      const double amplitude = 1e9;
+      const auto in = sine(20000, 1000, amplitude, 0, ch);
+      std::vector<std::int32_t> out;
+      std::size_t used = 0;
+      while (out.size() < 16000 * ch) {
+        const std::size_t need = r.input_needed(1000, ratio);
+        r.push(in.data() + used * ch, need);
+        used += need;
+        std::vector<std::int32_t> chunk(1000 * ch);
+        r.render(chunk.data(), 1000, ratio);
+        out.insert(out.end(), chunk.begin(), chunk.end());
+      }
+      double worst = 0;
+      for (std::size_t j = 0; j < out.size() / ch; ++j) {
+        const double expected =
+            amplitude * std::sin(2 * M_PI * 1000 * (static_cast<double>(j) * ratio) / kRate);
+        worst = std::max(worst, std::fabs(out[ch * j] - expected));
+        for (unsigned c = 1; c < ch; ++c)
+          EXPECT_EQ(out[ch * j + c], c % 2 ? -out[ch * j] : out[ch * j]);
+      }
+      // Better than -80 dB.
+      EXPECT_LT(worst / amplitude, 1e-4) << ch << " channels, ratio " << ratio;
+      EXPECT_FALSE(r.bypassing());
     }
-    double worst = 0;
-    for (std::size_t j = 0; j < out.size() / 2; ++j) {
-      const double expected =
-          amplitude * std::sin(2 * M_PI * 1000 * (static_cast<double>(j) * ratio) / kRate);
-      worst = std::max(worst, std::fabs(out[2 * j] - expected));
-      EXPECT_EQ(out[2 * j], -out[2 * j + 1]);
-    }
-    EXPECT_LT(worst / amplitude, 1e-4) << "ratio " << ratio; // better than -80 dB
-    EXPECT_FALSE(r.bypassing());
   }
 }
 
