@@ -229,6 +229,11 @@ std::string format_config(const Config& config);
 // message naming the first that differs.
 std::string unchangeable_difference(const Config& running, const Config& fresh);
 
+// The first of the items that disorder-speaker reads when it starts (the
+// output: api, device, broadcast, rtp_mode, ...) on which running and fresh
+// differ, or "" if they agree: the server restarts the speaker to apply it.
+std::string speaker_difference(const Config& running, const Config& fresh);
+
 // One row of the item table (config_items.cpp).
 struct ConfigItem {
   std::string_view name;

@@ -184,7 +184,14 @@ std::string Server::reconfigure() {
   }
   std::string why = unchangeable_difference(*config_, *fresh);
   if (!why.empty()) return why;
+  const std::string speaker_item = speaker_difference(*config_, *fresh);
   config_ = std::move(fresh);
+  if (!speaker_item.empty() && playback_.speaker_link()) {
+    // The speaker reads its settings when it starts.  What was playing
+    // plays again from its start.
+    log_info(speaker_item + " changed: restarting the speaker");
+    playback_.speaker_link()->restart();
+  }
   playback_.tick(); // queue_pad may have grown
   return "";
 }

@@ -63,6 +63,13 @@ void SpeakerLink::start() {
   listener_.speaker_restarted();
 }
 
+void SpeakerLink::restart() {
+  if (pid_ <= 0) return; // starting anyway, with the configuration as it is then
+  restarting_ = true;
+  send({"quit"});
+  ::kill(pid_, SIGTERM);
+}
+
 void SpeakerLink::set_standing(const std::string& key, std::vector<std::string> fields) {
   send(fields);
   standing_[key] = std::move(fields);
@@ -107,11 +114,17 @@ void SpeakerLink::on_readable() {
 }
 
 void SpeakerLink::on_exit(int wstatus) {
-  log_error("speaker " + describe_wait_status(wstatus));
   pid_ = -1;
   readable_.reset();
   control_.reset();
   if (stopping_) return;
+  if (restarting_) {
+    restarting_ = false;
+    log_info("speaker stopped for its new settings; starting it again");
+    restart_timer_->add(std::chrono::milliseconds(0));
+    return;
+  }
+  log_error("speaker " + describe_wait_status(wstatus));
   // Restart at once, but back off if it keeps dying as soon as it starts
   // (a broken configuration or sound device).
   auto lived = std::chrono::steady_clock::now() - started_;

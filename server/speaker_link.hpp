@@ -31,6 +31,9 @@ public:
   ~SpeakerLink();
 
   void start();
+  // Stops the speaker and starts a new one at once, which reads the
+  // configuration afresh (its settings changed).
+  void restart();
   // False if the speaker is not running (the caller retries after
   // speaker_restarted()).
   bool send(const std::vector<std::string>& fields, int fd = -1);
@@ -60,6 +63,7 @@ private:
   int quick_deaths_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool stopping_ = false;
+  bool restarting_ = false;
   std::map<std::string, std::vector<std::string>> standing_;
 };
 

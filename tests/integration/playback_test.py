@@ -240,6 +240,38 @@ def recent_keeps_the_last_history_tracks():
 
 
 @test
+def a_new_output_setting_restarts_the_speaker_with_it():
+    with Jukebox() as s:
+        track = tone(440, 3.0)
+        path = os.path.join(s.music, "long.wav")
+        write_wav(path, track)
+        rescan(s)
+        second = os.path.join(s.dir, "second.raw")
+        open(second, "wb").close()
+        os.chmod(second, 0o666)
+        with closing(s.root()) as r:
+            r.ok("play", path)
+            wait_for(lambda: os.path.getsize(s.output) > RATE, "the track to start")
+            s.extra_config = s.extra_config.replace(s.output, second)
+            s.write_config()
+            r.ok("reconfigure")
+            wait_for(lambda: os.path.getsize(second) > RATE * 4, "the new command to play")
+            # The old command gets nothing more; the new one plays the
+            # interrupted track again from its start.
+            first = os.path.getsize(s.output)
+            time.sleep(0.3)
+            assert os.path.getsize(s.output) == first
+            with open(second, "rb") as f:
+                data = f.read()
+            out = array.array("h")
+            out.frombytes(data[: len(data) // 4 * 4])
+            at = find(out, track[:RATE])
+            assert at >= 0 and not any(out[:at]), at
+            info = dict(zip(*[iter(split(r.ok("playing")[0]))] * 2))
+            assert info["track"] == path, info
+
+
+@test
 def random_play_fills_the_queue_and_respects_replay_min():
     with Jukebox("queue_pad 3\nreplay_min 3600\n") as s:
         for i in range(5):

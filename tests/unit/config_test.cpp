@@ -1041,6 +1041,20 @@ TEST(ConfigPathsTest, WorksEndToEndWithClientLoading) {
 
 // ------------------------------------------------------------ reconfigure
 
+TEST(ConfigReload, SpeakerItems) {
+  Config running = parse("api rtp\nbroadcast 127.0.0.1 9003\nqueue_pad 10");
+  EXPECT_EQ(speaker_difference(running, running), "");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\nqueue_pad 3")),
+            "");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9005")), "broadcast");
+  EXPECT_EQ(speaker_difference(running, parse("api command\nspeaker_command cat\n"
+                                              "broadcast 127.0.0.1 9003")),
+            "api");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
+                                              "rtp_mode request")),
+            "rtp_mode");
+}
+
 TEST(ConfigReload, UnchangeableItems) {
   Config running = parse("home /var/j\nuser jukebox\nqueue_pad 10");
   EXPECT_EQ(unchangeable_difference(running, running), "");
