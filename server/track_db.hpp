@@ -9,7 +9,7 @@
 #include "config.hpp"
 #include "names/name_parts.hpp"
 #include "names/regexp.hpp"
-#include "rescan/search_words.hpp"
+#include "search_words.hpp"
 #include "sqlite.hpp"
 
 #include <cstdint>

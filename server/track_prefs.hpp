@@ -7,7 +7,7 @@
 // loop thread; every method may throw DatabaseError.
 #pragma once
 
-#include "rescan/search_words.hpp"
+#include "search_words.hpp"
 #include "sqlite.hpp"
 
 #include <optional>

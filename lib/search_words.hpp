@@ -2,7 +2,9 @@
 // collection root (directory names and the file name without its
 // extension) and of its artist, album and title tags.  Stopwords are left
 // out here so that searching for "the" does not match every track; the
-// server drops them from queries the same way.
+// server drops them from queries the same way.  Shared by disorder-rescan,
+// which writes the index, and disorderd, which searches it and indexes
+// trackname_ preferences.
 #pragma once
 
 #include <string>
