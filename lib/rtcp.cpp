@@ -2,6 +2,7 @@
 // explicit byte order; NTP timestamp conversion.
 #include "rtcp.hpp"
 
+#include "big_endian.hpp"
 #include "error.hpp"
 
 #include <cstring>
@@ -16,26 +17,6 @@ constexpr std::size_t kSenderInfoSize = 20; // NTP (8), RTP timestamp, packets, 
 constexpr std::size_t kReportBlockSize = 24;
 constexpr std::size_t kSrSize = kHeaderSize + 4 + kSenderInfoSize; // without report blocks
 constexpr std::size_t kByeSize = kHeaderSize + 4;                  // one SSRC, no reason
-
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-
-std::uint16_t get16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-
-std::uint32_t get32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
 
 // A packet header: `count` (RC or SC) in the low five bits; `size` is
 // the whole packet in bytes, a multiple of four.

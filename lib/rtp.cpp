@@ -1,33 +1,10 @@
 // RTP header encoding and decoding with explicit byte order.
 #include "rtp.hpp"
 
+#include "big_endian.hpp"
 #include "error.hpp"
 
 namespace disorder {
-
-namespace {
-
-void put16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-
-void put32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-
-std::uint16_t get16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-
-std::uint32_t get32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
-
-} // namespace
 
 std::uint8_t rtp_payload_type(const AudioFormat& format) {
   if (format.bits == 16 && format.byte_order == std::endian::big && format.rate == 44100) {
