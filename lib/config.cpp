@@ -151,9 +151,9 @@ std::string unchangeable_difference(const Config& running, const Config& fresh) 
 
 std::string speaker_difference(const Config& running, const Config& fresh) {
   static constexpr std::string_view kSpeakerItems[] = {
-      "api",           "broadcast",       "broadcast_from", "channel",           "device",
-      "mixer",         "multicast_loop",  "multicast_ttl",  "pause_mode",        "rtp_max_payload",
-      "rtp_mode",      "rtp_mtu_discovery", "sample_format", "speaker_command",
+      "api",      "broadcast",         "broadcast_from", "channel",         "device",
+      "mixer",    "multicast_loop",    "multicast_ttl",  "pause_mode",      "rtp_max_payload",
+      "rtp_mode", "rtp_mtu_discovery", "sample_format",  "speaker_command",
   };
   for (std::string_view name : kSpeakerItems) {
     const ConfigItem* item = find_config_item(name);

@@ -102,7 +102,8 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
   // played between the two, as silence, is a hole too (a packet lost just
   // before this one), only found out now.
   if (p.position > high_ && ring_.base() > high_)
-    stats_.frames_concealed += static_cast<std::uint64_t>(std::min(ring_.base(), p.position) - high_);
+    stats_.frames_concealed +=
+        static_cast<std::uint64_t>(std::min(ring_.base(), p.position) - high_);
   high_ = std::max(high_, end);
   clock_.observe(p.position, tracker_.format().rate, p.arrival_ns);
   return Outcome::accepted;

@@ -86,9 +86,9 @@ private:
   JitterBuffer buffer_;       // mutex_
   std::uint64_t not_rtp_ = 0; // mutex_
   Playout playout_;           // audio thread; plan() under mutex_
-  OutputClock clock_;           // audio thread
-  bool suspended_ = false;      // audio thread
-  bool failing_ = false;        // audio thread
+  OutputClock clock_;         // audio thread
+  bool suspended_ = false;    // audio thread
+  bool failing_ = false;      // audio thread
   std::atomic<bool> quit_{false};
   std::atomic<int> left_{100}, right_{100};
   std::thread thread_;

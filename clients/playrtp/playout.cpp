@@ -198,9 +198,9 @@ std::span<char> Playout::render() {
   }
   converted_in_ += pending_frames_;
   converted_out_ += produced / settings_.output.bytes_per_frame();
-  expected_audible_ns_ =
-      planned_audible_ns_ + static_cast<std::int64_t>(produced / settings_.output.bytes_per_frame() *
-                                                      1e9 / settings_.output.rate);
+  expected_audible_ns_ = planned_audible_ns_ +
+                         static_cast<std::int64_t>(produced / settings_.output.bytes_per_frame() *
+                                                   1e9 / settings_.output.rate);
   pending_frames_ = 0;
   return std::span<char>(output_.data(), produced);
 }

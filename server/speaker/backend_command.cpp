@@ -46,9 +46,8 @@ public:
     pid_ = fork_command(read_end.get());
     stdin_ = std::move(write_end);
     set_nonblocking(stdin_.get());
-    pacer_.start(format.rate, buffer_.count() > 0
-                                  ? std::chrono::nanoseconds(buffer_)
-                                  : std::chrono::nanoseconds(kLead));
+    pacer_.start(format.rate, buffer_.count() > 0 ? std::chrono::nanoseconds(buffer_)
+                                                  : std::chrono::nanoseconds(kLead));
     log_debug("started speaker_command (pid " + std::to_string(pid_) + "): " + command_);
   }
 
@@ -143,8 +142,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<Backend> make_command_backend(const Config& config,
-                                              const BackendOptions& options) {
+std::unique_ptr<Backend> make_command_backend(const Config& config, const BackendOptions& options) {
   if (config.speaker_command.empty()) throw ConfigError("api command needs a speaker_command");
   return std::make_unique<CommandBackend>(config.speaker_command, config.pause_mode,
                                           options.buffer);

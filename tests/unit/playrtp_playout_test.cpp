@@ -22,8 +22,8 @@ namespace {
 constexpr double kRate = 44100;
 
 // Channel c is the sine, negated in odd channels.
-std::vector<std::int32_t> sine(std::size_t frames, double freq, double amplitude,
-                               double offset = 0, unsigned channels = 2) {
+std::vector<std::int32_t> sine(std::size_t frames, double freq, double amplitude, double offset = 0,
+                               unsigned channels = 2) {
   std::vector<std::int32_t> v;
   for (std::size_t i = 0; i < frames; ++i) {
     const auto s = static_cast<std::int32_t>(std::lround(

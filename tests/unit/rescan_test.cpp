@@ -1,7 +1,7 @@
 // The rescanner's pure pieces: track names, which files are tracks, search
 // words, and the crash guard's record of the file being read.
-#include "server/rescan/crash_guard.hpp"
 #include "search_words.hpp"
+#include "server/rescan/crash_guard.hpp"
 #include "server/rescan/track_filter.hpp"
 #include "server/rescan/track_name.hpp"
 
