@@ -17,6 +17,8 @@ namespace disorder {
 namespace {
 // A command line longer than this is refused and the connection closed.
 constexpr size_t kMaxLine = 1 << 20;
+// A command body (a playlist) up to this many bytes.
+constexpr size_t kMaxBody = 16 << 20;
 // Stop reading a client's commands while this much of its output is queued
 // (it pipelines faster than it reads replies).
 constexpr size_t kOutputPause = 1 << 20;
@@ -97,6 +99,10 @@ bool Connection::may_receive(Audience audience) const {
   return (rights_ & right::admin) && (is_local() || server_.config().remote_userman);
 }
 
+bool Connection::is_user_or_admin(std::string_view user) const {
+  return authenticated() && (*user_ == user || (rights_ & right::admin));
+}
+
 void Connection::deliver(const std::string& line) {
   if (closed_) return;
   if (io_.pending_output() > kLogBacklog) {
@@ -151,7 +157,10 @@ void Connection::dispatch_buffered_lines() {
     line_.resize(static_cast<size_t>(eol.pos));
     evbuffer_remove(in, line_.data(), line_.size());
     evbuffer_drain(in, 1);
-    dispatch(line_);
+    if (body_spec_)
+      body_line(line_);
+    else
+      dispatch(line_);
   }
 }
 
@@ -199,6 +208,43 @@ void Connection::dispatch(const std::string& line) {
     reply(500, "unknown command '" + args[0] + "'");
     return;
   }
+  if (spec->takes_body) {
+    body_spec_ = spec;
+    body_args_ = std::move(args);
+    body_.clear();
+    body_bytes_ = 0;
+    body_valid_ = true;
+    return;
+  }
+  execute(*spec, args, {});
+}
+
+void Connection::body_line(const std::string& line) {
+  if (line != ".") {
+    body_bytes_ += line.size() + 1;
+    if (body_bytes_ > kMaxBody) {
+      reply(500, "command body too long");
+      close_after_reply();
+      return;
+    }
+    body_valid_ = body_valid_ && valid_utf8(line);
+    body_.push_back(!line.empty() && line[0] == '.' ? line.substr(1) : line);
+    return;
+  }
+  const CommandSpec* spec = body_spec_;
+  body_spec_ = nullptr;
+  const std::vector<std::string> args = std::move(body_args_);
+  const std::vector<std::string> body = std::move(body_);
+  if (!body_valid_) {
+    reply(500, "command body is not valid UTF-8");
+    return;
+  }
+  execute(*spec, args, body);
+}
+
+void Connection::execute(const CommandSpec& command, const std::vector<std::string>& args,
+                         std::span<const std::string> body) {
+  const CommandSpec* spec = &command;
   if (spec->needs_auth && !authenticated()) {
     reply(530, "not authenticated");
     return;
@@ -216,7 +262,7 @@ void Connection::dispatch(const std::string& line) {
     reply(510, "Prohibited");
     return;
   }
-  CommandContext ctx{server_, *this};
+  CommandContext ctx{server_, *this, body};
   try {
     spec->handler(ctx, args);
   } catch (const UserError& e) {

@@ -8,12 +8,14 @@
 #include "rights.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace disorder {
 
 class Server;
+struct CommandSpec;
 
 enum class Transport {
   local,      // the public unix socket
@@ -55,6 +57,7 @@ public:
   bool is_logging() const { return logging_; }
 
   bool may_receive(Audience audience) const override;
+  bool is_user_or_admin(std::string_view user) const override;
   void deliver(const std::string& line) override;
 
 private:
@@ -63,6 +66,10 @@ private:
   void on_drained();
   void shut();
   void dispatch(const std::string& line);
+  // A line of a command's body, or its end.
+  void body_line(const std::string& line);
+  void execute(const CommandSpec& spec, const std::vector<std::string>& args,
+               std::span<const std::string> body);
 
   Server& server_;
   BufferedConnection io_;
@@ -72,6 +79,11 @@ private:
   std::optional<std::string> user_;
   Rights rights_ = right::none;
   std::string line_;
+  // A command waiting for the end of its body.
+  const CommandSpec* body_spec_ = nullptr;
+  std::vector<std::string> body_args_, body_;
+  std::size_t body_bytes_ = 0;
+  bool body_valid_ = true; // every line UTF-8
   bool logging_ = false;
   bool paused_ = false;
   bool deferred_ = false;

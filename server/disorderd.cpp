@@ -52,8 +52,9 @@ void usage(std::FILE* f) {
 void help_commands() {
   for (const auto& c : all_commands()) {
     std::string rights = c.needs_auth ? format_rights(c.rights) : "-";
-    std::printf("%s %d %d %s\n", std::string(c.name).c_str(), c.min_args, c.max_args,
-                rights.empty() ? "-" : rights.c_str());
+    // NAME MIN-ARGS MAX-ARGS RIGHTS, and "body" if a body follows the command.
+    std::printf("%s %d %d %s%s\n", std::string(c.name).c_str(), c.min_args, c.max_args,
+                rights.empty() ? "-" : rights.c_str(), c.takes_body ? " body" : "");
   }
 }
 

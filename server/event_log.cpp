@@ -52,4 +52,13 @@ void EventLog::emit(std::string_view keyword, std::initializer_list<std::string_
     if (s->may_receive(audience)) s->deliver(line);
 }
 
+void EventLog::emit_private(std::string_view user, std::string_view keyword,
+                            std::initializer_list<std::string_view> fields) {
+  if (subscribers_.empty()) return;
+  std::string line = format(keyword, fields);
+  auto targets = subscribers_;
+  for (auto* s : targets)
+    if (s->is_user_or_admin(user)) s->deliver(line);
+}
+
 } // namespace disorder

@@ -148,6 +148,7 @@ void Server::accept(Fd fd, int transport) {
 void Server::connection_closed(Connection* conn) {
   rescanner_.connection_gone(conn);
   rtp_requests_.connection_gone(conn); // its RTP stream stops
+  playlists_.unlock(conn);
   // Destroy later: we are inside one of conn's own callbacks.
   loop_.defer([this, conn] {
     connections_.remove_if([conn](const auto& c) { return c.get() == conn; });

@@ -7,6 +7,7 @@
 #include "event_log.hpp"
 #include "event_loop.hpp"
 #include "global_prefs.hpp"
+#include "playlists.hpp"
 #include "queue/playback.hpp"
 #include "rescanner.hpp"
 #include "rtp_requests.hpp"
@@ -50,6 +51,7 @@ public:
   RtpRequests& rtp_requests() { return rtp_requests_; }
   TrackDb& tracks() { return tracks_; }
   TrackPrefs& track_prefs() { return track_prefs_; }
+  Playlists& playlists() { return playlists_; }
   const ConfigPaths& config_paths() const { return paths_; }
 
   // Re-reads the configuration.  Returns "" on success, else why the new
@@ -85,6 +87,7 @@ private:
   GlobalPrefs globals_;
   TrackDb tracks_;
   TrackPrefs track_prefs_;
+  Playlists playlists_{db_};
   EventLog events_;
   ChildReaper reaper_{loop_};
   Rescanner rescanner_{*this};

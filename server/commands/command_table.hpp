@@ -19,6 +19,9 @@ class Connection;
 struct CommandContext {
   Server& server;
   Connection& conn;
+  // The lines the client sent after the command (commands with
+  // takes_body), dot-stuffing removed.
+  std::span<const std::string> body = {};
 };
 
 // args[0] is the command name.  Handlers reply through ctx.conn; they may
@@ -37,6 +40,10 @@ struct CommandSpec {
   bool needs_auth;
   CommandHandler handler;
   std::string_view help; // one line: arguments, for --help-commands
+  // The command line is followed by a dot-stuffed body ending in a line
+  // ".", which is read before any check, so that a refusal keeps the
+  // connection in step.
+  bool takes_body = false;
 };
 
 const CommandSpec* find_command(std::string_view name);
@@ -70,6 +77,15 @@ void get_global(CommandContext&, std::span<const std::string>);
 void unset_global(CommandContext&, std::span<const std::string>);
 // rescan.cpp
 void rescan(CommandContext&, std::span<const std::string>);
+// playlists.cpp
+void playlist_delete(CommandContext&, std::span<const std::string>);
+void playlist_get(CommandContext&, std::span<const std::string>);
+void playlist_get_share(CommandContext&, std::span<const std::string>);
+void playlist_lock(CommandContext&, std::span<const std::string>);
+void playlist_set(CommandContext&, std::span<const std::string>);
+void playlist_set_share(CommandContext&, std::span<const std::string>);
+void playlist_unlock(CommandContext&, std::span<const std::string>);
+void playlists(CommandContext&, std::span<const std::string>);
 // collection.cpp
 void exists(CommandContext&, std::span<const std::string>);
 void length(CommandContext&, std::span<const std::string>);

@@ -9,7 +9,7 @@ namespace disorder {
 
 namespace {
 
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     // 1: users, global preferences, cookie signing keys and revoked cookies.
     R"sql(
 CREATE TABLE users (
@@ -149,6 +149,14 @@ CREATE TABLE recent (
   scratched TEXT NOT NULL,
   wstat INTEGER
 );
+)sql",
+    // 4: playlists.  tracks: the track names, each ending in a line feed.
+    R"sql(
+CREATE TABLE playlists (
+  name TEXT PRIMARY KEY NOT NULL,  -- NAME (anyone's) or OWNER.NAME
+  share TEXT NOT NULL,             -- public, shared or private
+  tracks TEXT NOT NULL
+) WITHOUT ROWID;
 )sql",
 };
 

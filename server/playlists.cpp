@@ -1,0 +1,120 @@
+// Playlist storage, names, sharing and locks.
+#include "playlists.hpp"
+
+#include "error.hpp"
+#include "users/user_store.hpp" // UserError
+
+#include <algorithm>
+
+namespace disorder {
+
+void Playlists::check_name(const std::string& name) {
+  const auto bad = [&name](const std::string& why) {
+    throw UserError("invalid playlist name '" + name + "': " + why);
+  };
+  if (name.empty()) bad("it is empty");
+  if (std::any_of(name.begin(), name.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    bad("it holds a control character");
+  const auto dot = name.find('.');
+  if (dot == std::string::npos) return;
+  if (name.find('.', dot + 1) != std::string::npos) bad("it holds more than one '.'");
+  if (dot == 0 || dot + 1 == name.size()) bad("OWNER.NAME needs both parts");
+}
+
+std::string Playlists::owner(const std::string& name) {
+  const auto dot = name.find('.');
+  return dot == std::string::npos ? "" : name.substr(0, dot);
+}
+
+void Playlists::check_share(const std::string& name, const std::string& share) {
+  if (share != "public" && share != "shared" && share != "private")
+    throw UserError("invalid sharing status '" + share + "' (public, shared or private)");
+  if (owner(name).empty() && share != "public")
+    throw UserError("playlist '" + name + "' has no owner, so it can only be public");
+}
+
+std::string Playlists::default_share(const std::string& name) {
+  return owner(name).empty() ? "public" : "private";
+}
+
+bool Playlists::may_read(const std::string& name, const std::string& share, const std::string& user,
+                         bool admin) {
+  return admin || share != "private" || owner(name) == user;
+}
+
+bool Playlists::may_change(const std::string& name, const std::optional<std::string>& share,
+                           const std::string& user, bool admin) {
+  const std::string o = owner(name);
+  if (admin || o.empty() || o == user) return true;
+  return share && *share == "public";
+}
+
+std::optional<Playlists::Playlist> Playlists::find(const std::string& name) {
+  auto& st = db_.cached("SELECT share, tracks FROM playlists WHERE name = ?");
+  st.bind(1, name);
+  if (!st.step()) {
+    st.reset();
+    return std::nullopt;
+  }
+  Playlist p;
+  p.share = st.column_text(0);
+  const std::string tracks = st.column_text(1);
+  st.reset();
+  // Each track ends in a line feed.
+  for (std::size_t at = 0, nl; (nl = tracks.find('\n', at)) != std::string::npos; at = nl + 1)
+    p.tracks.push_back(tracks.substr(at, nl - at));
+  return p;
+}
+
+std::vector<std::pair<std::string, std::string>> Playlists::all() {
+  auto& st = db_.cached("SELECT name, share FROM playlists ORDER BY name");
+  std::vector<std::pair<std::string, std::string>> out;
+  while (st.step())
+    out.emplace_back(st.column_text(0), st.column_text(1));
+  return out;
+}
+
+bool Playlists::store(const std::string& name, const std::string& share,
+                      const std::vector<std::string>& tracks) {
+  std::string joined;
+  for (const auto& t : tracks)
+    joined += t + '\n';
+  const bool created = !find(name);
+  auto& st = db_.cached("INSERT INTO playlists (name, share, tracks) VALUES (?, ?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET share = excluded.share, "
+                        "tracks = excluded.tracks");
+  st.bind(1, name).bind(2, share).bind(3, joined);
+  st.run();
+  return created;
+}
+
+bool Playlists::remove(const std::string& name) {
+  if (!find(name)) return false;
+  auto& st = db_.cached("DELETE FROM playlists WHERE name = ?");
+  st.bind(1, name);
+  st.run();
+  return true;
+}
+
+const void* Playlists::lock_holder(const std::string& name) const {
+  const auto it = locks_.find(name);
+  return it == locks_.end() ? nullptr : it->second;
+}
+
+void Playlists::lock(const std::string& name, const void* holder) {
+  unlock(holder);
+  locks_[name] = holder;
+}
+
+std::string Playlists::locked_by(const void* holder) const {
+  for (const auto& [name, h] : locks_)
+    if (h == holder) return name;
+  return "";
+}
+
+void Playlists::unlock(const void* holder) {
+  std::erase_if(locks_, [holder](const auto& entry) { return entry.second == holder; });
+}
+
+} // namespace disorder
