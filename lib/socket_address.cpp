@@ -124,4 +124,12 @@ std::string peer_name(int fd) {
   return std::string(host) + ":" + std::to_string(port);
 }
 
+bool is_multicast(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET)
+    return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in&>(a).sin_addr.s_addr));
+  if (a.ss_family == AF_INET6)
+    return IN6_IS_ADDR_MULTICAST(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
+  return false;
+}
+
 } // namespace disorder

@@ -6,6 +6,7 @@
 #include "fd.hpp"
 
 #include <string>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <vector>
 
@@ -24,5 +25,8 @@ Fd connect_unix(const std::string& path);
 Fd connect_tcp(const NetAddress& address);
 // "ADDRESS:PORT" of a connected socket's peer, for logs.
 std::string peer_name(int fd);
+
+// A multicast address: 224.0.0.0/4 or ff00::/8.
+bool is_multicast(const sockaddr_storage& address);
 
 } // namespace disorder

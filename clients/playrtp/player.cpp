@@ -12,7 +12,6 @@
 #include <cstring>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -109,15 +108,8 @@ void Player::run() {
   sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
   ::pthread_setname_np(::pthread_self(), "audio");
-  // Keeping time on a busy machine: real-time scheduling where the system
-  // grants it (root, or RLIMIT_RTPRIO).  pid 0 is this thread alone;
-  // SCHED_RESET_ON_FORK keeps a --command from inheriting it.
-  sched_param param{};
-  param.sched_priority = kRealtimePriority;
-  if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0)
-    log_debug("audio thread: SCHED_FIFO priority " + std::to_string(kRealtimePriority));
-  else
-    log_debug(std::string("audio thread: no real-time priority (") + std::strerror(errno) + ")");
+  // Keeping time on a busy machine.
+  request_realtime_priority();
   while (!quit_) {
     if (!backend_.is_open()) {
       try {

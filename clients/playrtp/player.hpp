@@ -33,9 +33,6 @@ namespace disorder::playrtp {
 
 class Player {
 public:
-  // The audio thread's SCHED_FIFO priority, as disorder-speaker's.
-  static constexpr int kRealtimePriority = 5;
-
   struct Settings {
     JitterBuffer::Settings buffer;
     Playout::Settings playout; // playout.output is what the backend is opened with

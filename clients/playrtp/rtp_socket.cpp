@@ -125,14 +125,6 @@ RtpSocket bind_wildcard(const std::string& service) {
 
 } // namespace
 
-bool is_multicast(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET)
-    return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in&>(a).sin_addr.s_addr));
-  if (a.ss_family == AF_INET6)
-    return IN6_IS_ADDR_MULTICAST(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
-  return false;
-}
-
 std::string numeric_host(const sockaddr_storage& address, socklen_t length) {
   char host[NI_MAXHOST];
   if (::getnameinfo(reinterpret_cast<const sockaddr*>(&address), length, host, sizeof host, nullptr,

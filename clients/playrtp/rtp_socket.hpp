@@ -16,6 +16,7 @@
 #pragma once
 
 #include "fd.hpp"
+#include "socket_address.hpp" // is_multicast
 
 #include <string>
 #include <sys/socket.h>
@@ -35,7 +36,5 @@ RtpSocket open_rtp_socket(const std::string& host, const std::string& service, i
 // Numeric host and port of a socket address.
 std::string numeric_host(const sockaddr_storage& address, socklen_t length);
 std::string numeric_port(const sockaddr_storage& address, socklen_t length);
-
-bool is_multicast(const sockaddr_storage& address);
 
 } // namespace disorder::playrtp

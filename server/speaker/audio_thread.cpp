@@ -13,7 +13,6 @@
 #include <cstring>
 #include <ctime>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -198,16 +197,7 @@ std::size_t AudioThread::fill(std::size_t frames) {
 
 void AudioThread::run() {
   pthread_setname_np(pthread_self(), "audio");
-  if (realtime_) {
-    // pid 0 is this thread alone; SCHED_RESET_ON_FORK keeps a
-    // speaker_command from inheriting the policy.
-    sched_param param{};
-    param.sched_priority = kRealtimePriority;
-    if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0)
-      log_debug("audio thread: SCHED_FIFO priority " + std::to_string(kRealtimePriority));
-    else
-      log_debug(std::string("audio thread: no real-time priority (") + std::strerror(errno) + ")");
-  }
+  if (realtime_) request_realtime_priority();
   bool suspended = false; // backend paused with PauseStyle::suspend
   bool idle = true;
   std::size_t pending = 0; // frames in chunk_ that a failed play() did not take

@@ -70,12 +70,10 @@ struct AudioEvent {
 class AudioThread {
 public:
   // backend and format outlive the thread; format is the output format.
-  // With realtime, the thread asks for SCHED_FIFO at kRealtimePriority
-  // (granted to root or under RLIMIT_RTPRIO; else it runs as it is), so
-  // that it keeps time on a busy machine.  Children it starts (a
-  // speaker_command) do not inherit it.
+  // With realtime, the thread asks for real-time scheduling
+  // (request_realtime_priority(); else it runs as it is), so that it keeps
+  // time on a busy machine.
   AudioThread(Backend& backend, const AudioFormat& format, bool realtime = true);
-  static constexpr int kRealtimePriority = 5;
   AudioThread(const AudioThread&) = delete;
   AudioThread& operator=(const AudioThread&) = delete;
   ~AudioThread(); // stop()

@@ -16,6 +16,7 @@
 #include "rtcp.hpp"
 #include "rtp.hpp"
 #include "rtp_listeners.hpp"
+#include "socket_address.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -53,14 +54,6 @@ std::uint32_t random32() {
     v = static_cast<std::uint32_t>(monotonic_ns() ^ (monotonic_ns() >> 32) ^ ::getpid());
   }
   return v;
-}
-
-bool is_multicast(const sockaddr_storage& a) {
-  if (a.ss_family == AF_INET)
-    return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in&>(a).sin_addr.s_addr));
-  if (a.ss_family == AF_INET6)
-    return IN6_IS_ADDR_MULTICAST(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
-  return false;
 }
 
 // 255.255.255.255 or the broadcast address of one of our interfaces.

@@ -1,10 +1,25 @@
 // Real-time pacing against CLOCK_MONOTONIC.
 #include "pacer.hpp"
 
+#include "log.hpp"
+
 #include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <sched.h>
+#include <string>
 
 namespace disorder {
+
+void request_realtime_priority() {
+  // pid 0: this thread alone.
+  sched_param param{};
+  param.sched_priority = kAudioRealtimePriority;
+  if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0)
+    log_debug("audio thread: SCHED_FIFO priority " + std::to_string(kAudioRealtimePriority));
+  else
+    log_debug(std::string("audio thread: no real-time priority (") + std::strerror(errno) + ")");
+}
 
 std::int64_t monotonic_ns() {
   timespec ts;

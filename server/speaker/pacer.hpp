@@ -11,6 +11,15 @@
 
 namespace disorder {
 
+// The SCHED_FIFO priority of the audio threads (disorder-speaker's and
+// disorder-playrtp's).
+inline constexpr int kAudioRealtimePriority = 5;
+// Asks for SCHED_FIFO at kAudioRealtimePriority for the calling thread
+// alone, with SCHED_RESET_ON_FORK so that children (a speaker_command) do
+// not inherit it; the system grants it to root or under RLIMIT_RTPRIO.
+// Logs (at debug level) whether it was granted.
+void request_realtime_priority();
+
 // CLOCK_MONOTONIC in nanoseconds.
 std::int64_t monotonic_ns();
 // clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until `when` (retried on EINTR).

@@ -108,6 +108,20 @@ def split(line):
             i = j
 
 
+def terminate(proc, name):
+    """SIGTERM to a running proc and wait; kill it and fail if it does not
+    stop within 10 s."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"{name} did not stop on SIGTERM")
+
+
 class Client:
     """A raw protocol client over a real socket."""
 
@@ -247,15 +261,8 @@ class Server:
             return f.read()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("disorderd did not stop on SIGTERM")
         if self.proc:
+            terminate(self.proc, "disorderd")
             self.log.close()
         self.proc = None
 
@@ -296,11 +303,12 @@ class Server:
             args = ["adduser", name, password] + ([rights] if rights is not None else [])
             r.ok(*args)
 
-    def cli(self, *args, user=None, password=None, check=True, input=None):
-        """Runs the disorder CLI against this server; returns CompletedProcess."""
+    def cli_env(self, user=None, password=None, tag=""):
+        """The environment for running the CLI against this server, with a
+        user configuration file (passwd-TAG-USER) holding user and password."""
         env = dict(os.environ)
         env["DISORDER_CONFIG"] = self.config_path
-        userconf = os.path.join(self.dir, f"passwd-{user or 'default'}")
+        userconf = os.path.join(self.dir, f"passwd-{tag}{user or 'default'}")
         with open(userconf, "w") as f:
             if user:
                 f.write(f"username {user}\n")
@@ -309,6 +317,11 @@ class Server:
         os.chmod(userconf, 0o600)
         env["DISORDER_USERCONFIG"] = userconf
         env.pop("DISORDER_HOME", None)
+        return env
+
+    def cli(self, *args, user=None, password=None, check=True, input=None):
+        """Runs the disorder CLI against this server; returns CompletedProcess."""
+        env = self.cli_env(user, password)
         p = subprocess.run([DISORDER, *args], env=env, capture_output=True, text=True,
                            input=input, timeout=30)
         if check and p.returncode != 0:

@@ -13,7 +13,6 @@ import math
 import os
 import random
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -23,7 +22,7 @@ import threading
 import time
 
 from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
-from harness import BUILDDIR, Server, closing, run_tests, test, wait_for
+from harness import BUILDDIR, Server, closing, run_tests, terminate, test, wait_for
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
 PACKET = 352  # frames per packet, as disorder-speaker sends
@@ -107,14 +106,7 @@ class Listener:
         wait_for(lambda: len(self.lines) > seen, "another report", 5)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError("disorder-playrtp did not stop on SIGTERM")
+        terminate(self.proc, "disorder-playrtp")
         self.reader.join(5)
         assert self.proc.returncode == 0, f"exit status {self.proc.returncode}:\n{self.log()}"
 

@@ -12,7 +12,7 @@ import select
 import subprocess
 import time
 
-from harness import DISORDER, Server, closing, quote, run_tests, test
+from harness import DISORDER, Server, closing, run_tests, test
 
 TRACKS = {
     "Band/Album/01 One.mp3": "libmp3lame",
@@ -64,17 +64,7 @@ def on_terminal(server, *args, user=None, password=None, timeout=30):
     returns (exit status, stdout, what the terminal got).  Reading until
     every writer has closed the pty also shows that no helper process of
     the CLI outlives it."""
-    env = dict(os.environ)
-    env["DISORDER_CONFIG"] = server.config_path
-    userconf = os.path.join(server.dir, f"passwd-tty-{user or 'default'}")
-    with open(userconf, "w") as f:
-        if user:
-            f.write(f"username {user}\n")
-        if password:
-            f.write(f"password {quote(password)}\n")
-    os.chmod(userconf, 0o600)
-    env["DISORDER_USERCONFIG"] = userconf
-    env.pop("DISORDER_HOME", None)
+    env = server.cli_env(user, password, tag="tty-")
     master, slave = pty.openpty()
     try:
         p = subprocess.Popen([DISORDER, *args], env=env, stdin=subprocess.DEVNULL,
