@@ -211,7 +211,6 @@ void Connection::dispatch(const std::string& line) {
   if (spec->takes_body) {
     body_spec_ = spec;
     body_args_ = std::move(args);
-    body_.clear();
     body_bytes_ = 0;
     body_valid_ = true;
     return;
@@ -220,21 +219,18 @@ void Connection::dispatch(const std::string& line) {
 }
 
 void Connection::body_line(const std::string& line) {
-  if (line != ".") {
-    body_bytes_ += line.size() + 1;
-    if (body_bytes_ > kMaxBody) {
-      reply(500, "command body too long");
-      close_after_reply();
-      return;
-    }
-    body_valid_ = body_valid_ && valid_utf8(line);
-    body_.push_back(!line.empty() && line[0] == '.' ? line.substr(1) : line);
+  body_bytes_ += line.size() + 1;
+  if (body_bytes_ > kMaxBody) {
+    reply(500, "command body too long");
+    close_after_reply();
     return;
   }
+  body_valid_ = body_valid_ && valid_utf8(line);
+  if (!body_.add_line(line)) return;
   const CommandSpec* spec = body_spec_;
   body_spec_ = nullptr;
   const std::vector<std::string> args = std::move(body_args_);
-  const std::vector<std::string> body = std::move(body_);
+  const std::vector<std::string> body = body_.take_lines();
   if (!body_valid_) {
     reply(500, "command body is not valid UTF-8");
     return;

@@ -5,6 +5,7 @@
 
 #include "event_log.hpp"
 #include "event_loop.hpp"
+#include "protocol.hpp"
 #include "rights.hpp"
 
 #include <optional>
@@ -81,7 +82,8 @@ private:
   std::string line_;
   // A command waiting for the end of its body.
   const CommandSpec* body_spec_ = nullptr;
-  std::vector<std::string> body_args_, body_;
+  std::vector<std::string> body_args_;
+  BodyDecoder body_;
   std::size_t body_bytes_ = 0;
   bool body_valid_ = true; // every line UTF-8
   bool logging_ = false;

@@ -32,33 +32,33 @@ std::string EventLog::format(std::string_view keyword,
   return line;
 }
 
+template <typename Wants> void EventLog::deliver_if(const std::string& line, Wants wants) {
+  // Copy: a delivery may drop a subscriber that fell behind.
+  auto targets = subscribers_;
+  for (auto* s : targets)
+    if (wants(*s)) s->deliver(line);
+}
+
 void EventLog::emit_formatted(std::string_view keyword, std::string_view quoted_fields,
                               Audience audience) {
   if (subscribers_.empty()) return;
   std::string line = format(keyword, {});
   line.insert(line.size() - 1, " " + std::string(quoted_fields));
-  auto targets = subscribers_;
-  for (auto* s : targets)
-    if (s->may_receive(audience)) s->deliver(line);
+  deliver_if(line, [audience](const EventSubscriber& s) { return s.may_receive(audience); });
 }
 
 void EventLog::emit(std::string_view keyword, std::initializer_list<std::string_view> fields,
                     Audience audience) {
   if (subscribers_.empty()) return;
-  std::string line = format(keyword, fields);
-  // Copy: a delivery may drop a subscriber that fell behind.
-  auto targets = subscribers_;
-  for (auto* s : targets)
-    if (s->may_receive(audience)) s->deliver(line);
+  deliver_if(format(keyword, fields),
+             [audience](const EventSubscriber& s) { return s.may_receive(audience); });
 }
 
 void EventLog::emit_private(std::string_view user, std::string_view keyword,
                             std::initializer_list<std::string_view> fields) {
   if (subscribers_.empty()) return;
-  std::string line = format(keyword, fields);
-  auto targets = subscribers_;
-  for (auto* s : targets)
-    if (s->is_user_or_admin(user)) s->deliver(line);
+  deliver_if(format(keyword, fields),
+             [user](const EventSubscriber& s) { return s.is_user_or_admin(user); });
 }
 
 } // namespace disorder

@@ -43,6 +43,8 @@ public:
                             std::initializer_list<std::string_view> fields);
 
 private:
+  template <typename Wants> void deliver_if(const std::string& line, Wants wants);
+
   std::vector<EventSubscriber*> subscribers_;
 };
 

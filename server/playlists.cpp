@@ -75,31 +75,39 @@ std::vector<std::pair<std::string, std::string>> Playlists::all() {
   return out;
 }
 
-bool Playlists::store(const std::string& name, const std::string& share,
+void Playlists::store(const std::string& name, const std::string& share,
                       const std::vector<std::string>& tracks) {
   std::string joined;
   for (const auto& t : tracks)
     joined += t + '\n';
-  const bool created = !find(name);
   auto& st = db_.cached("INSERT INTO playlists (name, share, tracks) VALUES (?, ?, ?) "
                         "ON CONFLICT (name) DO UPDATE SET share = excluded.share, "
                         "tracks = excluded.tracks");
   st.bind(1, name).bind(2, share).bind(3, joined);
   st.run();
-  return created;
+}
+
+void Playlists::set_share(const std::string& name, const std::string& share) {
+  auto& st = db_.cached("UPDATE playlists SET share = ? WHERE name = ?");
+  st.bind(1, share).bind(2, name);
+  st.run();
 }
 
 bool Playlists::remove(const std::string& name) {
-  if (!find(name)) return false;
   auto& st = db_.cached("DELETE FROM playlists WHERE name = ?");
   st.bind(1, name);
   st.run();
-  return true;
+  return db_.changes() > 0;
 }
 
 const void* Playlists::lock_holder(const std::string& name) const {
   const auto it = locks_.find(name);
   return it == locks_.end() ? nullptr : it->second;
+}
+
+void Playlists::check_not_locked_by_other(const std::string& name, const void* holder) const {
+  const void* h = lock_holder(name);
+  if (h && h != holder) throw UserError("playlist '" + name + "' is locked");
 }
 
 void Playlists::lock(const std::string& name, const void* holder) {

@@ -53,15 +53,19 @@ public:
   std::optional<Playlist> find(const std::string& name);
   // Every playlist's name and share, by name.
   std::vector<std::pair<std::string, std::string>> all();
-  // Creates or replaces.  True if it was created.
-  bool store(const std::string& name, const std::string& share,
+  // Creates or replaces.
+  void store(const std::string& name, const std::string& share,
              const std::vector<std::string>& tracks);
+  // Of an existing playlist.
+  void set_share(const std::string& name, const std::string& share);
   // False if there was no such playlist.
   bool remove(const std::string& name);
 
   // --- locks: who holds which playlist (the holder is an opaque key, the
   // connection).
   const void* lock_holder(const std::string& name) const;
+  // Throws UserError if a holder other than this one has name locked.
+  void check_not_locked_by_other(const std::string& name, const void* holder) const;
   void lock(const std::string& name, const void* holder);
   // Whatever holder has locked; "" if nothing.
   std::string locked_by(const void* holder) const;

@@ -66,7 +66,7 @@ Server::Server(ConfigPaths paths, std::unique_ptr<Config> config)
     : paths_(std::move(paths)), config_(std::move(config)), lock_(prepare_home(*config_)),
       db_(config_->home + "/disorder.db"), schema_ready_((migrate_schema(db_), true)),
       vault_(config_->home + "/private/password-key"), users_(db_, vault_), cookies_(db_),
-      globals_(db_), tracks_(db_, *config_), track_prefs_(db_, tracks_, config_->stopword) {
+      globals_(db_), tracks_(db_, *config_), track_prefs_(db_, tracks_) {
   ensure_root_user();
   open_listeners();
   sighup_ = Event::signal(loop_, SIGHUP, [this](short) {

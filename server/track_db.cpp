@@ -333,9 +333,15 @@ CollectionStats TrackDb::stats() {
     Query q(db_, sql);
     return q->step() ? q->column_int(0) : 0;
   };
-  s.tracks = count("SELECT count(*) FROM tracks");
+  {
+    // One pass over the tracks for both counts.
+    Query q(db_, "SELECT count(*), count(*) - count(length) FROM tracks");
+    if (q->step()) {
+      s.tracks = q->column_int(0);
+      s.unknown_length = q->column_int(1);
+    }
+  }
   s.dirs = count("SELECT count(*) FROM dirs");
-  s.unknown_length = count("SELECT count(*) FROM tracks WHERE length IS NULL");
   s.with_prefs = count("SELECT count(DISTINCT track) FROM prefs");
   s.aliased = count("SELECT count(*) FROM pref_words w JOIN tracks t ON t.name = w.track");
   s.database_bytes = file_size(db_.path()) + file_size(db_.path() + "-wal");

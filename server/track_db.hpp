@@ -58,6 +58,8 @@ public:
   TrackFacts facts(std::string_view name, const std::vector<Collection>& collections);
   const NameParts& name_parts() const { return parts_; }
   const std::string& alias_pattern() const { return alias_pattern_; }
+  // How text is split into search words (config.stopword dropped).
+  const SearchWords& search_words() const { return words_; }
 
   // The tracks (files) and the subdirectories directly in dir, sorted, only
   // those whose basename filter matches when filter is given.

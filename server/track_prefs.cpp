@@ -20,8 +20,7 @@ void run(Database& db, const std::string& sql, std::string_view a) {
 
 } // namespace
 
-TrackPrefs::TrackPrefs(Database& db, TrackDb& tracks, const std::vector<std::string>& stopwords)
-    : db_(db), tracks_(tracks), words_(stopwords) {}
+TrackPrefs::TrackPrefs(Database& db, TrackDb& tracks) : db_(db), tracks_(tracks) {}
 
 std::optional<std::string> TrackPrefs::get(std::string_view track, std::string_view name) {
   Statement& st = db_.cached("SELECT value FROM prefs WHERE track = ?1 AND name = ?2");
@@ -105,7 +104,7 @@ void TrackPrefs::reindex_words(std::string_view track) {
   for (const auto& [name, value] : all(track)) {
     if (!name.starts_with(kTrackname)) continue;
     renamed = true;
-    words_.add_text(value, words);
+    tracks_.search_words().add_text(value, words);
   }
   if (!renamed) {
     run(db_, "DELETE FROM pref_words WHERE track = ?1", track);

@@ -7,7 +7,6 @@
 // loop thread; every method may throw DatabaseError.
 #pragma once
 
-#include "search_words.hpp"
 #include "sqlite.hpp"
 
 #include <optional>
@@ -22,7 +21,8 @@ class TrackDb;
 
 class TrackPrefs {
 public:
-  TrackPrefs(Database& db, TrackDb& tracks, const std::vector<std::string>& stopwords);
+  // Search words are split as tracks.search_words() splits them.
+  TrackPrefs(Database& db, TrackDb& tracks);
 
   std::optional<std::string> get(std::string_view track, std::string_view name);
   // Every preference of track, sorted by name.
@@ -47,7 +47,6 @@ private:
 
   Database& db_;
   TrackDb& tracks_;
-  SearchWords words_;
 };
 
 } // namespace disorder

@@ -79,8 +79,7 @@ void playlist_lock(CommandContext& ctx, std::span<const std::string> args) {
   const std::string& name = args[1];
   changeable(ctx, name);
   auto& lists = ctx.server.playlists();
-  const void* holder = lists.lock_holder(name);
-  if (holder && holder != &ctx.conn) throw UserError("playlist '" + name + "' is locked");
+  lists.check_not_locked_by_other(name, &ctx.conn);
   lists.lock(name, &ctx.conn);
   ctx.conn.reply(250, "acquired lock");
 }
@@ -99,9 +98,8 @@ void playlist_set(CommandContext& ctx, std::span<const std::string> args) {
   if (lists.locked_by(&ctx.conn) != name)
     throw UserError("playlist '" + name + "' is not locked (playlist-lock it first)");
   const std::string share = p ? p->share : Playlists::default_share(name);
-  const bool created =
-      lists.store(name, share, std::vector<std::string>(ctx.body.begin(), ctx.body.end()));
-  announce(ctx, created ? "playlist_created" : "playlist_modified", name, share);
+  lists.store(name, share, std::vector<std::string>(ctx.body.begin(), ctx.body.end()));
+  announce(ctx, p ? "playlist_modified" : "playlist_created", name, share);
   ctx.conn.reply(250, "OK");
 }
 
@@ -114,9 +112,8 @@ void playlist_set_share(CommandContext& ctx, std::span<const std::string> args) 
     return;
   }
   Playlists::check_share(name, share);
-  const void* holder = ctx.server.playlists().lock_holder(name);
-  if (holder && holder != &ctx.conn) throw UserError("playlist '" + name + "' is locked");
-  ctx.server.playlists().store(name, share, p->tracks);
+  ctx.server.playlists().check_not_locked_by_other(name, &ctx.conn);
+  ctx.server.playlists().set_share(name, share);
   announce(ctx, "playlist_modified", name, share);
   ctx.conn.reply(250, "OK");
 }
@@ -129,10 +126,10 @@ void playlist_delete(CommandContext& ctx, std::span<const std::string> args) {
     return;
   }
   auto& lists = ctx.server.playlists();
-  const void* holder = lists.lock_holder(name);
-  if (holder && holder != &ctx.conn) throw UserError("playlist '" + name + "' is locked");
+  lists.check_not_locked_by_other(name, &ctx.conn);
+  const bool ours = lists.lock_holder(name) == &ctx.conn;
   lists.remove(name);
-  if (holder) lists.unlock(&ctx.conn);
+  if (ours) lists.unlock(&ctx.conn);
   announce(ctx, "playlist_deleted", name, p->share);
   ctx.conn.reply(250, "OK");
 }

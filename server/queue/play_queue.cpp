@@ -189,8 +189,10 @@ void PlayQueue::set_playing_state(EntryState state) {
 
 void PlayQueue::set_sofar(std::int64_t seconds) {
   if (!playing_) return;
+  // Memory only: a track that was playing when the server stopped plays
+  // again from its start (load()), so a stored sofar is never read, and
+  // this comes once a second.
   playing_->sofar = seconds;
-  db_.cached("UPDATE queue SET sofar = ? WHERE id = ?").bind_all(seconds, playing_->id).run();
 }
 
 QueueEntry PlayQueue::finish_playing(EntryState state, std::optional<int> wstat,

@@ -161,14 +161,17 @@ void Playback::stop_player(const std::string& id) {
   if (it == running_.end()) return;
   if (!it->second.self_playing && speaker_) speaker_->send({"cancel", id});
   if (it->second.pid > 0) {
-    server_.reaper().forget(it->second.pid);
-    ::kill(-it->second.pid, server_.config().signal);
+    abandon(it->second.pid, server_.config().signal);
     ::kill(-it->second.pid, SIGCONT); // a paused self-playing player must see it
-    // Reap it in the background so that it does not linger as a zombie.
-    pid_t pid = it->second.pid;
-    server_.reaper().watch(pid, [](int) {});
   }
   running_.erase(it);
+}
+
+void Playback::abandon(pid_t pid, int sig) {
+  ::kill(-pid, sig);
+  // Reaped in the background, with nothing to report (watch() replaces
+  // whatever was watching it), so that it does not linger as a zombie.
+  server_.reaper().watch(pid, [](int) {});
 }
 
 void Playback::unplayable_head(const std::string& reason) {
@@ -448,18 +451,12 @@ void Playback::speaker_restarted() {
   // Whatever the old speaker had is gone.  The interrupted track plays
   // again from its start; players feeding the old speaker are stopped.
   for (auto it = running_.begin(); it != running_.end();) {
-    if (!it->second.self_playing) {
-      std::string id = it->first;
+    if (it->second.self_playing) {
       ++it;
-      if (auto r = running_.find(id); r != running_.end() && r->second.pid > 0) {
-        server_.reaper().forget(r->second.pid);
-        ::kill(-r->second.pid, SIGKILL);
-        server_.reaper().watch(r->second.pid, [](int) {});
-      }
-      running_.erase(id);
-    } else {
-      ++it;
+      continue;
     }
+    if (it->second.pid > 0) abandon(it->second.pid, SIGKILL);
+    it = running_.erase(it);
   }
   if (queue_.playing() && !running_.count(queue_.playing()->id)) {
     std::string id = queue_.playing()->id;

@@ -72,6 +72,8 @@ private:
 
   bool ensure_running(const QueueEntry& entry);
   void stop_player(const std::string& id);
+  // Signals a player's process group and reaps it, unreported.
+  void abandon(pid_t pid, int sig);
   void track_started(const std::string& id);
   void track_ended(const std::string& id, bool ok, const std::string& reason);
   void unplayable_head(const std::string& reason);
