@@ -45,13 +45,11 @@ public:
 
   bool locked() const { return locked_; }
   double drift() const { return drift_; }
-  double ratio() const { return ratio_; }
 
 private:
   Settings s_;
   bool locked_ = true;
   double drift_ = 0;
-  double ratio_ = 1.0;
 };
 
 } // namespace disorder::playrtp

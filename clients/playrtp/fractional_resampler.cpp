@@ -86,9 +86,10 @@ std::int32_t to_sample(float sum) {
 } // namespace
 
 FractionalResampler::FractionalResampler(unsigned channels, std::size_t max_output_frames)
-    : channels_(std::max(channels, 1u)), max_out_(std::max<std::size_t>(max_output_frames, 1)) {
+    : channels_(std::max(channels, 1u)) {
   stereo_kernel(); // build the tables now, not in the audio path
-  buffer_.assign((2 * max_out_ + 4 * kHalfWidth + 16) * channels_, 0);
+  const std::size_t max_out = std::max<std::size_t>(max_output_frames, 1);
+  buffer_.assign((2 * max_out + 4 * kHalfWidth + 16) * channels_, 0);
   floats_.assign(buffer_.size(), 0.0f);
   reset();
 }

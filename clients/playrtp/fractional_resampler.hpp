@@ -40,8 +40,6 @@ public:
 
   // Forget all input; the next output is the next frame pushed.
   void reset();
-  unsigned channels() const { return channels_; }
-  std::size_t max_output_frames() const { return max_out_; }
 
   // Frames to push() before render(out_frames, ratio) can run.
   std::size_t input_needed(std::size_t out_frames, double ratio) const;
@@ -61,7 +59,6 @@ private:
   void interpolate(std::int32_t* out) const;
 
   unsigned channels_;
-  std::size_t max_out_;
   std::vector<std::int32_t> buffer_; // frames [0, end_)
   std::vector<float> floats_;        // the same as float, for the window
   std::size_t center_ = 0;           // frame of the next output's whole position

@@ -23,8 +23,8 @@
 // outside the window (or kLateRun that are late), from a sender that
 // restarted its timestamps without changing SSRC.
 //
-// Threads: none of its own; disorder-playrtp calls it under one mutex from
-// the loop thread (insert) and the audio thread (the rest).  Memory: fixed
+// Threads: none of its own; disorder-playrtp's audio thread uses it, under
+// a mutex that lets the loop thread read its statistics.  Memory: fixed
 // by the settings and the stream's format (at most capacity_frames() frames
 // plus StreamTracker's held packets), whatever arrives.
 #pragma once

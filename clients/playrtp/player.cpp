@@ -51,6 +51,8 @@ void Player::stop() {
 void Player::set_volume(int left, int right) {
   left_ = std::clamp(left, 0, 100);
   right_ = std::clamp(right, 0, 100);
+  left_gain_ = volume_to_gain(left_);
+  right_gain_ = volume_to_gain(right_);
 }
 
 std::pair<int, int> Player::volume() const {
@@ -164,7 +166,7 @@ void Player::step() {
   case Playout::Step::Kind::play: {
     resume();
     const std::span<char> out = playout_.render();
-    apply_gain(out, output_, volume_to_gain(left_), volume_to_gain(right_));
+    apply_gain(out, output_, left_gain_, right_gain_);
     if (!out.empty()) backend_.play(out);
     clock_.written(out.size() / output_.bytes_per_frame());
     break;

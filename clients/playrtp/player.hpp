@@ -88,6 +88,8 @@ private:
   bool failing_ = false;      // audio thread
   std::atomic<bool> quit_{false};
   std::atomic<int> left_{100}, right_{100};
+  // Their Q16 gains (volume_to_gain()), for the audio thread.
+  std::atomic<std::uint32_t> left_gain_{1u << 16}, right_gain_{1u << 16};
   std::thread thread_;
 };
 

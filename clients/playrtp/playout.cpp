@@ -86,7 +86,7 @@ Playout::Step Playout::plan(JitterBuffer& buffer, std::int64_t now_ns, std::int6
   stats_.playing = false;
   Step s = decide(buffer, now_ns, audible_ns, chunk, suspend);
   // After a pause in the output, playout re-anchors instead of gliding.
-  if (s.kind == Step::Kind::wait) reanchor_ = true;
+  if (s.kind == Step::Kind::wait) catch_up_ = true;
   last_kind_ = s.kind;
   return s;
 }
@@ -103,7 +103,7 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
   if (buffer.generation() != generation_) {
     generation_ = buffer.generation();
     started_ = false;
-    idle_ = false;
+    catch_up_ = false;
     drift_.restart();
   }
   const double rate = format_.rate;
@@ -116,15 +116,15 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
     buffer.skip(off > slack ? static_cast<std::size_t>(off) : 0);
     resampler_->reset();
     started_ = true;
-    reanchor_ = false;
+    catch_up_ = false;
   }
   if (buffer.drained() && now_ns - buffer.last_arrival_ns() > kIdleNs) {
-    idle_ = true;
+    catch_up_ = true;
     return idle(now_ns, chunk, suspend, true);
   }
 
   double error = buffer.due_offset(audible_ns, latency_ns_) + held_frames();
-  if (reanchor_ || idle_) {
+  if (catch_up_) {
     // Back from a pause in the output or in the stream: the schedule has
     // moved on meanwhile.  Catch up at once (expected, not a jump).
     if (error < -slack) return hold(now_ns, -error, chunk, suspend, false);
@@ -142,7 +142,7 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
     buffer.skip(late);
     error -= static_cast<double>(late);
   }
-  reanchor_ = idle_ = false;
+  catch_up_ = false;
 
   // The stream frames that make about `chunk` output frames.
   std::size_t n = std::clamp<std::size_t>(

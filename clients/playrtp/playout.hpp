@@ -121,8 +121,9 @@ private:
   std::int64_t latency_ns_ = 0;
   std::uint64_t stream_ = 0, generation_ = 0;
   bool started_ = false;
-  bool idle_ = false;     // the stream paused; playout catches up when it returns
-  bool reanchor_ = false; // the output paused (waited); the same
+  // The stream paused or the output waited: the schedule moved on
+  // meanwhile, and playout catches up at once rather than gliding.
+  bool catch_up_ = false;
   // Work space, sized by start_stream().
   std::vector<char> raw_;
   std::vector<std::int32_t> decoded_, resampled_;

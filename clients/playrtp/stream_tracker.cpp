@@ -91,7 +91,7 @@ bool StreamTracker::decide_unit(std::uint32_t ssrc, std::uint8_t pt, std::size_t
     if (a.header.ssrc != ssrc || a.header.payload_type != pt) continue;
     for (const Held& b : held_) {
       if (b.header.ssrc != ssrc || b.header.payload_type != pt || b.header.marker) continue;
-      if (static_cast<std::uint16_t>(a.header.sequence + 1) != b.header.sequence) continue;
+      if (rtp_sequence_delta(a.header.sequence, b.header.sequence) != 1) continue;
       const std::uint32_t step = b.header.timestamp - a.header.timestamp;
       const std::size_t frames = a.payload.size() / bpf;
       if (step == frames) {

@@ -64,7 +64,6 @@ public:
   Result track(const RtpPacket& packet, std::int64_t now_ns);
 
   bool following() const { return following_; }
-  std::uint32_t ssrc() const { return ssrc_; }
   const AudioFormat& format() const { return format_; }
   TimestampUnit unit() const { return unit_; }
   std::size_t held_bytes() const { return held_bytes_; }
