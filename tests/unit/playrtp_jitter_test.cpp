@@ -19,7 +19,7 @@ using namespace disorder::playrtp;
 
 namespace {
 
-constexpr std::size_t kFrames = 352; // per packet, as disorder-speaker sends
+constexpr std::size_t kFrames = 352; // per packet, as DisOrder 5.2 sends
 constexpr std::int64_t kMs = 1'000'000;
 
 // The sample value that frame f of channel c carries: identifiable anywhere.
