@@ -1,6 +1,7 @@
 """Test audio and event helpers shared by the playing tests: tones
 generated at test time, WAV writing, encoding with ffmpeg, finding a run of
-samples in recorded output, and following the event log."""
+samples in recorded output, following the event log, and a Jukebox server
+that plays its collection into a file."""
 import array
 import math
 import os
@@ -8,7 +9,7 @@ import subprocess
 import time
 import wave
 
-from harness import split
+from harness import Server, closing, split
 
 RATE = 44100
 
@@ -84,3 +85,47 @@ def zero_crossings_per_second(samples, channel=0, rate=RATE):
             crossings += 1
         sign = v < 0
     return crossings / (len(mono) / rate)
+
+
+class Jukebox(Server):
+    """A server with a collection (self.music), playing to a file
+    (self.output) through `cat`, with `extra` configuration lines."""
+
+    def __init__(self, extra=""):
+        super().__init__()
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        self.output = os.path.join(self.dir, "output.raw")
+        open(self.output, "wb").close()
+        os.chmod(self.output, 0o666)
+        self.extra_config = (f"collection fs utf-8 {self.music}\n"
+                             "api command\n"
+                             f"speaker_command \"cat >> {self.output}\"\n"
+                             "sample_format 16l/44100/2\n"
+                             "queue_pad 0\n" + extra)
+        self.write_config()
+
+    def track(self, name, seconds=0.2, freq=440):
+        """A tone written as music/NAME; returns its path."""
+        path = os.path.join(self.music, name)
+        write_wav(path, tone(freq, seconds))
+        return path
+
+    def rescan(self):
+        with closing(self.root()) as r:
+            r.ok("rescan", "wait", "fresh")
+
+    def output_samples(self):
+        """What the output file holds, once `cat` has stopped writing (it
+        may still be when a track is reported finished)."""
+        last, since = -1, time.monotonic()
+        while time.monotonic() - since < 0.3:
+            size = os.path.getsize(self.output)
+            if size != last:
+                last, since = size, time.monotonic()
+            time.sleep(0.02)
+        with open(self.output, "rb") as f:
+            data = f.read()
+        a = array.array("h")
+        a.frombytes(data[: len(data) // 4 * 4])
+        return a

@@ -4,55 +4,16 @@ disorderd that plays through the command backend: what queue, recent and
 playing print after plays, moves, removals, scratches, pauses and adoption,
 the volume (applied to the samples in software), and the refusals a user
 sees."""
-import array
 import os
 import re
-import time
 
+import audio
 from audio import Events, tone, write_wav
-from harness import Server, closing, run_tests, split, test
+from harness import closing, fields, run_tests, test
 
 
-class Jukebox(Server):
-    """A server with a collection, playing to a file through `cat`."""
-
-    def __init__(self, extra=""):
-        super().__init__()
-        self.music = os.path.join(self.dir, "music")
-        os.makedirs(self.music)
-        self.output = os.path.join(self.dir, "output.raw")
-        open(self.output, "wb").close()
-        os.chmod(self.output, 0o666)
-        self.extra_config = (f"collection fs utf-8 {self.music}\n"
-                             "api command\n"
-                             f"speaker_command \"cat >> {self.output}\"\n"
-                             "sample_format 16l/44100/2\n"
-                             "queue_pad 0\n" + extra)
-        self.write_config()
-
-    def track(self, name, seconds=0.2, freq=440):
-        path = os.path.join(self.music, name)
-        write_wav(path, tone(freq, seconds))
-        return path
-
-    def rescan(self):
-        with closing(self.root()) as r:
-            r.ok("rescan", "wait", "fresh")
-
-    def output_samples(self):
-        # `cat` may still be writing when the track is reported finished:
-        # wait until the file stops growing.
-        last, since = -1, time.monotonic()
-        while time.monotonic() - since < 0.3:
-            size = os.path.getsize(self.output)
-            if size != last:
-                last, since = size, time.monotonic()
-            time.sleep(0.02)
-        with open(self.output, "rb") as f:
-            data = f.read()
-        a = array.array("h")
-        a.frombytes(data[: len(data) // 4 * 4])
-        return a
+class Jukebox(audio.Jukebox):
+    """A Jukebox with the CLI at hand."""
 
     def as_root(self, *args, check=True):
         return self.cli("--user", "root", *args, check=check)
@@ -108,7 +69,7 @@ def queue_lists_entries_in_aligned_columns_next_first():
         assert len({line.index("/") for line in out.splitlines()}) == 1, out
         # the same IDs and order as the protocol's own queue listing
         with closing(s.root()) as r:
-            raw = [dict(zip(*[iter(split(l))] * 2)) for l in r.ok("queue")[1]]
+            raw = [fields(l) for l in r.ok("queue")[1]]
         assert [(e["id"], e["track"]) for e in raw] == [(e[0], e[4]) for e in q]
         # several commands on one command line, output in order
         p = s.as_root("enabled", "queue")

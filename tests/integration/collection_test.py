@@ -515,7 +515,9 @@ def the_server_answers_every_command_while_a_rescan_runs():
             answered_during_scan = 0
             scanning = True
             i = 0
+            deadline = time.monotonic() + 120
             while scanning:
+                assert time.monotonic() < deadline, "no rescanned event in 120 s"
                 i += 1
                 c.ok("set-global", "n", str(i))
                 assert c.ok("get-global", "n")[0] == str(i)

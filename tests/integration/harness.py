@@ -59,10 +59,46 @@ def wait_for(predicate, what, timeout=10.0):
         time.sleep(0.01)
 
 
+def fields(line):
+    """A line of name/value pairs (track information) as a dict."""
+    words = split(line)
+    return dict(zip(words[0::2], words[1::2]))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_udp_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def pids_named(name):
+    """The processes whose argv[0] has this basename."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                if argv and os.path.basename(argv[0]).decode(errors="replace") == name:
+                    out.append(int(pid))
+            except OSError:
+                pass
+    return out
+
+
+def parent_pid(pid):
+    """pid's parent, or None if it exited while we looked."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class ProtocolError(Exception):

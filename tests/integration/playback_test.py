@@ -9,46 +9,8 @@ import signal
 import subprocess
 import time
 
-from audio import RATE, Events, encode, find, tone, write_wav
-from harness import Server, closing, run_tests, split, test, wait_for
-
-class Jukebox(Server):
-    """A server with a collection and the command backend writing to a file."""
-
-    def __init__(self, extra=""):
-        super().__init__(extra_config="")
-        self.music = os.path.join(self.dir, "music")
-        os.makedirs(self.music)
-        self.output = os.path.join(self.dir, "output.raw")
-        open(self.output, "wb").close()
-        os.chmod(self.output, 0o666)
-        self.extra_config = (f"collection fs utf-8 {self.music}\n"
-                             "api command\n"
-                             f"speaker_command \"cat >> {self.output}\"\n"
-                             "sample_format 16l/44100/2\n"
-                             "queue_pad 0\n" + extra)
-        self.write_config()
-
-    def output_samples(self):
-        # The speaker reports a track finished once its last frame is
-        # written to the command; `cat` may not have written it out yet.
-        # Wait until the file stops growing.
-        last, stable_since = -1, time.monotonic()
-        while time.monotonic() - stable_since < 0.3:
-            size = os.path.getsize(self.output)
-            if size != last:
-                last, stable_since = size, time.monotonic()
-            time.sleep(0.02)
-        with open(self.output, "rb") as f:
-            data = f.read()
-        a = array.array("h")
-        a.frombytes(data[: len(data) // 4 * 4])
-        return a
-
-
-def rescan(s):
-    with closing(s.root()) as r:
-        r.ok("rescan", "wait", "fresh")
+from audio import RATE, Events, Jukebox, encode, find, tone, write_wav
+from harness import BUILDDIR, closing, parent_pid, pids_named, fields, run_tests, test, wait_for
 
 
 @test
@@ -64,14 +26,14 @@ def three_tracks_play_back_to_back_without_a_gap():
         encode(names[1], names[1][:-4] + ".flac")
         os.unlink(names[1])
         names[1] = names[1][:-4] + ".flac"
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
             for n in names:
                 r.ok("play", n)
             _, body = r.ok("queue")
-            assert [dict(zip(*[iter(split(l))] * 2))["track"] for l in body] == names
+            assert [fields(l)["track"] for l in body] == names
             r.ok("enable")
         for n in names:
             events.wait("completed", n)
@@ -83,7 +45,7 @@ def three_tracks_play_back_to_back_without_a_gap():
         assert not any(out[:at]) and not any(out[at + len(expected):])
         with closing(s.root()) as r:
             _, body = r.ok("recent")
-            states = [dict(zip(*[iter(split(l))] * 2))["state"] for l in body]
+            states = [fields(l)["state"] for l in body]
             assert states == ["ok", "ok", "ok"], states
         events.close()
 
@@ -94,7 +56,7 @@ def pause_inserts_only_silence():
         t = tone(500, 2.0)
         path = os.path.join(s.music, "p.wav")
         write_wav(path, t)
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("play", path)
@@ -137,7 +99,7 @@ def a_corrupt_track_fails_and_the_next_plays():
             f.write(os.urandom(20000))
         good = os.path.join(s.music, "good.wav")
         write_wav(good, tone(440, 0.5))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
@@ -157,7 +119,7 @@ def queue_commands_and_rights():
             p = os.path.join(s.music, f"q{i}.wav")
             write_wav(p, tone(300 + 100 * i, 0.2))
             names.append(p)
-        rescan(s)
+        s.rescan()
         s.add_user("amy", "pw", "read,play,move_mine,remove_mine,scratch_mine")
         s.add_user("ben", "pw", "read,play")
         with closing(s.root()) as r, closing(s.connect("amy", "pw")) as amy, \
@@ -168,7 +130,7 @@ def queue_commands_and_rights():
             assert amy.command("play", "/no/such/track.wav")[0] == 550
 
             def order():
-                return [dict(zip(*[iter(split(l))] * 2))["id"] for l in r.ok("queue")[1]]
+                return [fields(l)["id"] for l in r.ok("queue")[1]]
             assert order() == ids
             amy.ok("moveafter", "", ids[1])
             assert order() == [ids[1], ids[0], ids[2]]
@@ -181,7 +143,7 @@ def queue_commands_and_rights():
             assert ids[0] not in order()
             r.ok("moveafter", ids[2], q[1])
             assert order()[-1] == q[1]
-            info = dict(zip(*[iter(split(r.ok("queue")[1][0]))] * 2))
+            info = fields(r.ok("queue")[1][0])
             assert info["submitter"] == "amy" and info["origin"] == "picked" \
                 and info["state"] == "unplayed", info
 
@@ -195,10 +157,10 @@ def queued_entries_say_when_they_are_expected_to_play():
             p = os.path.join(s.music, f"e{i}.wav")
             write_wav(p, tone(300 + 100 * i, seconds))
             names.append(p)
-        rescan(s)
+        s.rescan()
         with closing(s.root()) as r:
             def queue():
-                return [dict(zip(*[iter(split(l))] * 2)) for l in r.ok("queue")[1]]
+                return [fields(l) for l in r.ok("queue")[1]]
             r.ok("disable")
             r.ok("play", names[1])
             r.ok("play", names[2])
@@ -227,13 +189,13 @@ def recent_keeps_the_last_history_tracks():
             p = os.path.join(s.music, f"h{i}.wav")
             write_wav(p, tone(300 + 100 * i, 0.2))
             names.append(p)
-        rescan(s)
+        s.rescan()
         with closing(s.root()) as r:
             for n in names:
                 r.ok("play", n)
 
             def recent():
-                return [dict(zip(*[iter(split(l))] * 2))["track"] for l in r.ok("recent")[1]]
+                return [fields(l)["track"] for l in r.ok("recent")[1]]
             wait_for(lambda: len(r.ok("queue")[1]) == 0 and r.command("playing")[0] == 259
                      and names[2] in recent(), "the three tracks to play")
             assert recent() == names[1:], recent()
@@ -245,7 +207,7 @@ def a_new_output_setting_restarts_the_speaker_with_it():
         track = tone(440, 3.0)
         path = os.path.join(s.music, "long.wav")
         write_wav(path, track)
-        rescan(s)
+        s.rescan()
         second = os.path.join(s.dir, "second.raw")
         open(second, "wb").close()
         os.chmod(second, 0o666)
@@ -267,7 +229,7 @@ def a_new_output_setting_restarts_the_speaker_with_it():
             out.frombytes(data[: len(data) // 4 * 4])
             at = find(out, track[:RATE])
             assert at >= 0 and not any(out[:at]), at
-            info = dict(zip(*[iter(split(r.ok("playing")[0]))] * 2))
+            info = fields(r.ok("playing")[0])
             assert info["track"] == path, info
 
 
@@ -282,13 +244,13 @@ def random_play_fills_the_queue_and_respects_replay_min():
             r.ok("random-disable")
             r.ok("random-enable")
             q = wait_for(lambda: len(r.ok("queue")[1]) >= 3 and r.ok("queue")[1], "random picks")
-            infos = [dict(zip(*[iter(split(l))] * 2)) for l in q]
+            infos = [fields(l) for l in q]
             assert len(q) == 3 and all(i["origin"] == "random" for i in infos), infos
             assert len({i["track"] for i in infos}) == 3
             r.ok("set", infos[0]["track"], "pick_at_random", "0")
             # adopt makes a random pick the user's
             r.ok("adopt", infos[1]["id"])
-            info = dict(zip(*[iter(split(r.ok("queue")[1][1]))] * 2))
+            info = fields(r.ok("queue")[1][1])
             assert info["origin"] == "adopted" and info["submitter"] == "root"
             events = Events(s)
             r.ok("enable")
@@ -310,7 +272,7 @@ def queue_survives_restart_and_kill_9():
             p = os.path.join(s.music, f"k{i}.wav")
             write_wav(p, tone(400 + 100 * i, 0.3))
             names.append(p)
-        rescan(s)
+        s.rescan()
         with closing(s.root()) as r:
             r.ok("disable")
             ids = [r.ok("play", n)[0] for n in names]
@@ -318,25 +280,11 @@ def queue_survives_restart_and_kill_9():
         s.proc.wait()
         s.start()
         with closing(s.root()) as r:
-            got = [dict(zip(*[iter(split(l))] * 2))["id"] for l in r.ok("queue")[1]]
+            got = [fields(l)["id"] for l in r.ok("queue")[1]]
             assert got == ids, (got, ids)
             assert r.ok("enabled")[0] == "no"
     finally:
         s.cleanup()
-
-
-def _pids_named(name):
-    out = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-                if argv and os.path.basename(argv[0]).decode(errors="replace") == name:
-                    out.append(int(pid))
-            except OSError:
-                pass
-    return out
 
 
 @test
@@ -346,7 +294,7 @@ def killing_the_speaker_replays_the_interrupted_track():
         write_wav(long_track, tone(440, 3.0))
         after = os.path.join(s.music, "after.wav")
         write_wav(after, tone(880, 0.3))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
@@ -355,8 +303,8 @@ def killing_the_speaker_replays_the_interrupted_track():
             r.ok("enable")
         events.wait("playing", long_track)
         time.sleep(0.5)
-        speakers = [p for p in _pids_named("disorder-speaker")
-                    if os.path.exists(f"/proc/{p}") and _parent(p) == s.proc.pid]
+        speakers = [p for p in pids_named("disorder-speaker")
+                    if os.path.exists(f"/proc/{p}") and parent_pid(p) == s.proc.pid]
         assert speakers, "no speaker"
         os.kill(speakers[0], signal.SIGKILL)
         # documented behaviour: the interrupted track plays again from its start
@@ -367,14 +315,6 @@ def killing_the_speaker_replays_the_interrupted_track():
         assert find(out, tone(440, 3.0)) >= 0, "the replayed track is not whole"
 
 
-def _parent(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None  # it exited while we looked
-
-
 @test
 def killing_a_decoder_fails_only_that_track():
     with Jukebox() as s:
@@ -382,7 +322,7 @@ def killing_a_decoder_fails_only_that_track():
         write_wav(slow, tone(440, 30.0))
         nxt = os.path.join(s.music, "next.wav")
         write_wav(nxt, tone(660, 0.3))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
@@ -390,7 +330,7 @@ def killing_a_decoder_fails_only_that_track():
             r.ok("play", nxt)
             r.ok("enable")
         events.wait("playing", slow)
-        decoders = [p for p in _pids_named("disorder-decode") if _parent(p) == s.proc.pid]
+        decoders = [p for p in pids_named("disorder-decode") if parent_pid(p) == s.proc.pid]
         killed = False
         for p in decoders:
             try:
@@ -414,7 +354,7 @@ def killing_the_server_mid_track_loses_nothing():
         write_wav(a, tone(440, 4.0))
         b = os.path.join(s.music, "b.wav")
         write_wav(b, tone(660, 0.3))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
@@ -430,8 +370,8 @@ def killing_the_server_mid_track_loses_nothing():
             # the interrupted track is back at the head (or already playing
             # again), the rest of the queue behind it
             code, text, _ = r.command("playing")
-            queued = [dict(zip(*[iter(split(l))] * 2))["id"] for l in r.ok("queue")[1]]
-            current = dict(zip(*[iter(split(text))] * 2))["id"] if code == 252 else None
+            queued = [fields(l)["id"] for l in r.ok("queue")[1]]
+            current = fields(text)["id"] if code == 252 else None
             assert [x for x in [current] + queued if x] == [ida, idb], (current, queued)
         events = Events(s)
         events.wait("completed", a)
@@ -447,7 +387,7 @@ def scratch_moves_on_at_once():
         write_wav(a, tone(440, 20.0))
         b = os.path.join(s.music, "b.wav")
         write_wav(b, tone(660, 0.3))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
@@ -456,7 +396,7 @@ def scratch_moves_on_at_once():
             r.ok("enable")
             events.wait("playing", a)
             code, text, _ = r.command("playing")
-            assert code == 252 and dict(zip(*[iter(split(text))] * 2))["track"] == a
+            assert code == 252 and fields(text)["track"] == a
             r.ok("scratch")
             events.wait("scratched", a, "root")
             events.wait("completed", b)
@@ -476,7 +416,7 @@ def a_scratch_sound_plays_after_a_scratch_and_disable_now_stops():
         write_wav(a, tone(440, 20.0))
         b = os.path.join(s.music, "b.wav")
         write_wav(b, tone(660, 20.0))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")
@@ -500,7 +440,7 @@ def a_scratch_sound_plays_after_a_scratch_and_disable_now_stops():
 
 @test
 def shell_and_exec_players_and_a_hung_decoder():
-    decode = os.path.join(os.environ.get("DISORDER_BUILDDIR", ""), "server", "disorder-decode")
+    decode = os.path.join(BUILDDIR, "server", "disorder-decode")
     s = Jukebox()
     s.extra_config += (f"player *.wav execraw {decode}\n"
                        # plays by itself: here it appends the raw file to the output
@@ -517,7 +457,7 @@ def shell_and_exec_players_and_a_hung_decoder():
         open(hang, "wb").write(b"x")
         after = os.path.join(s.music, "after.wav")
         write_wav(after, tone(550, 0.3))
-        rescan(s)
+        s.rescan()
         events = Events(s)
         with closing(s.root()) as r:
             r.ok("disable")

@@ -22,16 +22,10 @@ import threading
 import time
 
 from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
-from harness import BUILDDIR, Server, closing, run_tests, terminate, test, wait_for
+from harness import BUILDDIR, Server, closing, free_udp_port, run_tests, terminate, test, wait_for
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
-PACKET = 352  # frames per packet, as disorder-speaker sends
-
-
-def free_udp_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+PACKET = 352  # frames per packet, as DisOrder 5.2 sends (disorder-speaker sends 365)
 
 
 def big_endian(samples):

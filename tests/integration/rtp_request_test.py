@@ -14,7 +14,7 @@ import threading
 import time
 
 from audio import RATE, Events, tone, write_wav
-from harness import Server, closing, run_tests, test, wait_for
+from harness import Server, closing, parent_pid, pids_named, run_tests, test, wait_for
 
 FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))
 
@@ -307,7 +307,7 @@ def a_restarted_speaker_streams_to_the_listeners_again():
             events.wait("playing", track)
             x.wait_packets(20)
             old_ssrc = x.packets[0][2]["ssrc"]
-            speakers = [p for p in _pids_named("disorder-speaker") if _parent(p) == s.proc.pid]
+            speakers = [p for p in pids_named("disorder-speaker") if parent_pid(p) == s.proc.pid]
             assert len(speakers) == 1, speakers
             os.kill(speakers[0], signal.SIGKILL)
             killed = time.monotonic()
@@ -353,28 +353,6 @@ def rtp_request_refusals():
             code, text, _ = c.command("rtp-request", "127.0.0.1", "9000")
             assert code == 550, (code, text)
             assert c.command("rtp-cancel")[0] == 555
-
-
-def _pids_named(name):
-    out = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-                if argv and os.path.basename(argv[0]).decode(errors="replace") == name:
-                    out.append(int(pid))
-            except OSError:
-                pass
-    return out
-
-
-def _parent(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
 
 
 run_tests()

@@ -8,14 +8,7 @@ import os
 import subprocess
 
 from audio import RATE, Events, tone, write_wav, zero_crossings_per_second
-from harness import Client, Server, closing, free_port, run_tests, split, test, wait_for
-
-
-def free_udp_port():
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from harness import Client, Server, closing, free_udp_port, run_tests, split, test, wait_for
 
 
 class RtpJukebox(Server):
