@@ -2,13 +2,13 @@
 #include "queue/playback.hpp"
 
 #include "log.hpp"
+#include "rescan/track_filter.hpp"
 #include "server.hpp"
 #include "split.hpp"
 #include "subprocess.hpp"
 
 #include <csignal>
 #include <ctime>
-#include <fnmatch.h>
 #include <sys/wait.h>
 
 namespace disorder {
@@ -17,15 +17,6 @@ namespace {
 
 std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
-}
-
-// The built-in players when the configuration names none: our decoder for
-// the formats it knows.
-bool builtin_decodable(const std::string& track) {
-  static const char* const patterns[] = {"*.mp3", "*.ogg", "*.oga", "*.opus", "*.flac", "*.wav"};
-  for (const char* p : patterns)
-    if (::fnmatch(p, track.c_str(), FNM_CASEFOLD) == 0) return true;
-  return false;
 }
 
 } // namespace
@@ -99,13 +90,7 @@ std::string Playback::file_for(const std::string& track) {
 bool Playback::ensure_running(const QueueEntry& entry) {
   if (running_.count(entry.id)) return true;
   const Config& config = server_.config();
-  const disorder::Player* chosen = nullptr;
-  for (const auto& p : config.player) {
-    if (::fnmatch(p.pattern.c_str(), entry.track.c_str(), 0) == 0) {
-      chosen = &p;
-      break;
-    }
-  }
+  const disorder::Player* chosen = player_for(config.player, entry.track);
   SpawnOptions opts;
   opts.new_process_group = true;
   std::string module = "execraw";
@@ -120,7 +105,7 @@ bool Playback::ensure_running(const QueueEntry& entry) {
       opts.argv = chosen->args;
       opts.argv.push_back(path);
     }
-  } else if (config.player.empty() && builtin_decodable(entry.track)) {
+  } else if (config.player.empty() && has_built_in_extension(entry.track)) {
     opts.argv = {companion_program("disorder-decode", SBINDIR), path};
   } else {
     unplayable_head("no player for " + entry.track);

@@ -12,6 +12,8 @@ namespace {
 constexpr std::array<std::string_view, 6> kBuiltInExtensions{"mp3",  "ogg",  "oga",
                                                              "opus", "flac", "wav"};
 
+} // namespace
+
 bool has_built_in_extension(std::string_view name) {
   size_t dot = name.rfind('.');
   if (dot == std::string_view::npos) return false;
@@ -27,7 +29,11 @@ bool has_built_in_extension(std::string_view name) {
          kBuiltInExtensions.end();
 }
 
-} // namespace
+const Player* player_for(const std::vector<Player>& players, const std::string& name) {
+  for (const auto& p : players)
+    if (fnmatch(p.pattern.c_str(), name.c_str(), 0) == 0) return &p;
+  return nullptr;
+}
 
 TrackFilter::TrackFilter(const std::vector<Player>& players) {
   for (const auto& p : players)

@@ -13,6 +13,12 @@
 
 namespace disorder {
 
+// The name ends in one of the built-in extensions (any letter case).
+bool has_built_in_extension(std::string_view name);
+// The first `player` line whose pattern matches the track name, or null.
+// Shared with disorderd, which plays with it what the rescan admitted.
+const Player* player_for(const std::vector<Player>& players, const std::string& name);
+
 class TrackFilter {
 public:
   explicit TrackFilter(const std::vector<Player>& players);
