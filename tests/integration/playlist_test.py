@@ -89,6 +89,29 @@ def owners_sharing_and_administrators():
 
 
 @test
+def a_private_playlists_events_reach_only_its_owner_and_administrators():
+    with Users() as s, closing(s.connect("amy", "pw")) as amy, \
+            closing(s.connect("amy", "pw")) as amy_log, closing(s.connect("ben", "pw")) as ben_log, \
+            closing(s.root()) as root_log:
+        for log in (amy_log, ben_log, root_log):
+            log.ok("log")
+        set_playlist(amy, "amy.secret", ["/music/s.flac"])
+        set_playlist(amy, "open", [])  # public: everyone hears of it
+
+        def playlist_events(log):
+            got = []
+            while not got or got[-1] != "playlist_created open public":
+                event = log.read_event()
+                if event.startswith("playlist_"):
+                    got.append(event)
+            return got
+        private = ["playlist_created amy.secret private", "playlist_created open public"]
+        assert playlist_events(amy_log) == private
+        assert playlist_events(root_log) == private
+        assert playlist_events(ben_log) == ["playlist_created open public"]
+
+
+@test
 def locks_and_bodies_keep_connections_in_step():
     with Users() as s, closing(s.connect("amy", "pw")) as amy, \
             closing(s.connect("ben", "pw")) as ben:
