@@ -1,6 +1,8 @@
 // Implementation of the log sinks.
 #include "log.hpp"
 
+#include "unicode.hpp"
+
 #include <cstdio>
 #include <string>
 #include <syslog.h>
@@ -15,7 +17,13 @@ struct LogState {
 };
 LogState state;
 
-void emit(int priority, const char* label, std::string_view msg) {
+// The longest message logged whole; the rest is cut (and counted).
+constexpr std::size_t kMaxMessage = 4096;
+
+void emit(int priority, const char* label, std::string_view raw) {
+  // Messages carry names and text from clients and files: one message is
+  // one line, whatever they contain, and never a flood.
+  const std::string msg = one_line(raw, kMaxMessage);
   if (state.sink == LogSink::syslog_sink) {
     syslog(priority, "%s%.*s", label, static_cast<int>(msg.size()), msg.data());
   } else {
@@ -49,6 +57,21 @@ void log_info(std::string_view msg) {
 }
 void log_debug(std::string_view msg) {
   if (state.debug) emit(LOG_DEBUG, "DEBUG: ", msg);
+}
+
+void LogLimiter::warning(std::string_view msg) {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_ && now - *last_ < interval_) {
+    ++held_back_;
+    return;
+  }
+  last_ = now;
+  std::string line(msg);
+  if (held_back_) {
+    line += " (and " + std::to_string(held_back_) + " more like it since the last report)";
+    held_back_ = 0;
+  }
+  log_warning(line);
 }
 
 } // namespace disorder

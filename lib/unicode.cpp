@@ -117,22 +117,34 @@ std::string to_nfc(std::string_view in) {
   return out;
 }
 
-std::string printable(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void append_escaped(std::string& out, unsigned char c) {
+  out += "\\x";
+  out += kHex[c >> 4];
+  out += kHex[c & 15];
+}
+
+void append_cut(std::string& out, std::size_t left) {
+  if (left) out += "...(" + std::to_string(left) + " more bytes)";
+}
+
+} // namespace
+
+std::string printable(std::string_view bytes, std::size_t max_bytes) {
   std::string out;
-  out.reserve(bytes.size());
-  auto escape = [&](unsigned char c) {
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  };
+  out.reserve(std::min(bytes.size(), max_bytes));
   const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
   size_t n = bytes.size();
-  for (size_t i = 0; i < n;) {
+  size_t i = 0;
+  while (i < n) {
     unsigned char c = p[i];
     if (c < 0x80) {
+      if (i + 1 > max_bytes) break;
       if (c < 0x20 || c == 0x7f)
-        escape(c);
+        append_escaped(out, c);
       else if (c == '\\')
         out += "\\\\";
       else
@@ -143,13 +155,48 @@ std::string printable(std::string_view bytes) {
     ucs4_t uc;
     int len = u8_mbtoucr(&uc, p + i, n - i);
     if (len <= 0 || uc < 0xa0) { // invalid, truncated, or a C1 control
-      escape(c);
+      if (i + 1 > max_bytes) break;
+      append_escaped(out, c);
       ++i;
       continue;
     }
+    if (i + static_cast<size_t>(len) > max_bytes) break;
     out.append(bytes.substr(i, static_cast<size_t>(len)));
     i += static_cast<size_t>(len);
   }
+  append_cut(out, n - i);
+  return out;
+}
+
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  const size_t keep = std::min(text.size(), max_bytes);
+  out.reserve(keep);
+  size_t i = 0;
+  for (; i < keep; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f)
+      append_escaped(out, c);
+    else
+      out += static_cast<char>(c);
+  }
+  // Never end on part of a UTF-8 sequence: a sequence cut short is left
+  // out whole and counted with the rest.  (Escapes are ASCII, so the
+  // non-ASCII tail of out is the tail of what was read.)
+  if (i < text.size()) {
+    size_t lead = out.size();
+    while (lead > 0 && (static_cast<unsigned char>(out[lead - 1]) & 0xc0) == 0x80)
+      --lead;
+    if (lead > 0) {
+      const auto c = static_cast<unsigned char>(out[lead - 1]);
+      const size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+      if (lead - 1 + need > out.size()) {
+        i -= out.size() - (lead - 1);
+        out.resize(lead - 1);
+      }
+    }
+  }
+  append_cut(out, text.size() - i);
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -59,8 +60,16 @@ bool nfc_normalize(std::string_view in, std::string& out);
 // The NFC form of in; throws SyntaxError when in is not valid UTF-8.
 std::string to_nfc(std::string_view in);
 
-// bytes made safe to print in a log line: valid UTF-8 other than control
-// characters is kept, a backslash becomes "\\", and any other byte "\xHH".
-std::string printable(std::string_view bytes);
+// bytes made safe to print in a log line or a reply: valid UTF-8 other than
+// control characters is kept, a backslash becomes "\\", and any other byte
+// "\xHH".  Bytes beyond max_bytes are left out (never half a character)
+// and counted: "...(N more bytes)".
+std::string printable(std::string_view bytes, std::size_t max_bytes = SIZE_MAX);
+
+// text as one line of bounded length, whatever it holds: control
+// characters (C0 and DEL) become "\xHH" and bytes beyond max_bytes are left
+// out and counted as printable() does.  Everything else, backslashes
+// included, is kept, so text that printable() made passes unchanged.
+std::string one_line(std::string_view text, std::size_t max_bytes);
 
 } // namespace disorder

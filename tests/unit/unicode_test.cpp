@@ -91,3 +91,31 @@ TEST(Printable, EscapesWhatATerminalShouldNotSee) {
   EXPECT_EQ(printable("a\nb\\c\x7f"), "a\\x0ab\\\\c\\x7f");
   EXPECT_EQ(printable("\xc2\x85"), "\\xc2\\x85"); // NEL, a C1 control
 }
+
+TEST(Printable, CutsLongTextAtACharacterBoundary) {
+  EXPECT_EQ(printable(std::string(10, 'a'), 4), "aaaa...(6 more bytes)");
+  EXPECT_EQ(printable("abc\xc3\xa9z", 4), "abc...(3 more bytes)");
+  EXPECT_EQ(printable("abc\xc3\xa9z", 5), "abc\xc3\xa9...(1 more bytes)");
+  EXPECT_EQ(printable("short", 4096), "short");
+}
+
+// one_line(): the guard on every log message and reply line.
+TEST(OneLine, ControlCharactersCannotStartANewLine) {
+  EXPECT_EQ(one_line("x\n250 OK", 100), "x\\x0a250 OK");
+  EXPECT_EQ(one_line("a\rb\tc\x7f", 100), "a\\x0db\\x09c\\x7f");
+  EXPECT_EQ(one_line(std::string("nul\0", 4), 100), "nul\\x00");
+}
+
+TEST(OneLine, LeavesPrintableTextAsItIs) {
+  const std::string p = printable("caf\xc3\xa9\\\n\xff");
+  EXPECT_EQ(one_line(p, 100), p);
+  EXPECT_EQ(one_line("caf\xc3\xa9 \xf0\x9f\x8e\xb5", 100), "caf\xc3\xa9 \xf0\x9f\x8e\xb5");
+}
+
+TEST(OneLine, CutsLongTextAtACharacterBoundary) {
+  EXPECT_EQ(one_line(std::string(1 << 20, 'x'), 4096),
+            std::string(4096, 'x') + "...(" + std::to_string((1 << 20) - 4096) + " more bytes)");
+  EXPECT_EQ(one_line("abc\xc3\xa9z", 4), "abc...(3 more bytes)");
+  EXPECT_EQ(one_line("abc\xc3\xa9z", 5), "abc\xc3\xa9...(1 more bytes)");
+  EXPECT_EQ(one_line("ab\xf0\x9f\x8e\xb5", 5), "ab...(4 more bytes)");
+}
