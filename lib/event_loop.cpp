@@ -3,10 +3,11 @@
 
 #include "error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/listener.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -90,24 +91,70 @@ void Event::trampoline(int, short what, void* arg) {
   cb(what);
 }
 
-Listener::Listener(EventLoop& loop, Fd fd, AcceptCallback cb) : cb_(std::move(cb)) {
-  set_nonblocking(fd.get()); // libevent accepts until EAGAIN
-  listener_ = evconnlistener_new(loop.base(), &Listener::trampoline, this,
-                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd.get());
-  if (!listener_) throw Error("evconnlistener_new failed");
-  fd.release();
+Listener::Listener(EventLoop& loop, Fd fd, AcceptCallback on_accept, ErrorCallback on_error,
+                   std::string refusal)
+    : fd_(std::move(fd)), reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
+      on_accept_(std::move(on_accept)), on_error_(std::move(on_error)),
+      refusal_(std::move(refusal)) {
+  set_nonblocking(fd_.get()); // we accept until EAGAIN
+  readable_ = Event::io(loop, fd_.get(), EV_READ | EV_PERSIST, [this](short) { readable(); });
+  resume_ = Event::timer(loop, [this](short) { readable_->add(); });
+  readable_->add();
 }
 
-Listener::~Listener() {
-  evconnlistener_free(listener_);
+Listener::~Listener() = default;
+
+void Listener::readable() {
+  // The reserve may have been lost while descriptors were short.
+  if (!reserve_) reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  // A bounded batch per wake-up, so that a connection storm cannot keep
+  // the loop from everything else.
+  for (int batch = 0; batch < 64; ++batch) {
+    int c = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c >= 0) {
+      pause_ = std::chrono::milliseconds(0);
+      on_accept_(Fd(c));
+      continue;
+    }
+    const int error = errno;
+    switch (error) {
+    case EAGAIN:
+    case EINTR:
+      return;
+    case ECONNABORTED: // the client gave up while waiting: next one
+    case EPROTO:
+    case EPERM:
+      continue;
+    default:
+      // Out of descriptors or memory, or something stranger.  Turn the
+      // waiting clients away rather than leave them hanging; if not even
+      // that works, give the condition time to pass instead of failing
+      // again at once, every time the loop turns.
+      if (on_error_) on_error_(error);
+      if (turn_away()) return;
+      pause_ = pause_.count() ? std::min(pause_ * 2, kLongestPause) : kFirstPause;
+      readable_->remove();
+      resume_->add(pause_);
+      return;
+    }
+  }
 }
 
-int Listener::fd() const {
-  return evconnlistener_get_fd(listener_);
-}
-
-void Listener::trampoline(evconnlistener*, int fd, ::sockaddr*, int, void* arg) {
-  static_cast<Listener*>(arg)->cb_(Fd(fd));
+bool Listener::turn_away() {
+  // Each waiting client in turn gets the reserve's number for as long as it
+  // takes to tell it no.
+  int turned = 0;
+  for (; turned < 64 && reserve_; ++turned) {
+    reserve_.reset();
+    Fd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (c && !refusal_.empty())
+      (void)::send(c.get(), refusal_.data(), refusal_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const bool had_one = bool(c);
+    c.reset();
+    reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!had_one) break;
+  }
+  return turned > 0;
 }
 
 BufferedConnection::BufferedConnection(EventLoop& loop, Fd fd)

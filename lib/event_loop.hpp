@@ -14,7 +14,6 @@
 struct event_base;
 struct event;
 struct evbuffer;
-struct evconnlistener;
 struct sockaddr;
 
 namespace disorder {
@@ -68,20 +67,45 @@ private:
 };
 
 // A listening socket that hands each accepted connection to a callback.
+//
+// When the process is out of file descriptors (or the kernel short of
+// memory), accept() fails at once every time the loop asks again, and a
+// plain accept loop spins and logs without end while the client waits for
+// ever.  Instead the listener reports the error to on_error and answers the
+// waiting clients with `refusal`, through a descriptor it holds in reserve
+// for just that.  When not even that works (the reserve is gone too), it
+// stops listening for a moment, doubling the pause (100 ms up to 2 s) for
+// as long as the condition lasts.
 class Listener {
 public:
   using AcceptCallback = std::function<void(Fd fd)>;
-  // Takes ownership of a bound, listening socket.
-  Listener(EventLoop& loop, Fd fd, AcceptCallback cb);
+  // errno of a failed accept().
+  using ErrorCallback = std::function<void(int error)>;
+  // Takes ownership of a bound, listening socket.  refusal (which should end
+  // in a line feed) is written to a client turned away for lack of
+  // descriptors; empty to just close it.
+  Listener(EventLoop& loop, Fd fd, AcceptCallback on_accept, ErrorCallback on_error = {},
+           std::string refusal = {});
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
   ~Listener();
-  int fd() const;
+  int fd() const { return fd_.get(); }
+
+  static constexpr std::chrono::milliseconds kFirstPause{100};
+  static constexpr std::chrono::milliseconds kLongestPause{2000};
 
 private:
-  static void trampoline(evconnlistener*, int fd, ::sockaddr*, int, void* arg);
-  evconnlistener* listener_;
-  AcceptCallback cb_;
+  void readable();
+  // True if it turned at least one client away.
+  bool turn_away();
+
+  Fd fd_;
+  Fd reserve_; // /dev/null, closed to make room for turn_away()
+  AcceptCallback on_accept_;
+  ErrorCallback on_error_;
+  std::string refusal_;
+  std::unique_ptr<Event> readable_, resume_;
+  std::chrono::milliseconds pause_{0};
 };
 
 // A buffered, non-blocking stream connection.  Reads go into an evbuffer
