@@ -115,6 +115,11 @@ struct Config {
   std::string device = "default";
   int history = 60;
   std::optional<NetAddress> listen;
+  // Client connections (server/connection.cpp): how many at once, how long
+  // a client has to log in, and to send a command it has started.
+  int max_connections = 1024;
+  std::chrono::seconds login_timeout{30};
+  std::chrono::seconds command_timeout{60};
   std::string mixer; // empty: effective_mixer()
   bool mount_rescan = true;
   bool multicast_loop = true;

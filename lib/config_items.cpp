@@ -583,6 +583,7 @@ constexpr ConfigItem kItems[] = {
     optional_scalar<&Config::broadcast_from, Address<false, true>>("broadcast_from", "(none)"),
     scalar<&Config::channel, AnyString>("channel", "(PCM for alsa, pcm for oss)"),
     list<&Config::collection, CollectionSpec>("collection", "(none)"),
+    scalar<&Config::command_timeout, Seconds<1>>("command_timeout", "60"),
     scalar<&Config::cookie_key_lifetime, Seconds<1>>("cookie_key_lifetime", "604800"),
     scalar<&Config::cookie_login_lifetime, Seconds<1>>("cookie_login_lifetime", "86400"),
     scalar<&Config::default_rights, RightsList>(
@@ -592,6 +593,8 @@ constexpr ConfigItem kItems[] = {
     scalar<&Config::device, NonEmpty>("device", "default"),
     scalar<&Config::history, Int<1>>("history", "60"),
     optional_scalar<&Config::listen, Address<true, false>>("listen", "(none)"),
+    scalar<&Config::login_timeout, Seconds<1>>("login_timeout", "30"),
+    scalar<&Config::max_connections, Int<1>>("max_connections", "1024"),
     scalar<&Config::mixer, AnyString>("mixer", "(0 for alsa, /dev/mixer for oss)"),
     scalar<&Config::mount_rescan, YesNo>("mount_rescan", "yes"),
     scalar<&Config::multicast_loop, YesNo>("multicast_loop", "yes"),

@@ -8,6 +8,8 @@
 #include "protocol.hpp"
 #include "rights.hpp"
 
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,17 +54,28 @@ public:
   // of this connection is read until finish_deferred_reply().
   void begin_deferred_reply();
   void finish_deferred_reply(int code, std::string_view text);
-  // Close once everything queued has been written.
+  // Close once everything queued has been written (or a few seconds have
+  // passed, for a client that does not read).
   void close_after_reply();
   bool closed() const { return closed_; }
   bool is_logging() const { return logging_; }
+  // The most input this connection ever held at once (partial lines and
+  // command bodies).
+  size_t peak_input() const { return peak_held_; }
 
   bool may_receive(Audience audience) const override;
   bool is_user_or_admin(std::string_view user) const override;
   void deliver(const std::string& line) override;
 
 private:
+  static void append_one_line(std::string& out, std::string_view text);
   void on_read();
+  void handle_input();
+  // After each batch of input: budget accounting and the command deadline.
+  void after_input();
+  void set_deadline(std::chrono::seconds after);
+  void clear_deadline();
+  void deadline_passed();
   void dispatch_buffered_lines();
   void on_drained();
   void shut();
@@ -91,6 +104,13 @@ private:
   bool deferred_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  // The login deadline until login, then a command's (command_timeout),
+  // or the grace period of close_after_reply().
+  std::unique_ptr<Event> deadline_;
+  bool deadline_armed_ = false;
+  bool completed_command_ = false; // since the last after_input()
+  size_t held_ = 0;                // taken from the server's InputBudget
+  size_t peak_held_ = 0;
 };
 
 } // namespace disorder

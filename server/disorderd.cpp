@@ -58,6 +58,26 @@ void help_commands() {
   }
 }
 
+// Every client connection costs a descriptor, and the usual soft limit
+// (1024) is far below what the system allows: take the hard limit.
+void raise_descriptor_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur == lim.rlim_max) return;
+  rlim_t want = lim.rlim_max;
+  if (want == RLIM_INFINITY) {
+    // The kernel refuses an infinite descriptor limit; take its ceiling.
+    want = 1 << 20;
+    if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "r")) {
+      unsigned long n = 0;
+      if (std::fscanf(f, "%lu", &n) == 1 && n > 0) want = n;
+      std::fclose(f);
+    }
+  }
+  lim.rlim_cur = want;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) < 0)
+    log_warning(std::string("cannot raise the descriptor limit: ") + std::strerror(errno));
+}
+
 // disorder_config(5) `user`: run as that user.  Root is never kept.
 void drop_privileges(const Config& config) {
   if (::geteuid() != 0) {
@@ -188,6 +208,7 @@ int main(int argc, char** argv) {
     }
     drop_privileges(*config);
     if (config->nice_server != 0) ::setpriority(PRIO_PROCESS, 0, config->nice_server);
+    raise_descriptor_limit();
     Server server(paths, std::move(config));
     if (report) {
       write_all(report.get(), "ok");

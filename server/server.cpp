@@ -8,11 +8,14 @@
 #include "socket_address.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -53,6 +56,15 @@ Fd prepare_home(const Config& config) {
   return lock;
 }
 
+// Descriptors kept free for the server's own use beyond client
+// connections: the database, the speaker and its decoders' pipes, the
+// rescanner, listening sockets.
+constexpr rlim_t kReservedDescriptors = 64;
+
+// What a client turned away hears (disorder_protocol(5): a refusal instead
+// of the greeting).
+constexpr char kTooMany[] = "550 too many connections, try again later\n";
+
 bool peer_is_trusted(int fd) {
   ucred cred{};
   socklen_t len = sizeof cred;
@@ -68,6 +80,7 @@ Server::Server(ConfigPaths paths, std::unique_ptr<Config> config)
       vault_(config_->home + "/private/password-key"), users_(db_, vault_), cookies_(db_),
       globals_(db_), tracks_(db_, *config_), track_prefs_(db_, tracks_) {
   ensure_root_user();
+  set_connection_limit();
   open_listeners();
   sighup_ = Event::signal(loop_, SIGHUP, [this](short) {
     std::string why = reconfigure();
@@ -108,10 +121,32 @@ void Server::ensure_root_user() {
   log_info("created user 'root' with a random password");
 }
 
+void Server::set_connection_limit() {
+  rlimit lim{};
+  const auto wanted = static_cast<std::size_t>(config_->max_connections);
+  connection_limit_ = wanted;
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    const rlim_t usable = lim.rlim_cur > 2 * kReservedDescriptors
+                              ? lim.rlim_cur - kReservedDescriptors
+                              : lim.rlim_cur / 2;
+    if (usable < wanted) {
+      connection_limit_ = usable;
+      log_warning("max_connections is " + std::to_string(wanted) + " but the descriptor limit (" +
+                  std::to_string(lim.rlim_cur) + ") allows only " + std::to_string(usable) +
+                  " connections");
+    }
+  }
+}
+
 void Server::open_listeners() {
   auto add = [this](Fd fd, int transport) {
     listeners_.push_back(std::make_unique<Listener>(
-        loop_, std::move(fd), [this, transport](Fd c) { accept(std::move(c), transport); }));
+        loop_, std::move(fd), [this, transport](Fd c) { accept(std::move(c), transport); },
+        [this](int error) {
+          accept_failures_.warning(std::string("cannot accept connections: ") +
+                                   std::strerror(error) + " (turning clients away)");
+        },
+        kTooMany));
   };
   // Any local user may connect to the public socket (they still have to log
   // in); the private one sits in a 0700 directory and checks credentials.
@@ -128,6 +163,14 @@ void Server::accept(Fd fd, int transport) {
   std::string peer = "local";
   if (transport == kPrivileged && !peer_is_trusted(fd.get())) {
     log_warning("refused a connection to the privileged socket from an untrusted user");
+    return;
+  }
+  // The privileged socket is exempt: local administration must work even
+  // when the public ones are full.
+  if (transport != kPrivileged && connections_.size() >= connection_limit_) {
+    (void)::send(fd.get(), kTooMany, sizeof kTooMany - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    refusals_.warning("turned a client away: " + std::to_string(connections_.size()) +
+                      " connections already (max_connections)");
     return;
   }
   if (transport == kTcp) {
@@ -151,7 +194,11 @@ void Server::connection_closed(Connection* conn) {
   playlists_.unlock(conn);
   // Destroy later: we are inside one of conn's own callbacks.
   loop_.defer([this, conn] {
+    const bool big = conn->peak_input() > (1 << 20);
     connections_.remove_if([conn](const auto& c) { return c.get() == conn; });
+    // A connection that held megabytes leaves the heap with free space
+    // that the allocator would otherwise keep: give it back to the system.
+    if (big) ::malloc_trim(0);
     if (shutting_down_ && connections_.empty()) loop_.stop();
   });
 }
@@ -187,6 +234,7 @@ std::string Server::reconfigure() {
   if (!why.empty()) return why;
   const std::string speaker_item = speaker_difference(*config_, *fresh);
   config_ = std::move(fresh);
+  set_connection_limit();
   if (!speaker_item.empty() && playback_.speaker_link()) {
     // The speaker reads its settings when it starts.  What was playing
     // plays again from its start.

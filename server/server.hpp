@@ -7,6 +7,8 @@
 #include "event_log.hpp"
 #include "event_loop.hpp"
 #include "global_prefs.hpp"
+#include "input_budget.hpp"
+#include "log.hpp"
 #include "playlists.hpp"
 #include "queue/playback.hpp"
 #include "rescanner.hpp"
@@ -29,6 +31,9 @@ class Connection;
 
 class Server {
 public:
+  // What all client connections together may buffer of their input.
+  static constexpr std::size_t kInputBudget = 32 << 20;
+
   // Opens (creating) home, the database and the sockets.  Throws on failure.
   Server(ConfigPaths paths, std::unique_ptr<Config> config);
   Server(const Server&) = delete;
@@ -53,6 +58,10 @@ public:
   TrackPrefs& track_prefs() { return track_prefs_; }
   Playlists& playlists() { return playlists_; }
   const ConfigPaths& config_paths() const { return paths_; }
+  InputBudget& input_budget() { return input_budget_; }
+  // At most this many client connections at once: max_connections, or
+  // fewer when the descriptor limit would not allow that many.
+  std::size_t connection_limit() const { return connection_limit_; }
 
   // Re-reads the configuration.  Returns "" on success, else why the new
   // configuration was refused (the old one stays in force).
@@ -72,6 +81,7 @@ public:
 private:
   void open_listeners();
   void accept(Fd fd, int transport);
+  void set_connection_limit();
   void ensure_root_user();
 
   ConfigPaths paths_;
@@ -95,6 +105,10 @@ private:
   RtpRequests rtp_requests_{playback_};
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
+  std::size_t connection_limit_ = 0;
+  InputBudget input_budget_{kInputBudget};
+  LogLimiter accept_failures_{std::chrono::seconds(10)};
+  LogLimiter refusals_{std::chrono::seconds(10)};
   std::unique_ptr<Event> sighup_, sigterm_, sigint_, housekeeping_;
   bool shutting_down_ = false;
 };

@@ -1,6 +1,8 @@
 // The command table itself, sorted by name for lookup.
 #include "commands/command_table.hpp"
 
+#include "unicode.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -99,6 +101,10 @@ const CommandSpec* find_command(std::string_view name) {
 
 std::span<const CommandSpec> all_commands() {
   return kCommands;
+}
+
+std::string echo(std::string_view arg) {
+  return "'" + printable(arg, 256) + "'";
 }
 
 } // namespace disorder

@@ -47,6 +47,11 @@ struct CommandSpec {
 };
 
 const CommandSpec* find_command(std::string_view name);
+
+// A client's argument as a reply or a log line shows it: between
+// apostrophes, made printable (it cannot end the line and start a forged
+// one) and cut to a few hundred bytes.
+std::string echo(std::string_view arg);
 std::span<const CommandSpec> all_commands();
 
 // Handlers, one group per file in server/commands/.

@@ -34,7 +34,7 @@ void user(CommandContext& ctx, std::span<const std::string> args) {
     }
   }
   if (!ok) {
-    log_info("authentication failure for '" + args[1] + "' from " + conn.peer());
+    log_info("authentication failure for " + echo(args[1]) + " from " + conn.peer());
     conn.reply(530, "authentication failed");
     return;
   }

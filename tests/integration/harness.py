@@ -275,10 +275,13 @@ class Server:
     def private_socket_path(self):
         return os.path.join(self.home, "private", "socket")
 
-    def start(self):
+    def start(self, preexec=None):
+        """Starts disorderd and waits until it accepts connections; preexec
+        runs in the child before exec (to set resource limits, say)."""
         self.log = open(os.path.join(self.dir, "disorderd.log"), "a")
         self.proc = subprocess.Popen([DISORDERD, "--foreground", "--config", self.config_path],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec)
 
         def up():
             if self.proc.poll() is not None:
