@@ -10,6 +10,7 @@
 // hanging it.
 #include "crypto.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include <map>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -355,6 +357,262 @@ Results connect_rate(const Target& t, double seconds, bool login) {
           {"rate", fixed(static_cast<double>(done) / elapsed)}};
 }
 
+// ------------------------------------------------------------ adversarial
+
+// One reply of disorder_protocol(5): the status line and, when its code
+// ends in 3, the body up to its "." line.  False until all of it is in.
+bool take_reply(Conn& c, int& code) {
+  std::string_view line;
+  for (;;) {
+    if (!c.next_line(line)) return false;
+    if (code == 0) {
+      if (line.size() < 3) fail("malformed reply: " + std::string(line));
+      code = std::atoi(std::string(line.substr(0, 3)).c_str());
+      if (code % 10 != 3) return true;
+    } else if (line == ".") {
+      return true;
+    }
+  }
+}
+
+double percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+// Well-behaved clients: `conns` logged-in connections, each sending
+// `command` every `interval` (or as soon as its previous reply is in, if
+// that is later) and timing each reply.  Paced rather than flat out, as
+// people's clients are, so the figures show how long a client waits, not
+// how fast the server can be driven.
+Results latency(const Target& t, int conns, double seconds, std::chrono::microseconds interval,
+                const std::string& command) {
+  struct Client {
+    Conn conn;
+    Clock::time_point next, sent;
+    bool waiting = false;
+    int code = 0;
+  };
+  std::vector<Client> cs;
+  cs.reserve(static_cast<size_t>(conns));
+  const auto start = Clock::now();
+  for (int i = 0; i < conns; ++i) {
+    cs.push_back(Client{open_session(t), {}, {}});
+    // Spread the first sends over one interval.
+    cs.back().next = start + interval * i / conns;
+  }
+  Socket ep(::epoll_create1(EPOLL_CLOEXEC));
+  if (ep.get() < 0) fail_errno("epoll_create1");
+  for (size_t i = 0; i < cs.size(); ++i) {
+    cs[i].conn.set_nonblocking();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, cs[i].conn.fd(), &ev) < 0) fail_errno("epoll_ctl");
+  }
+  const std::string req = command + "\n";
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  std::vector<double> lat_us;
+  lat_us.reserve(
+      static_cast<size_t>(seconds * conns * 1e6 / static_cast<double>(interval.count())) + 16);
+  epoll_event events[64];
+  size_t outstanding = 0;
+  for (;;) {
+    auto now = Clock::now();
+    Clock::time_point wake = deadline;
+    for (auto& c : cs) {
+      if (c.waiting) continue;
+      if (c.next <= now && now < deadline) {
+        c.sent = Clock::now();
+        c.conn.write_all(req);
+        c.waiting = true;
+        c.code = 0;
+        ++outstanding;
+        c.next += interval;
+      } else if (c.next < wake) {
+        wake = c.next;
+      }
+    }
+    if (now >= deadline && outstanding == 0) break;
+    int timeout_ms = 0;
+    if (now < wake)
+      timeout_ms = static_cast<int>(
+          std::chrono::duration_cast<std::chrono::microseconds>(wake - now).count() / 1000);
+    if (outstanding > 0 && now >= deadline) timeout_ms = kIoTimeoutSeconds * 1000;
+    int n = ::epoll_wait(ep.get(), events, 64, timeout_ms);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_errno("epoll_wait");
+    }
+    if (n == 0 && now >= deadline && outstanding > 0)
+      fail("no reply for " + std::to_string(kIoTimeoutSeconds) + " seconds");
+    for (int k = 0; k < n; ++k) {
+      Client& c = cs[events[k].data.u64];
+      if (!c.conn.fill()) continue;
+      if (c.waiting && take_reply(c.conn, c.code)) {
+        if (c.code / 100 != 2) fail("`" + command + "` failed: " + std::to_string(c.code));
+        lat_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - c.sent).count());
+        c.waiting = false;
+        --outstanding;
+        if (c.next < Clock::now()) c.next = Clock::now();
+      }
+    }
+  }
+  const double elapsed = seconds_since(start);
+  const size_t ops = lat_us.size();
+  return {{"ops", std::to_string(ops)},
+          {"seconds", fixed(elapsed, 3)},
+          {"rate", fixed(static_cast<double>(ops) / elapsed)},
+          {"p50_us", fixed(percentile(lat_us, 0.50))},
+          {"p99_us", fixed(percentile(lat_us, 0.99))},
+          {"max_us", fixed(lat_us.empty() ? 0 : lat_us.back())}};
+}
+
+// Hostile clients, `conns` of them in four equal groups, for `seconds`:
+//  - slowloris: connect and send a login line one byte a second, never
+//    finishing it; start again when the server drops the connection;
+//  - oversized: connect and send a line that never ends, 64 KiB at a time,
+//    until the server drops the connection; then again;
+//  - regexp: logged in (as --user, who has the read right), send
+//    `allfiles DIR (a+)+$` (a pattern that backtracks catastrophically on
+//    names of many a's) as fast as replies come;
+//  - storm: connect and close at once, over and over.
+// Counts what each group managed to do.
+Results hostile(const Target& t, int conns, double seconds, const std::string& dir) {
+  enum Kind { slowloris, oversized, regexp, storm };
+  struct Agent {
+    Kind kind;
+    std::optional<Conn> conn;
+    Clock::time_point next;
+    size_t sent = 0;
+    int code = 0;
+  };
+  std::vector<Agent> agents;
+  for (int i = 0; i < conns; ++i)
+    agents.push_back(Agent{static_cast<Kind>(i % 4), std::nullopt, Clock::now()});
+  uint64_t connects[4] = {}, drops[4] = {}, regexp_replies = 0, regexp_refused = 0;
+  const std::string chunk(65536, 'x');
+  const std::string regexp_cmd = "allfiles \"" + dir + "\" \"(a+)+$\"\n";
+  const auto start = Clock::now();
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  auto fresh = [&](Agent& a) {
+    a.conn.reset();
+    try {
+      a.conn.emplace(connect_tcp(t.port));
+      ++connects[a.kind];
+      if (a.kind == regexp)
+        handshake(*a.conn, t, true);
+      else
+        a.conn->read_line(); // the greeting (or a refusal)
+      a.conn->set_nonblocking();
+      a.sent = 0;
+      a.code = 0;
+    } catch (const std::exception&) {
+      a.conn.reset(); // refused or dropped at once: try again later
+      ++drops[a.kind];
+    }
+  };
+  // A non-blocking step for an agent: false when its connection is gone.
+  auto alive = [](Conn& c) {
+    char b[4096];
+    for (;;) {
+      ssize_t n = ::recv(c.fd(), b, sizeof b, MSG_DONTWAIT | MSG_PEEK);
+      if (n > 0) return true;
+      if (n == 0) return false;
+      return errno == EAGAIN || errno == EINTR;
+    }
+  };
+  while (Clock::now() < deadline) {
+    bool idle = true;
+    for (auto& a : agents) {
+      const auto now = Clock::now();
+      switch (a.kind) {
+      case storm: {
+        Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(t.port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(s.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) ++connects[storm];
+        idle = false;
+        break;
+      }
+      case slowloris:
+        if (!a.conn) {
+          fresh(a);
+          break;
+        }
+        if (now < a.next) break;
+        if (!alive(*a.conn)) {
+          ++drops[slowloris];
+          a.conn.reset();
+          break;
+        }
+        if (::send(a.conn->fd(), "u", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+          ++drops[slowloris];
+          a.conn.reset();
+          break;
+        }
+        a.next = now + std::chrono::seconds(1);
+        break;
+      case oversized:
+        if (!a.conn) {
+          fresh(a);
+          break;
+        }
+        if (::send(a.conn->fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+            errno != EAGAIN) {
+          ++drops[oversized];
+          a.conn.reset();
+        }
+        idle = false;
+        break;
+      case regexp:
+        if (!a.conn) {
+          fresh(a);
+          break;
+        }
+        if (a.sent == 0) {
+          if (::send(a.conn->fd(), regexp_cmd.data(), regexp_cmd.size(), MSG_NOSIGNAL) < 0) {
+            ++drops[regexp];
+            a.conn.reset();
+            break;
+          }
+          a.sent = 1;
+          a.code = 0;
+        }
+        try {
+          if (a.conn->fill() && take_reply(*a.conn, a.code)) {
+            ++regexp_replies;
+            if (a.code / 100 != 2) ++regexp_refused;
+            a.sent = 0;
+            idle = false;
+          }
+        } catch (const std::exception&) {
+          ++drops[regexp];
+          a.conn.reset();
+        }
+        break;
+      }
+    }
+    if (idle) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const double elapsed = seconds_since(start);
+  const char* names[] = {"slowloris", "oversized", "regexp", "storm"};
+  Results r{{"seconds", fixed(elapsed, 3)}};
+  for (int k = 0; k < 4; ++k) {
+    r.emplace_back(std::string(names[k]) + "_connects", std::to_string(connects[k]));
+    r.emplace_back(std::string(names[k]) + "_drops", std::to_string(drops[k]));
+  }
+  r.emplace_back("regexp_replies", std::to_string(regexp_replies));
+  r.emplace_back("regexp_refused", std::to_string(regexp_refused));
+  return r;
+}
+
 long rss_kib(long pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -457,6 +715,12 @@ void usage(std::FILE* f) {
              "            one after another, for --seconds\n"
              "  pipeline  --count trivial commands on one connection in batches of --batch;\n"
              "            with --pid, the RSS of that process before and after\n"
+             "  latency   --conns logged-in connections, each sending --command (default\n"
+             "            queue) every --interval-ms (default 20) for --seconds; prints the\n"
+             "            rate and the p50/p99/max reply time in microseconds\n"
+             "  hostile   --conns hostile connections for --seconds, in four equal groups:\n"
+             "            slowloris, endless lines, `allfiles --dir (a+)+$` as --user, and\n"
+             "            connect/close storms; prints what each group did\n"
              "  adduser   create --user/--password through disorderd's privileged socket\n"
              "            --unix PATH (logs in as root there)\n"
              "  wait      wait until the server on --port greets a connection\n"
@@ -470,7 +734,10 @@ void usage(std::FILE* f) {
              "  --conns N              concurrent connections for rtt (default 1)\n"
              "  --count N --batch N    pipeline size (default 1000000, 1000)\n"
              "  --pid PID              process whose VmRSS pipeline reports\n"
-             "  --no-login             connect: greeting only, no login\n",
+             "  --no-login             connect: greeting only, no login\n"
+             "  --command C            latency: the command to time (default queue)\n"
+             "  --interval-ms N        latency: per-connection pacing (default 20)\n"
+             "  --dir D                hostile: the directory for allfiles\n",
              f);
 }
 
@@ -528,6 +795,13 @@ int main(int argc, char** argv) {
       r = pipeline(t, std::stoull(get("--count", "1000000")),
                    std::max<uint64_t>(1, std::stoull(get("--batch", "1000"))),
                    std::stol(get("--pid", "0")));
+    else if (mode == "latency")
+      r = latency(t, conns, seconds,
+                  std::chrono::microseconds(
+                      static_cast<long>(1000 * std::stod(get("--interval-ms", "20")))),
+                  get("--command", "queue"));
+    else if (mode == "hostile")
+      r = hostile(t, conns, seconds, get("--dir", "/"));
     else if (mode == "adduser")
       r = adduser(t, seconds);
     else if (mode == "wait")
@@ -541,7 +815,8 @@ int main(int argc, char** argv) {
     rusage ru{};
     ::getrusage(RUSAGE_SELF, &ru);
     auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-    if (mode == "rtt" || mode == "connect" || mode == "pipeline")
+    if (mode == "rtt" || mode == "connect" || mode == "pipeline" || mode == "latency" ||
+        mode == "hostile")
       r.emplace_back(
           "client_cpu_pct",
           fixed(100 * (secs(ru.ru_utime) + secs(ru.ru_stime)) / seconds_since(start), 0));
