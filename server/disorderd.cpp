@@ -94,8 +94,12 @@ void drop_privileges(const Config& config) {
                 "'user jukebox') to the account the server should run as");
   passwd* pw = ::getpwnam(config.user.c_str());
   if (!pw) throw Error("no such user '" + config.user + "' (configuration item 'user')");
-  // The home directory must belong to the server's user.
-  if (::mkdir(config.home.c_str(), 0755) < 0 && errno != EEXIST)
+  // The home directory must belong to the server's user.  Its mode is that
+  // of disorderd(8) FILES (the umask would take the others' search bit,
+  // which the public socket needs).
+  if (::mkdir(config.home.c_str(), 0711) == 0)
+    ::chmod(config.home.c_str(), 0711);
+  else if (errno != EEXIST)
     throw_errno("creating " + config.home);
   if (::chown(config.home.c_str(), pw->pw_uid, pw->pw_gid) < 0) throw_errno("chown " + config.home);
   if (::initgroups(pw->pw_name, pw->pw_gid) < 0) throw_errno("initgroups");
@@ -190,6 +194,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // What the server and its helpers (disorder-rescan, the decoders, the
+  // speaker) create is for the server's account only (disorderd(8) FILES);
+  // the public socket and the pidfile are opened up explicitly.
+  ::umask(077);
   log_setup("disorderd", LogSink::stderr_sink, opts.debug);
 
   Fd report;
@@ -204,6 +212,8 @@ int main(int argc, char** argv) {
     if (opts.pidfile) {
       Fd pf(::open(opts.pidfile->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       if (!pf) throw_errno("writing pidfile " + *opts.pidfile);
+      // Readable by all, as pidfiles are, whatever the umask.
+      ::fchmod(pf.get(), 0644);
       write_all(pf.get(), std::to_string(::getpid()) + "\n");
     }
     drop_privileges(*config);

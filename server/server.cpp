@@ -6,9 +6,12 @@
 #include "db/schema.hpp"
 #include "log.hpp"
 #include "socket_address.hpp"
+#include "users/key_file.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <netinet/in.h>
@@ -29,19 +32,67 @@ constexpr int kLocal = static_cast<int>(Transport::local);
 constexpr int kPrivileged = static_cast<int>(Transport::privileged);
 constexpr int kTcp = static_cast<int>(Transport::tcp);
 
+std::string octal_mode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode));
+  return buf;
+}
+
+// disorderd(8) FILES: every local user may reach the public socket in home,
+// so home lets them through (0711) but not list or read it; everything else
+// the server keeps is for its own account only.
+constexpr mode_t kHomeMode = 0711, kPrivateDirMode = 0700;
+
 void make_dir(const std::string& path, mode_t mode) {
-  if (::mkdir(path.c_str(), mode) < 0 && errno != EEXIST) throw_errno("creating " + path);
+  bool created = ::mkdir(path.c_str(), mode) == 0;
+  if (!created && errno != EEXIST) throw_errno("creating " + path);
   struct stat st;
   if (::stat(path.c_str(), &st) < 0) throw_errno(path);
   if (!S_ISDIR(st.st_mode)) throw Error(path + " is not a directory");
-  if ((st.st_mode & 07777) != mode && ::chmod(path.c_str(), mode) < 0) throw_errno("chmod " + path);
+  if ((st.st_mode & 07777) != mode) {
+    if (::chmod(path.c_str(), mode) < 0) throw_errno("chmod " + path);
+    // The umask narrows a new directory; an existing one with another mode
+    // was left so by an older version or by hand.
+    if (!created)
+      log_info(path + ": mode changed to " + octal_mode(mode) + " (was " +
+               octal_mode(st.st_mode & 07777) + ")");
+  }
+}
+
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+// Takes group and other access away from every regular file in dir.  Older
+// versions left the database, its -wal and -shm files and the lock files
+// readable by everyone (and the database held the cookie keys): an existing
+// home is fixed here, before the database is opened.  A file that cannot be
+// changed (not the server's) is reported and left alone.
+void make_files_private(const std::string& dir) {
+  std::unique_ptr<DIR, DirCloser> d(::opendir(dir.c_str()));
+  if (!d) throw_errno("opening " + dir);
+  int dfd = ::dirfd(d.get());
+  while (dirent* e = ::readdir(d.get())) {
+    struct stat st;
+    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) continue;
+    if ((st.st_mode & 077) == 0) continue;
+    std::string path = dir + "/" + e->d_name;
+    mode_t mode = st.st_mode & 07700;
+    if (::fchmodat(dfd, e->d_name, mode, 0) < 0) {
+      log_error("cannot make " + path + " private: " + std::strerror(errno));
+      continue;
+    }
+    log_info(path + ": mode changed to " + octal_mode(mode) + " (was " +
+             octal_mode(st.st_mode & 07777) + ")");
+  }
 }
 
 // Creates home and home/private, and takes the lock that keeps a second
-// server off the same home.  Returns the held lock.
+// server off the same home; then makes sure that nothing in them is open
+// to other users.  Returns the held lock.
 Fd prepare_home(const Config& config) {
-  make_dir(config.home, 0755);
-  make_dir(config.home + "/private", 0700);
+  make_dir(config.home, kHomeMode);
+  make_dir(config.home + "/private", kPrivateDirMode);
   std::string lock_path = config.home + "/lock";
   Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock) throw_errno("opening " + lock_path);
@@ -53,6 +104,14 @@ Fd prepare_home(const Config& config) {
     if (attempt == 30) throw Error("another disorderd is already running on " + config.home);
     ::usleep(100000);
   }
+  make_files_private(config.home);
+  make_files_private(config.home + "/private");
+  // SQLite would create the database 0644 less the umask, and gives its
+  // -wal and -shm files the database's mode: create it private whatever the
+  // umask (an empty file is an empty database).
+  std::string db_path = config.home + "/disorder.db";
+  if (!Fd(::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)))
+    throw_errno("opening " + db_path);
   return lock;
 }
 
@@ -77,7 +136,9 @@ bool peer_is_trusted(int fd) {
 Server::Server(ConfigPaths paths, std::unique_ptr<Config> config)
     : paths_(std::move(paths)), config_(std::move(config)), lock_(prepare_home(*config_)),
       db_(config_->home + "/disorder.db"), schema_ready_((migrate_schema(db_), true)),
-      vault_(config_->home + "/private/password-key"), users_(db_, vault_), cookies_(db_),
+      vault_(config_->home + "/private/password-key"), users_(db_, vault_),
+      cookies_(db_,
+               load_or_create_key(config_->home + "/private/cookie-key", CookieJar::kMasterBytes)),
       globals_(db_), tracks_(db_, *config_), track_prefs_(db_, tracks_) {
   ensure_root_user();
   set_connection_limit();

@@ -9,7 +9,7 @@ namespace disorder {
 
 namespace {
 
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     // 1: users, global preferences, cookie signing keys and revoked cookies.
     R"sql(
 CREATE TABLE users (
@@ -157,6 +157,20 @@ CREATE TABLE playlists (
   share TEXT NOT NULL,             -- public, shared or private
   tracks TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 5: cookies bound to the account, keys no longer in the database.
+    // cookie_binding is mixed into every cookie's MAC and replaced when the
+    // password changes, so that a cookie dies with its password or account
+    // (users/cookies.hpp).  cookie_keys.secret now holds a salt from which
+    // the key is derived with home/private/cookie-key; the old keys were
+    // usable as they stood by anyone who could read the database, so they
+    // are discarded with the revocations of the cookies they signed: every
+    // cookie made before this step stops working.
+    R"sql(
+ALTER TABLE users ADD COLUMN cookie_binding BLOB;
+UPDATE users SET cookie_binding = randomblob(16);
+DELETE FROM cookie_keys;
+DELETE FROM revoked_cookies;
 )sql",
 };
 

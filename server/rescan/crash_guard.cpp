@@ -64,7 +64,7 @@ void on_fatal_signal(int sig) {
   const char* record = const_cast<const char*>(thread_record.record);
   size_t size = thread_record.size;
   if (record && handler_state.list_path) {
-    int fd = ::open(handler_state.list_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(handler_state.list_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd >= 0) {
       while (size > 0) {
         ssize_t n = ::write(fd, record, size);

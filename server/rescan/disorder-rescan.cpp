@@ -64,7 +64,7 @@ void become_configured_user(const Config& config) {
 // each take the other's tracks for deleted.  Held until the Fd closes.
 Fd take_rescan_lock(const std::string& home) {
   std::string path = home + "/rescan.lock";
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd) throw_errno("opening " + path);
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) < 0) {
     if (errno != EWOULDBLOCK) throw_errno("locking " + path);
@@ -143,6 +143,9 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 16 << 20);
   // The locale decides the filename encoding of collections that name none.
   std::setlocale(LC_CTYPE, "");
+  // Run by hand, it may create the home, the database and its journals:
+  // for the server's account only, as disorderd does (disorderd(8) FILES).
+  ::umask(077);
   log_setup("disorder-rescan", to_syslog ? LogSink::syslog_sink : LogSink::stderr_sink, debug);
   try {
     Config config = load_server_config(ConfigPaths::from_environment(config_path, std::nullopt));
@@ -150,7 +153,11 @@ int main(int argc, char** argv) {
     // Absolute, so that running it twice (by the server and by hand) agrees.
     if (::setpriority(PRIO_PROCESS, 0, config.nice_rescan) < 0)
       log_debug("cannot set priority " + std::to_string(config.nice_rescan));
-    if (::mkdir(config.home.c_str(), 0755) < 0 && errno != EEXIST)
+    // The home as disorderd makes it (disorderd(8) FILES); the umask would
+    // take away the others' search bit, which the public socket needs.
+    if (::mkdir(config.home.c_str(), 0711) == 0)
+      ::chmod(config.home.c_str(), 0711);
+    else if (errno != EEXIST)
       throw_errno("creating " + config.home);
     Fd lock = take_rescan_lock(config.home);
     Database db(config.home + "/disorder.db");

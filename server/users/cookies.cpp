@@ -1,7 +1,9 @@
-// Signed login cookies stored with rotating keys in SQLite.
+// Signed login cookies: keys derived from home/private/cookie-key and a
+// rotating salt in SQLite, bound to the account they name.
 #include "users/cookies.hpp"
 
 #include "crypto.hpp"
+#include "users/user_store.hpp"
 
 #include <charconv>
 #include <ctime>
@@ -10,6 +12,9 @@
 namespace disorder {
 
 namespace {
+// The size of users.cookie_binding and of each cookie_keys salt.
+constexpr size_t kBindingBytes = 16, kSaltBytes = 32;
+
 std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
@@ -32,7 +37,7 @@ std::optional<std::int64_t> parse_number(std::string_view s, int base) {
 std::optional<CookieJar::Parsed> CookieJar::parse(std::string_view cookie) {
   std::vector<std::string_view> parts;
   size_t start = 0;
-  while (true) {
+  while (parts.size() <= 5) {
     size_t slash = cookie.find('/', start);
     parts.push_back(cookie.substr(start, slash == std::string_view::npos ? slash : slash - start));
     if (slash == std::string_view::npos) break;
@@ -59,42 +64,70 @@ std::optional<std::string> CookieJar::key(std::int64_t id) {
   auto& st = db_.cached("SELECT secret FROM cookie_keys WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  std::string secret = st.column_text(0);
+  std::string salt = st.column_text(0);
   st.reset();
-  return secret;
+  return hmac_sha256(master_, "disorder cookie key\n" + salt);
+}
+
+std::optional<std::string> CookieJar::binding(const std::string& user) {
+  auto& st = db_.cached("SELECT cookie_binding FROM users WHERE name = ?");
+  st.bind(1, user);
+  if (!st.step()) return std::nullopt;
+  // NULL (read as empty) only in a row written by hand: no cookie checks
+  // for it until make() gives it a binding.
+  std::string b = st.column_text(0);
+  st.reset();
+  if (b.empty()) return std::nullopt;
+  return b;
+}
+
+std::string CookieJar::mac_hex(const std::string& key, std::string_view signed_part,
+                               std::string_view binding) const {
+  // The signed part is printable ASCII, so the NUL keeps the two apart.
+  std::string data(signed_part);
+  data += '\0';
+  data += binding;
+  return to_hex(hmac_sha256(key, data));
 }
 
 std::string CookieJar::make(const std::string& user, std::chrono::seconds login_lifetime,
                             std::chrono::seconds key_lifetime) {
+  auto b = binding(user);
+  if (!b) {
+    db_.cached("UPDATE users SET cookie_binding = ? "
+               "WHERE name = ? AND (cookie_binding IS NULL OR length(cookie_binding) = 0)")
+        .bind_blob(1, random_bytes(kBindingBytes))
+        .bind(2, user)
+        .run();
+    b = binding(user);
+    if (!b) throw UserError("no such user '" + user + "'");
+  }
   std::int64_t id = -1;
-  std::string secret;
   {
-    auto& st = db_.cached("SELECT id, secret FROM cookie_keys WHERE created > ? "
+    auto& st = db_.cached("SELECT id FROM cookie_keys WHERE created > ? "
                           "ORDER BY created DESC LIMIT 1");
     st.bind(1, now() - key_lifetime.count());
-    if (st.step()) {
-      id = st.column_int(0);
-      secret = st.column_text(1);
-    }
+    if (st.step()) id = st.column_int(0);
     st.reset();
   }
   if (id < 0) {
-    secret = random_bytes(32);
     auto& ins = db_.cached("INSERT INTO cookie_keys (secret, created) VALUES (?, ?)");
-    ins.bind_blob(1, secret).bind(2, now()).run();
+    ins.bind_blob(1, random_bytes(kSaltBytes)).bind(2, now()).run();
     id = db_.last_insert_rowid();
   }
   std::string body = "v1/" + hex_number(now() + login_lifetime.count()) + "/" + to_hex(user) + "/" +
                      std::to_string(id);
-  return body + "/" + to_hex(hmac_sha256(secret, body));
+  return body + "/" + mac_hex(*key(id), body, *b);
 }
 
 std::optional<std::string> CookieJar::check(std::string_view cookie) {
   auto p = parse(cookie);
   if (!p || p->expiry < now()) return std::nullopt;
-  auto secret = key(p->key_id);
-  if (!secret) return std::nullopt;
-  if (!secure_equal(to_hex(hmac_sha256(*secret, p->signed_part)), p->mac_hex)) return std::nullopt;
+  auto k = key(p->key_id);
+  if (!k) return std::nullopt;
+  auto b = binding(p->user);
+  if (!b) return std::nullopt;
+  if (!secure_equal(mac_hex(*k, p->signed_part, *b), p->mac_hex)) return std::nullopt;
   auto& st = db_.cached("SELECT 1 FROM revoked_cookies WHERE mac = ?");
   st.bind(1, p->mac_hex);
   bool revoked = st.step();

@@ -3,13 +3,9 @@
 
 #include "crypto.hpp"
 #include "error.hpp"
-#include "fd.hpp"
+#include "users/key_file.hpp"
 
-#include <cerrno>
-#include <fcntl.h>
 #include <gcrypt.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace disorder {
 
@@ -29,26 +25,8 @@ struct Cipher {
 };
 } // namespace
 
-PasswordVault::PasswordVault(const std::string& key_path) {
-  Fd fd(::open(key_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) {
-    if (errno != ENOENT) throw_errno("opening " + key_path);
-    std::string key = random_bytes(kKeyBytes);
-    std::string tmp = key_path + ".new";
-    Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!out) throw_errno("creating " + tmp);
-    write_all(out.get(), key);
-    if (::fsync(out.get()) < 0) throw_errno("fsync " + tmp);
-    out.reset();
-    if (::rename(tmp.c_str(), key_path.c_str()) < 0) throw_errno("renaming " + tmp);
-    key_ = key;
-    return;
-  }
-  char buf[kKeyBytes + 1];
-  ssize_t n = ::read(fd.get(), buf, sizeof buf);
-  if (n != static_cast<ssize_t>(kKeyBytes)) throw Error(key_path + ": not a valid key file");
-  key_.assign(buf, kKeyBytes);
-}
+PasswordVault::PasswordVault(const std::string& key_path)
+    : key_(load_or_create_key(key_path, kKeyBytes)) {}
 
 std::string PasswordVault::seal(std::string_view password) const {
   std::string nonce = random_bytes(kNonceBytes);

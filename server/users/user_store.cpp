@@ -1,9 +1,15 @@
 // SQLite-backed user database.
 #include "users/user_store.hpp"
 
+#include "crypto.hpp"
+
 #include <ctime>
 
 namespace disorder {
+
+namespace {
+constexpr size_t kCookieBindingBytes = 16;
+}
 
 void UserStore::check_name(std::string_view name) {
   if (name.empty()) throw UserError("user name must not be empty");
@@ -47,14 +53,18 @@ void UserStore::add(const std::string& name, std::string_view password, Rights r
                     std::string_view email) {
   check_name(name);
   if (find(name)) throw UserError("user '" + name + "' already exists");
-  auto& st = db_.cached(
-      "INSERT INTO users (name, password, rights, email, created) VALUES (?, ?, ?, ?, ?)");
+  auto& st =
+      db_.cached("INSERT INTO users (name, password, rights, email, created, cookie_binding) "
+                 "VALUES (?, ?, ?, ?, ?, ?)");
   st.bind(1, name).bind_blob(2, vault_.seal(password)).bind(3, format_rights(rights));
   if (email.empty())
     st.bind(4, nullptr);
   else
     st.bind(4, email);
   st.bind(5, static_cast<std::int64_t>(std::time(nullptr)));
+  // A fresh binding: no cookie made for an earlier account of this name
+  // logs in to this one.
+  st.bind_blob(6, random_bytes(kCookieBindingBytes));
   st.run();
 }
 
@@ -87,8 +97,11 @@ void UserStore::set_property(const std::string& name, std::string_view prop,
       st.bind(1, value);
     st.bind(2, name).run();
   } else if (prop == "password") {
-    auto& st = db_.cached("UPDATE users SET password = ? WHERE name = ?");
-    st.bind_blob(1, vault_.seal(value)).bind(2, name).run();
+    // A new cookie binding with every new password: cookies made under the
+    // old one stop working (users/cookies.hpp).
+    auto& st = db_.cached("UPDATE users SET password = ?, cookie_binding = ? WHERE name = ?");
+    st.bind_blob(1, vault_.seal(value)).bind_blob(2, random_bytes(kCookieBindingBytes));
+    st.bind(3, name).run();
   } else if (prop == "rights") {
     Rights r;
     try {

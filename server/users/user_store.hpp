@@ -1,4 +1,5 @@
-// The user database: names, sealed passwords, rights, email, creation time.
+// The user database: names, sealed passwords, rights, email, creation time,
+// and the binding that ties login cookies to the account (users/cookies.hpp).
 // User properties are those of disorder_protocol(5) "USER PROPERTIES".
 #pragma once
 
@@ -44,6 +45,7 @@ public:
   std::optional<std::string> property(const std::string& name, std::string_view prop);
   // Validates and sets.  Throws UserError ("no such user", "invalid email
   // address", "unknown right 'x'", "cannot modify property 'created'" ...).
+  // A new password also ends every cookie made for the user.
   void set_property(const std::string& name, std::string_view prop, std::string_view value);
 
   // Throws UserError when a name is not acceptable as a user name.
