@@ -2,14 +2,43 @@
 #include "sqlite.hpp"
 
 #include <sqlite3.h>
+#include <system_error>
 #include <utility>
 
 namespace disorder {
 
 namespace {
-[[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw DatabaseError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+
+constexpr const char* kWriting = "cannot write the database";
+constexpr const char* kReading = "cannot read the database";
+
+// Why the last call on db failed: SQLite's message, and the system's
+// reason when the file system refused ("database or disk is full (No space
+// left on device)", "disk I/O error (Read-only file system)").
+std::string cause(sqlite3* db) {
+  if (!db) return "out of memory";
+  std::string msg = sqlite3_errmsg(db);
+  switch (sqlite3_extended_errcode(db) & 0xff) {
+  case SQLITE_IOERR:
+  case SQLITE_FULL:
+  case SQLITE_CANTOPEN:
+    if (int sys = sqlite3_system_errno(db))
+      msg += " (" + std::generic_category().message(sys) + ")";
+    break;
+  default:
+    break;
+  }
+  return msg;
 }
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw DatabaseError(what + ": " + cause(db), db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM);
+}
+
+void exec_or_fail(sqlite3* db, const std::string& sql, const std::string& what) {
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) fail(db, what);
+}
+
 } // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -61,9 +90,10 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  std::string sql = sqlite3_sql(stmt_) ? sqlite3_sql(stmt_) : "?";
+  // The message and code stay readable on db_ after the reset.
+  const bool writes = !sqlite3_stmt_readonly(stmt_);
   sqlite3_reset(stmt_);
-  fail(db_, "executing '" + sql + "'");
+  fail(db_, writes ? kWriting : kReading);
 }
 
 void Statement::run() {
@@ -90,7 +120,7 @@ bool Statement::column_is_null(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-Database::Database(const std::string& path) : path_(path) {
+Database::Database(const std::string& path, std::chrono::milliseconds busy_timeout) : path_(path) {
   if (sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
@@ -98,7 +128,7 @@ Database::Database(const std::string& path) : path_(path) {
     sqlite3_close(db_);
     throw DatabaseError("opening database " + path + ": " + msg);
   }
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
@@ -110,13 +140,26 @@ Database::~Database() {
 }
 
 void Database::exec(std::string_view sql) {
-  char* err = nullptr;
   std::string s(sql);
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(db_);
-    sqlite3_free(err);
-    throw DatabaseError("executing '" + s + "': " + msg);
-  }
+  exec_or_fail(db_, s, "executing '" + s + "'");
+}
+
+void Database::begin() {
+  exec_or_fail(db_, "BEGIN IMMEDIATE", kWriting);
+}
+
+void Database::commit() {
+  exec_or_fail(db_, "COMMIT", kWriting);
+}
+
+bool Database::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
+void Database::rollback() noexcept {
+  // After SQLITE_FULL, SQLITE_IOERR and the like SQLite has already rolled
+  // back, and a ROLLBACK would only fail with "no transaction is active".
+  if (in_transaction()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Statement& Database::cached(const std::string& sql) {

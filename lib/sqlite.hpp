@@ -5,21 +5,33 @@
 
 #include "error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace disorder {
 
+// A failed SQLite call.  what() says what failed and why, in words fit for
+// a client's error reply: a failed write is "cannot write the database:
+// CAUSE", where CAUSE is SQLite's own message ("database or disk is full",
+// "attempt to write a readonly database", "database is locked", "disk I/O
+// error"), followed by the system's reason when there is one.
 class DatabaseError : public Error {
 public:
-  using Error::Error;
+  explicit DatabaseError(const std::string& what, int code = 0) : Error(what), code_(code) {}
+  // SQLite's extended result code; 0 when the error did not come from SQLite.
+  int code() const noexcept { return code_; }
+
+private:
+  int code_;
 };
 
 // One prepared statement.  Bind parameters are 1-based as in SQLite.
@@ -63,8 +75,10 @@ private:
 class Database {
 public:
   // Opens (creating if needed) the file, in WAL mode with a busy timeout so
-  // that helper processes (the rescanner) can share it.
-  explicit Database(const std::string& path);
+  // that helper processes (the rescanner) can share it.  A file that cannot
+  // be written is opened read-only: reads work, every write fails.
+  explicit Database(const std::string& path,
+                    std::chrono::milliseconds busy_timeout = std::chrono::seconds(10));
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
   ~Database();
@@ -79,25 +93,41 @@ public:
   void set_user_version(int v);
   const std::string& path() const { return path_; }
 
-  // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn throws.
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT and returns what it returns.
+  // If fn throws or the commit fails, the transaction is rolled back and
+  // that first error propagates: the database is as it was before.  (SQLite
+  // rolls back by itself after some errors, such as a full disk or an I/O
+  // error, so rollback() only undoes what is still open, and its own
+  // failure never hides the cause.)  Callers that keep a copy of the data
+  // in memory change it only once this has returned.  Not reentrant: fn
+  // must not start another transaction.
   template <typename F> auto transaction(F&& fn) {
-    exec("BEGIN IMMEDIATE");
+    begin();
     try {
-      if constexpr (std::is_void_v<decltype(fn())>) {
+      if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
         fn();
-        exec("COMMIT");
+        commit();
       } else {
         auto r = fn();
-        exec("COMMIT");
+        commit();
         return r;
       }
     } catch (...) {
-      exec("ROLLBACK");
+      rollback();
       throw;
     }
   }
+  // True between BEGIN and the end of the transaction (COMMIT, ROLLBACK, or
+  // SQLite's own rollback after an error).
+  bool in_transaction() const;
+  // Rolls back the open transaction, if there is one.  Never throws: it is
+  // called on the way out of an error, which is the one worth reporting.
+  void rollback() noexcept;
 
 private:
+  void begin();
+  void commit();
+
   std::string path_;
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
