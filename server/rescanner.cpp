@@ -135,10 +135,16 @@ void Rescanner::on_exit(int wstatus) {
   next_waiters_.clear();
   if (ok) {
     log_info("rescan completed: " + std::to_string(progress_) + " tracks");
-    server_.db()
-        .cached("INSERT INTO rescan_state (key, value) VALUES ('completed', strftime('%s','now')) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-        .run();
+    try {
+      server_.db()
+          .cached(
+              "INSERT INTO rescan_state (key, value) VALUES ('completed', strftime('%s','now')) "
+              "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+          .run();
+    } catch (const DatabaseError& e) {
+      // The rescan itself is done; at worst the next start rescans again.
+      log_error(std::string("recording the rescan: ") + e.what());
+    }
     server_.events().emit("rescanned", {});
     server_.playback().tick(); // random play may now have tracks to pick
   } else {

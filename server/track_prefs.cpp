@@ -52,6 +52,7 @@ void TrackPrefs::check_value(std::string_view name, std::string_view value) {
 void TrackPrefs::set(std::string_view track, std::string_view name, std::string_view value) {
   if (name.empty()) throw SyntaxError("empty preference name");
   check_value(name, value);
+  Reindexed reindexed(*this, name);
   db_.transaction([&] {
     Statement& st = db_.cached("INSERT INTO prefs (track, name, value) VALUES (?1, ?2, ?3)"
                                " ON CONFLICT (track, name) DO UPDATE SET value = excluded.value");
@@ -63,6 +64,7 @@ void TrackPrefs::set(std::string_view track, std::string_view name, std::string_
 }
 
 bool TrackPrefs::unset(std::string_view track, std::string_view name) {
+  Reindexed reindexed(*this, name);
   return db_.transaction([&] {
     Statement& st = db_.cached("DELETE FROM prefs WHERE track = ?1 AND name = ?2");
     st.bind(1, track).bind(2, name);
@@ -72,6 +74,12 @@ bool TrackPrefs::unset(std::string_view track, std::string_view name) {
     if (removed) reindex(track, name);
     return removed;
   });
+}
+
+TrackPrefs::Reindexed::~Reindexed() {
+  // Whether the transaction was committed or rolled back, the alias cache
+  // is rebuilt from what the database now holds.
+  if (name_.starts_with(kTrackname)) prefs_.tracks_.names_changed();
 }
 
 void TrackPrefs::reindex(std::string_view track, std::string_view name) {
@@ -115,7 +123,6 @@ void TrackPrefs::reindex_words(std::string_view track) {
     st.run();
     st.reset();
   }
-  tracks_.names_changed();
 }
 
 } // namespace disorder

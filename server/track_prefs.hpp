@@ -3,8 +3,9 @@
 // that vanishes and comes back, a rescan that re-adds it, a restart).  Every
 // change keeps the indexes derived from preferences in step, in the same
 // transaction: track_tags for the `tags` preference, pref_words/pref_search
-// for trackname_ preferences, and the alias cache of TrackDb.  Lives on the
-// loop thread; every method may throw DatabaseError.
+// for trackname_ preferences, and the alias cache of TrackDb.  A change that
+// cannot be saved (DatabaseError) leaves all of them as they were.  Lives on
+// the loop thread; every method may throw DatabaseError.
 #pragma once
 
 #include "sqlite.hpp"
@@ -44,6 +45,17 @@ private:
   void reindex(std::string_view track, std::string_view name);
   void reindex_tags(std::string_view track);
   void reindex_words(std::string_view track);
+  // Tells TrackDb, once a change to preference name is over, that the names
+  // of tracks may have changed.
+  class Reindexed {
+  public:
+    Reindexed(TrackPrefs& prefs, std::string_view name) : prefs_(prefs), name_(name) {}
+    ~Reindexed();
+
+  private:
+    TrackPrefs& prefs_;
+    std::string_view name_;
+  };
 
   Database& db_;
   TrackDb& tracks_;

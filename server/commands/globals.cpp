@@ -25,6 +25,9 @@ void enable(CommandContext& ctx, std::span<const std::string>) {
 
 void disable(CommandContext& ctx, std::span<const std::string> args) {
   if (args.size() > 1 && args[1] != "now") throw UserError("invalid argument '" + args[1] + "'");
+  // Each step is saved before it takes effect, the switch first: should
+  // the scratch then fail to save (550), playing is off and the track
+  // plays on, rather than the next one starting.
   ctx.server.set_flag("playing", false);
   ctx.server.playback().playing_disabled(args.size() > 1, ctx.conn.user());
   ctx.conn.reply(250, "OK");

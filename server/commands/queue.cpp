@@ -29,7 +29,7 @@ bool may(const CommandContext& ctx, const QueueEntry& e, Rights any, Rights mine
 
 // A queued entry by ID, or else by track name (disorder(1): "tracks may be
 // specified by name or by ID").
-QueueEntry* find_queued(CommandContext& ctx, const std::string& what) {
+const QueueEntry* find_queued(CommandContext& ctx, const std::string& what) {
   auto& q = playback(ctx).queue();
   if (q.index_of(what) >= 0) return q.find(what);
   for (const auto& e : q.entries())
@@ -56,8 +56,8 @@ int parse_volume(const std::string& s) {
 void play(CommandContext& ctx, std::span<const std::string> args) {
   std::string track = playable(ctx, args[1]);
   auto& pb = playback(ctx);
-  QueueEntry& e = pb.add(pb.queue().entries().size(), track, ctx.conn.user(), Origin::picked);
-  ctx.conn.reply(252, quote_field(e.id));
+  ctx.conn.reply(252, quote_field(pb.add(pb.queue().entries().size(), track, ctx.conn.user(),
+                                         Origin::picked)));
 }
 
 void playafter(CommandContext& ctx, std::span<const std::string> args) {
@@ -71,13 +71,12 @@ void playafter(CommandContext& ctx, std::span<const std::string> args) {
     if (i < 0) throw UserError("no such queue entry '" + args[1] + "'");
     at = static_cast<size_t>(i) + 1;
   }
-  for (const auto& t : tracks)
-    pb.add(at++, t, ctx.conn.user(), Origin::picked);
+  pb.add(at, tracks, ctx.conn.user(), Origin::picked); // all or none
   ctx.conn.reply(250, "OK");
 }
 
 void remove(CommandContext& ctx, std::span<const std::string> args) {
-  QueueEntry* e = find_queued(ctx, args[1]);
+  const QueueEntry* e = find_queued(ctx, args[1]);
   if (!e) throw UserError("no such queue entry '" + args[1] + "'");
   if (!may(ctx, *e, right::remove_any, right::remove_mine, right::remove_random)) {
     ctx.conn.reply(510, "Prohibited");
@@ -89,7 +88,7 @@ void remove(CommandContext& ctx, std::span<const std::string> args) {
 }
 
 void move(CommandContext& ctx, std::span<const std::string> args) {
-  QueueEntry* e = find_queued(ctx, args[1]);
+  const QueueEntry* e = find_queued(ctx, args[1]);
   if (!e) throw UserError("no such queue entry '" + args[1] + "'");
   int delta = 0;
   auto r = std::from_chars(args[2].data(), args[2].data() + args[2].size(), delta);
@@ -110,7 +109,7 @@ void moveafter(CommandContext& ctx, std::span<const std::string> args) {
     throw UserError("no such queue entry '" + args[1] + "'");
   std::vector<std::string> ids(args.begin() + 2, args.end());
   for (const auto& id : ids) {
-    QueueEntry* e = q.index_of(id) >= 0 ? q.find(id) : nullptr;
+    const QueueEntry* e = q.index_of(id) >= 0 ? q.find(id) : nullptr;
     if (!e) throw UserError("no such queue entry '" + id + "'");
     if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
       ctx.conn.reply(510, "Prohibited");
@@ -191,10 +190,10 @@ void recent(CommandContext& ctx, std::span<const std::string>) {
 
 void adopt(CommandContext& ctx, std::span<const std::string> args) {
   auto& q = playback(ctx).queue();
-  QueueEntry* e = q.index_of(args[1]) >= 0 ? q.find(args[1]) : nullptr;
+  const QueueEntry* e = q.index_of(args[1]) >= 0 ? q.find(args[1]) : nullptr;
   if (!e) throw UserError("no such queue entry '" + args[1] + "'");
   if (e->origin != Origin::random) throw UserError("only randomly picked tracks can be adopted");
-  playback(ctx).adopt(*e, ctx.conn.user());
+  playback(ctx).adopt(args[1], ctx.conn.user());
   ctx.conn.reply(250, "adopted");
 }
 

@@ -2,6 +2,7 @@
 #include "queue/play_queue.hpp"
 
 #include "crypto.hpp"
+#include "log.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -56,7 +57,24 @@ void PlayQueue::load() {
   if (playing_) requeue_playing();
 }
 
-void PlayQueue::persist_queue() {
+PlayQueue::Next PlayQueue::current() const {
+  return Next{queue_, playing_, std::nullopt, 0};
+}
+
+void PlayQueue::write(const Next& next) {
+  auto& add_recent = db_.cached("INSERT INTO recent (id, track, submitter, origin, state, "
+                                "queued, played, scratched, wstat) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                                "?, ?)");
+  auto write_recent = [&](const QueueEntry& e) {
+    add_recent.reset();
+    add_recent.bind_all(e.id, e.track, e.submitter, to_string(e.origin), to_string(e.state), e.when,
+                        e.played, e.scratched);
+    if (e.wstat)
+      add_recent.bind(9, static_cast<std::int64_t>(*e.wstat));
+    else
+      add_recent.bind(9, nullptr);
+    add_recent.run();
+  };
   db_.transaction([&] {
     db_.cached("DELETE FROM queue").run();
     auto write = [&](const QueueEntry& e, std::int64_t position) {
@@ -66,22 +84,69 @@ void PlayQueue::persist_queue() {
                     e.when, e.played, e.sofar)
           .run();
     };
-    if (playing_) write(*playing_, kPlayingPosition);
-    for (size_t i = 0; i < queue_.size(); ++i)
-      write(queue_[i], static_cast<std::int64_t>(i));
+    if (next.playing) write(*next.playing, kPlayingPosition);
+    for (size_t i = 0; i < next.queue.size(); ++i)
+      write(next.queue[i], static_cast<std::int64_t>(i));
+    if (unsaved_) {
+      // What an earlier failed write left out of the recent list.
+      db_.cached("DELETE FROM recent").run();
+      for (const auto& e : recent_)
+        write_recent(e);
+    }
+    if (next.finished) {
+      write_recent(*next.finished);
+      db_.cached("DELETE FROM recent WHERE seq NOT IN (SELECT seq FROM recent ORDER BY seq DESC "
+                 "LIMIT ?)")
+          .bind(1, static_cast<std::int64_t>(next.history))
+          .run();
+    }
   });
 }
 
-std::string PlayQueue::new_id() {
-  while (true) {
-    std::string id = to_hex(random_bytes(6));
-    if (!find(id) && std::none_of(recent_.begin(), recent_.end(),
-                                  [&](const QueueEntry& e) { return e.id == id; }))
-      return id;
+void PlayQueue::apply(Next next, OnFailure on_failure) {
+  try {
+    write(next);
+    if (unsaved_) log_info("the play queue is saved again");
+    unsaved_ = false;
+  } catch (const DatabaseError& e) {
+    if (on_failure == OnFailure::refuse) throw;
+    if (!unsaved_) log_error(std::string("saving the play queue (will try again): ") + e.what());
+    unsaved_ = true;
+  }
+  queue_ = std::move(next.queue);
+  playing_ = std::move(next.playing);
+  if (next.finished) {
+    recent_.push_back(std::move(*next.finished));
+    while (recent_.size() > next.history)
+      recent_.pop_front();
   }
 }
 
-QueueEntry* PlayQueue::find(std::string_view id) {
+bool PlayQueue::sync() {
+  if (!unsaved_) return true;
+  try {
+    write(current());
+    unsaved_ = false;
+    log_info("the play queue is saved again");
+  } catch (const DatabaseError&) {
+    // Still failing; apply() has said why.
+  }
+  return !unsaved_;
+}
+
+std::string PlayQueue::new_id(std::span<const QueueEntry> taken) const {
+  auto used = [&](const std::string& id) {
+    auto same = [&](const QueueEntry& e) { return e.id == id; };
+    return find(id) || std::any_of(recent_.begin(), recent_.end(), same) ||
+           std::any_of(taken.begin(), taken.end(), same);
+  };
+  while (true) {
+    std::string id = to_hex(random_bytes(6));
+    if (!used(id)) return id;
+  }
+}
+
+const QueueEntry* PlayQueue::find(std::string_view id) const {
   if (playing_ && playing_->id == id) return &*playing_;
   for (auto& e : queue_)
     if (e.id == id) return &e;
@@ -94,27 +159,36 @@ int PlayQueue::index_of(std::string_view id) const {
   return -1;
 }
 
-QueueEntry& PlayQueue::insert(std::size_t position, std::string track, std::string submitter,
-                              Origin origin) {
-  QueueEntry e;
-  e.id = new_id();
-  e.track = std::move(track);
-  e.submitter = std::move(submitter);
-  e.origin = origin;
-  e.when = static_cast<std::int64_t>(std::time(nullptr));
-  position = std::min(position, queue_.size());
-  auto it = queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(position), std::move(e));
-  size_t index = static_cast<size_t>(it - queue_.begin());
-  persist_queue();
-  return queue_[index];
+std::vector<std::string> PlayQueue::insert(std::size_t position,
+                                           std::span<const std::string> tracks,
+                                           const std::string& submitter, Origin origin) {
+  std::vector<QueueEntry> added;
+  std::vector<std::string> ids;
+  for (const auto& track : tracks) {
+    QueueEntry e;
+    e.id = new_id(added);
+    e.track = track;
+    e.submitter = submitter;
+    e.origin = origin;
+    e.when = static_cast<std::int64_t>(std::time(nullptr));
+    ids.push_back(e.id);
+    added.push_back(std::move(e));
+  }
+  Next next = current();
+  position = std::min(position, next.queue.size());
+  next.queue.insert(next.queue.begin() + static_cast<std::ptrdiff_t>(position),
+                    std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
+  apply(std::move(next), OnFailure::refuse);
+  return ids;
 }
 
 std::optional<QueueEntry> PlayQueue::remove(std::string_view id) {
   int i = index_of(id);
   if (i < 0) return std::nullopt;
-  QueueEntry e = std::move(queue_[static_cast<size_t>(i)]);
-  queue_.erase(queue_.begin() + i);
-  persist_queue();
+  Next next = current();
+  QueueEntry e = std::move(next.queue[static_cast<size_t>(i)]);
+  next.queue.erase(next.queue.begin() + i);
+  apply(std::move(next), OnFailure::refuse);
   return e;
 }
 
@@ -122,10 +196,11 @@ bool PlayQueue::move(std::string_view id, int delta) {
   int i = index_of(id);
   if (i < 0) return false;
   int target = std::clamp(i - delta, 0, static_cast<int>(queue_.size()) - 1);
-  QueueEntry e = std::move(queue_[static_cast<size_t>(i)]);
-  queue_.erase(queue_.begin() + i);
-  queue_.insert(queue_.begin() + target, std::move(e));
-  persist_queue();
+  Next next = current();
+  QueueEntry e = std::move(next.queue[static_cast<size_t>(i)]);
+  next.queue.erase(next.queue.begin() + i);
+  next.queue.insert(next.queue.begin() + target, std::move(e));
+  apply(std::move(next), OnFailure::refuse);
   return true;
 }
 
@@ -151,88 +226,80 @@ void PlayQueue::move_after(std::string_view target, std::span<const std::string>
       }
     }
   }
+  Next next = current();
+  auto position = [&](std::string_view id) {
+    auto it = std::find_if(next.queue.begin(), next.queue.end(),
+                           [&](const QueueEntry& e) { return e.id == id; });
+    return it;
+  };
   std::vector<QueueEntry> moving;
   for (const auto& id : ids) {
-    int i = index_of(id);
-    if (i < 0) continue;
-    moving.push_back(std::move(queue_[static_cast<size_t>(i)]));
-    queue_.erase(queue_.begin() + i);
+    auto it = position(id);
+    if (it == next.queue.end()) continue;
+    moving.push_back(std::move(*it));
+    next.queue.erase(it);
   }
-  size_t at = 0;
-  if (!anchor.empty()) at = static_cast<size_t>(index_of(anchor) + 1);
-  queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(at),
-                std::make_move_iterator(moving.begin()), std::make_move_iterator(moving.end()));
-  persist_queue();
+  auto at = anchor.empty() ? next.queue.begin() : position(anchor) + 1;
+  next.queue.insert(at, std::make_move_iterator(moving.begin()),
+                    std::make_move_iterator(moving.end()));
+  apply(std::move(next), OnFailure::refuse);
 }
 
-void PlayQueue::changed() {
-  persist_queue();
+bool PlayQueue::adopt(std::string_view id, const std::string& user) {
+  int i = index_of(id);
+  if (i < 0) return false;
+  Next next = current();
+  QueueEntry& e = next.queue[static_cast<size_t>(i)];
+  e.origin = Origin::adopted;
+  e.submitter = user;
+  apply(std::move(next), OnFailure::refuse);
+  return true;
 }
 
-QueueEntry& PlayQueue::start_head(std::int64_t now) {
-  playing_ = std::move(queue_.front());
-  queue_.erase(queue_.begin());
-  playing_->state = EntryState::started;
-  playing_->played = now;
-  playing_->sofar = 0;
-  persist_queue();
+const QueueEntry& PlayQueue::start_head(std::int64_t now) {
+  Next next = current();
+  next.playing = std::move(next.queue.front());
+  next.queue.erase(next.queue.begin());
+  next.playing->state = EntryState::started;
+  next.playing->played = now;
+  next.playing->sofar = 0;
+  apply(std::move(next), OnFailure::defer);
   return *playing_;
 }
 
 void PlayQueue::set_playing_state(EntryState state) {
-  if (!playing_) return;
-  playing_->state = state;
-  db_.cached("UPDATE queue SET state = ? WHERE id = ?")
-      .bind_all(to_string(state), playing_->id)
-      .run();
+  if (playing_) playing_->state = state;
 }
 
 void PlayQueue::set_sofar(std::int64_t seconds) {
-  if (!playing_) return;
-  // Memory only: a track that was playing when the server stopped plays
-  // again from its start (load()), so a stored sofar is never read, and
-  // this comes once a second.
-  playing_->sofar = seconds;
+  if (playing_) playing_->sofar = seconds;
 }
 
 QueueEntry PlayQueue::finish_playing(EntryState state, std::optional<int> wstat,
-                                     std::string scratched, std::size_t history) {
-  QueueEntry e = std::move(*playing_);
-  playing_.reset();
+                                     std::string scratched, std::size_t history,
+                                     OnFailure on_failure) {
+  Next next = current();
+  QueueEntry e = std::move(*next.playing);
+  next.playing.reset();
   e.state = state;
   e.wstat = wstat;
   e.scratched = std::move(scratched);
-  recent_.push_back(e);
-  while (recent_.size() > history)
-    recent_.pop_front();
-  db_.transaction([&] {
-    db_.cached("DELETE FROM queue WHERE id = ?").bind(1, e.id).run();
-    auto& ins = db_.cached("INSERT INTO recent (id, track, submitter, origin, state, queued, "
-                           "played, scratched, wstat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    ins.bind_all(e.id, e.track, e.submitter, to_string(e.origin), to_string(e.state), e.when,
-                 e.played, e.scratched);
-    if (e.wstat)
-      ins.bind(9, static_cast<std::int64_t>(*e.wstat));
-    else
-      ins.bind(9, nullptr);
-    ins.run();
-    db_.cached("DELETE FROM recent WHERE seq NOT IN (SELECT seq FROM recent ORDER BY seq DESC "
-               "LIMIT ?)")
-        .bind(1, static_cast<std::int64_t>(history))
-        .run();
-  });
+  next.finished = e;
+  next.history = history;
+  apply(std::move(next), on_failure);
   return e;
 }
 
 void PlayQueue::requeue_playing() {
   if (!playing_) return;
-  QueueEntry e = std::move(*playing_);
-  playing_.reset();
+  Next next = current();
+  QueueEntry e = std::move(*next.playing);
+  next.playing.reset();
   e.state = EntryState::unplayed;
   e.played = 0;
   e.sofar = 0;
-  queue_.insert(queue_.begin(), std::move(e));
-  persist_queue();
+  next.queue.insert(next.queue.begin(), std::move(e));
+  apply(std::move(next), OnFailure::defer);
 }
 
 } // namespace disorder

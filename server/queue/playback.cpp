@@ -7,6 +7,7 @@
 #include "split.hpp"
 #include "subprocess.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <sys/wait.h>
@@ -24,6 +25,7 @@ std::int64_t now() {
 Playback::Playback(Server& server) : server_(server), queue_(server.db()), picker_(server.db()) {}
 
 Playback::~Playback() {
+  queue_.sync(); // a last try, so that a restart does not play again what has played
   for (auto& [id, r] : running_)
     if (r.pid > 0) {
       server_.reaper().forget(r.pid);
@@ -37,6 +39,7 @@ constexpr auto kStallTimeout = std::chrono::seconds(15);
 
 void Playback::watchdog() {
   watchdog_->add(std::chrono::seconds(1));
+  retry_save();
   // What should be advancing: the playing track, or else the head of the
   // queue once it has been handed to the speaker.
   std::string id;
@@ -67,6 +70,24 @@ void Playback::watchdog() {
   } else {
     stop_player(id);
     unplayable_head(reason);
+  }
+}
+
+void Playback::retry_save() {
+  // A track that started or ended while the database could not be written
+  // is saved once it can be (space freed, say), without a restart.  Tries
+  // come further apart while they fail: a write may wait for a lock (up to
+  // the busy timeout), and every wait holds up the whole server.
+  if (queue_.saved()) {
+    save_delay_ = std::chrono::seconds(1);
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_save_) return;
+  if (!queue_.sync()) {
+    next_save_ = now + save_delay_;
+    save_delay_ =
+        std::min<std::chrono::steady_clock::duration>(save_delay_ * 2, std::chrono::seconds(16));
   }
 }
 
@@ -163,9 +184,9 @@ void Playback::unplayable_head(const std::string& reason) {
   log_error(reason);
   if (queue_.entries().empty()) return;
   // Record it as failed without playing it, so the queue moves on.
-  QueueEntry& head = queue_.start_head(now());
-  server_.events().emit("removed", {head.id});
-  track_ended(head.id, false, reason);
+  const std::string id = queue_.start_head(now()).id;
+  server_.events().emit("removed", {id});
+  track_ended(id, false, reason);
 }
 
 void Playback::fill_random() {
@@ -177,8 +198,14 @@ void Playback::fill_random() {
     exclude.insert(e.track);
   size_t have = queue_.entries().size(), want = static_cast<size_t>(std::max(config.queue_pad, 0));
   if (have >= want) return;
-  for (auto& track : picker_.pick(config, exclude, want - have))
-    add(queue_.entries().size(), track, "", Origin::random);
+  auto picks = picker_.pick(config, exclude, want - have);
+  try {
+    add(queue_.entries().size(), picks, "", Origin::random);
+    random_failing_ = false;
+  } catch (const DatabaseError& e) {
+    if (!random_failing_) log_error(std::string("adding random picks: ") + e.what());
+    random_failing_ = true;
+  }
 }
 
 void Playback::tick() {
@@ -220,13 +247,14 @@ void Playback::tick() {
   in_tick_ = false;
 }
 
-QueueEntry& Playback::add(std::size_t position, const std::string& track, const std::string& user,
-                          Origin origin) {
-  QueueEntry& e = queue_.insert(position, track, user, origin);
-  std::string id = e.id;
-  server_.events().emit_formatted("queue", e.format());
+std::vector<std::string> Playback::add(std::size_t position, std::span<const std::string> tracks,
+                                       const std::string& user, Origin origin) {
+  if (tracks.empty()) return {};
+  std::vector<std::string> ids = queue_.insert(position, tracks, user, origin);
+  for (const auto& id : ids)
+    server_.events().emit_formatted("queue", queue_.find(id)->format());
   tick();
-  return *queue_.find(id);
+  return ids;
 }
 
 void Playback::removed(const QueueEntry& entry, const std::string& user) {
@@ -239,11 +267,10 @@ void Playback::moved(const std::string& user) {
   tick();
 }
 
-void Playback::adopt(QueueEntry& entry, const std::string& user) {
-  entry.origin = Origin::adopted;
-  entry.submitter = user;
-  queue_.changed();
-  server_.events().emit("adopted", {entry.id, user});
+bool Playback::adopt(const std::string& id, const std::string& user) {
+  if (!queue_.adopt(id, user)) return false;
+  server_.events().emit("adopted", {id, user});
+  return true;
 }
 
 void Playback::track_started(const std::string& id) {
@@ -252,7 +279,7 @@ void Playback::track_started(const std::string& id) {
     // The speaker moved on before reporting the end of the last one.
     track_ended(queue_.playing()->id, true, "");
   }
-  QueueEntry& e = queue_.start_head(now());
+  const QueueEntry& e = queue_.start_head(now());
   server_.events().emit("removed", {e.id});
   // disorder_protocol(5): the user is left out for random picks.
   if (e.submitter.empty())
@@ -264,7 +291,8 @@ void Playback::track_started(const std::string& id) {
 }
 
 void Playback::record_play(const QueueEntry& entry, EntryState state) {
-  // disorder_preferences(5): the server keeps these up to date.
+  // disorder_preferences(5): the server keeps these up to date, all of
+  // them or (when the database cannot be written) none.
   auto& db = server_.db();
   auto bump = [&](const char* pref) {
     db.cached("INSERT INTO prefs (track, name, value) VALUES (?, ?, '1') "
@@ -272,16 +300,18 @@ void Playback::record_play(const QueueEntry& entry, EntryState state) {
         .bind_all(entry.track, pref)
         .run();
   };
-  db.cached("INSERT INTO prefs (track, name, value) VALUES (?, 'played_time', ?) "
-            "ON CONFLICT(track, name) DO UPDATE SET value = excluded.value")
-      .bind_all(entry.track, std::to_string(now()))
-      .run();
-  bump("played");
-  if (state == EntryState::scratched)
-    bump("scratched");
-  else if (state == EntryState::ok)
-    bump("unscratched");
-  if (entry.origin == Origin::picked) bump("requested");
+  db.transaction([&] {
+    db.cached("INSERT INTO prefs (track, name, value) VALUES (?, 'played_time', ?) "
+              "ON CONFLICT(track, name) DO UPDATE SET value = excluded.value")
+        .bind_all(entry.track, std::to_string(now()))
+        .run();
+    bump("played");
+    if (state == EntryState::scratched)
+      bump("scratched");
+    else if (state == EntryState::ok)
+      bump("unscratched");
+    if (entry.origin == Origin::picked) bump("requested");
+  });
 }
 
 void Playback::track_ended(const std::string& id, bool ok, const std::string& reason) {
@@ -296,7 +326,8 @@ void Playback::track_ended(const std::string& id, bool ok, const std::string& re
     stop_player(id);
   }
   EntryState state = ok ? EntryState::ok : EntryState::failed;
-  Retired r = retire(state, wstat, "");
+  // It has ended, saved or not.
+  Retired r = retire(state, wstat, "", PlayQueue::OnFailure::defer);
   if (ok) {
     server_.events().emit("completed", {r.entry.track});
     server_.events().emit("state", {"completed"});
@@ -309,10 +340,10 @@ void Playback::track_ended(const std::string& id, bool ok, const std::string& re
 }
 
 Playback::Retired Playback::retire(EntryState state, std::optional<int> wstat,
-                                   const std::string& scratched) {
+                                   const std::string& scratched, PlayQueue::OnFailure on_failure) {
   Retired r;
   std::string oldest = queue_.recent().empty() ? "" : queue_.recent().front().id;
-  r.entry = queue_.finish_playing(state, wstat, scratched, server_.config().history);
+  r.entry = queue_.finish_playing(state, wstat, scratched, server_.config().history, on_failure);
   if (!oldest.empty() && (queue_.recent().empty() || queue_.recent().front().id != oldest))
     r.dropped = oldest;
   try {
@@ -330,9 +361,11 @@ void Playback::announce(const Retired& r) {
 
 void Playback::scratch(const std::string& user, bool with_sound) {
   if (!queue_.playing()) return;
-  QueueEntry current = *queue_.playing();
-  stop_player(current.id);
-  Retired r = retire(EntryState::scratched, std::nullopt, user);
+  const std::string id = queue_.playing()->id;
+  // Saved first: if it cannot be, the track plays on and the scratch is
+  // refused.  (Once retired, the player's exit is no longer its end.)
+  Retired r = retire(EntryState::scratched, std::nullopt, user, PlayQueue::OnFailure::refuse);
+  stop_player(id);
   server_.events().emit("scratched", {r.entry.track, user});
   server_.events().emit("state", {"scratched"});
   announce(r);
@@ -343,7 +376,12 @@ void Playback::scratch(const std::string& user, bool with_sound) {
   const auto& scratches = server_.config().scratch;
   if (with_sound && !scratches.empty()) {
     const std::string& sound = scratches[static_cast<size_t>(std::rand()) % scratches.size()];
-    add(0, sound, "", Origin::scratch);
+    try {
+      add(0, sound, "", Origin::scratch);
+    } catch (const DatabaseError& e) {
+      // The scratch itself is done; only its sound is lost.
+      log_error(std::string("queueing the scratch sound: ") + e.what());
+    }
   }
   tick();
 }

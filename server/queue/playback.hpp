@@ -16,8 +16,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace disorder {
 
@@ -38,15 +40,26 @@ public:
   // switches or the configuration).
   void tick();
 
-  // Queue changes made by commands; each emits its events and ticks.
-  QueueEntry& add(std::size_t position, const std::string& track, const std::string& user,
-                  Origin origin);
+  // Queue changes made by commands; each emits its events and ticks.  Those
+  // that change the queue throw DatabaseError, having changed nothing, when
+  // the change cannot be saved.
+  // Inserts tracks, in order, before entries()[position]; all or none.
+  // Returns their IDs.
+  std::vector<std::string> add(std::size_t position, std::span<const std::string> tracks,
+                               const std::string& user, Origin origin);
+  std::string add(std::size_t position, const std::string& track, const std::string& user,
+                  Origin origin) {
+    return add(position, std::span(&track, 1), user, origin).front();
+  }
   void removed(const QueueEntry& entry, const std::string& user);
   void moved(const std::string& user);
-  void adopt(QueueEntry& entry, const std::string& user);
+  // False if id is not queued.
+  bool adopt(const std::string& id, const std::string& user);
   // Stops the playing track, recording who did it; a `scratch` sound from
-  // the configuration follows unless with_sound is false.
+  // the configuration follows unless with_sound is false.  When the end of
+  // the track cannot be saved it throws and the track plays on.
   void scratch(const std::string& user, bool with_sound = true);
+  // Neither needs the database (see PlayQueue::set_playing_state).
   bool pause();
   bool resume();
   bool paused() const { return paused_; }
@@ -86,7 +99,8 @@ private:
     QueueEntry entry;
     std::string dropped;
   };
-  Retired retire(EntryState state, std::optional<int> wstat, const std::string& scratched);
+  Retired retire(EntryState state, std::optional<int> wstat, const std::string& scratched,
+                 PlayQueue::OnFailure on_failure);
   void announce(const Retired& r);
   std::string file_for(const std::string& track);
 
@@ -98,11 +112,18 @@ private:
   bool paused_ = false;
   std::pair<int, int> volume_{100, 100};
   bool in_tick_ = false;
+  // Random picks could not be saved: said once in the log, not at every
+  // tick, until they can again.
+  bool random_failing_ = false;
   // A player that stops producing audio (a hung decoder) would hold the
   // queue for ever: the watchdog fails a track that has not started, or not
   // advanced, for kStallTimeout while it should be playing.
   void watchdog();
   std::unique_ptr<Event> watchdog_;
+  // Saving what the queue could not save when it happened.
+  void retry_save();
+  std::chrono::steady_clock::duration save_delay_ = std::chrono::seconds(1);
+  std::chrono::steady_clock::time_point next_save_;
   std::string watched_id_;
   std::int64_t watched_sofar_ = -1;
   std::chrono::steady_clock::time_point watched_since_;
