@@ -182,7 +182,7 @@ def playing_goes_on_while_the_disk_is_full_and_is_saved_once_there_is_space():
     try:
         with home_on_tmpfs(s):
             s.start()
-            track = s.track("long.wav", seconds=4)
+            track = s.track("long.wav", seconds=6)
             s.rescan()
             events = Events(s)
             with closing(s.root()) as r:
