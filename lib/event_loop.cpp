@@ -15,9 +15,22 @@ namespace disorder {
 
 EventLoop::EventLoop() : base_(event_base_new()) {
   if (!base_) throw Error("event_base_new failed");
+  deferred_event_ = event_new(base_, -1, 0, &EventLoop::run_deferred, this);
+  if (!deferred_event_) {
+    event_base_free(base_);
+    throw Error("event_new failed");
+  }
 }
 
 EventLoop::~EventLoop() {
+  // Pending calls go first, while the base is alive: what they hold (an
+  // Event, a connection) may free libevent objects, or defer more.
+  while (!deferred_.empty()) {
+    auto pending = std::move(deferred_);
+    deferred_.clear();
+    pending.clear();
+  }
+  event_free(deferred_event_);
   event_base_free(base_);
 }
 
@@ -30,17 +43,19 @@ void EventLoop::stop() {
 }
 
 void EventLoop::defer(std::function<void()> fn) {
-  auto* heap = new std::function<void()>(std::move(fn)); // owned by the callback below
-  timeval zero{0, 0};
-  if (event_base_once(
-          base_, -1, EV_TIMEOUT,
-          [](int, short, void* arg) {
-            std::unique_ptr<std::function<void()>> f(static_cast<std::function<void()>*>(arg));
-            (*f)();
-          },
-          heap, &zero) < 0) {
-    delete heap;
-    throw Error("event_base_once failed");
+  deferred_.push_back(std::move(fn));
+  // Already active: one run takes them all.
+  event_active(deferred_event_, EV_TIMEOUT, 0);
+}
+
+void EventLoop::run_deferred(int, short, void* arg) {
+  auto* self = static_cast<EventLoop*>(arg);
+  // Only those deferred before this run: calls that these defer made the
+  // event active again, and run after whatever else is ready by then.
+  for (std::size_t n = self->deferred_.size(); n > 0 && !self->deferred_.empty(); --n) {
+    auto fn = std::move(self->deferred_.front());
+    self->deferred_.pop_front();
+    fn();
   }
 }
 

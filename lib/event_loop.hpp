@@ -6,6 +6,7 @@
 #include "fd.hpp"
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -30,11 +31,19 @@ public:
   void run();
   // Makes run() return after the current callback.
   void stop();
-  // Calls fn from the loop, after the current callback returns.
+  // Calls fn from the loop, after the current callback returns; calls
+  // deferred together run in the order they were deferred.  The loop owns
+  // fn until then: one still pending when the loop is destroyed is
+  // destroyed with it, without being called.
   void defer(std::function<void()> fn);
 
 private:
+  static void run_deferred(int, short, void* arg);
+
   event_base* base_;
+  // Fires the pending calls; made active by defer().
+  event* deferred_event_ = nullptr;
+  std::deque<std::function<void()>> deferred_;
 };
 
 // One libevent event with a std::function callback.  `what` passed to the
