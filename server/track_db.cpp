@@ -178,7 +178,7 @@ const std::map<std::string, std::string, std::less<>>& TrackDb::aliases() {
 }
 
 std::vector<std::string> TrackDb::listing(const std::string& sql, std::string_view dir,
-                                          const Regexp* filter) {
+                                          BoundedMatcher* filter) {
   std::vector<std::string> out;
   Query q(db_, sql);
   q->bind(1, strip_trailing_slashes(dir));
@@ -189,11 +189,11 @@ std::vector<std::string> TrackDb::listing(const std::string& sql, std::string_vi
   return out;
 }
 
-std::vector<std::string> TrackDb::files(std::string_view dir, const Regexp* filter) {
+std::vector<std::string> TrackDb::files(std::string_view dir, BoundedMatcher* filter) {
   return listing("SELECT name FROM tracks WHERE dir = ?1 ORDER BY name", dir, filter);
 }
 
-std::vector<std::string> TrackDb::dirs(std::string_view dir, const Regexp* filter) {
+std::vector<std::string> TrackDb::dirs(std::string_view dir, BoundedMatcher* filter) {
   // A directory is never its own subdirectory (a root of "/" would be).
   return listing("SELECT name FROM dirs WHERE parent = ?1 AND name <> ?1 ORDER BY name", dir,
                  filter);

@@ -62,9 +62,10 @@ public:
   const SearchWords& search_words() const { return words_; }
 
   // The tracks (files) and the subdirectories directly in dir, sorted, only
-  // those whose basename filter matches when filter is given.
-  std::vector<std::string> files(std::string_view dir, const Regexp* filter);
-  std::vector<std::string> dirs(std::string_view dir, const Regexp* filter);
+  // those whose basename filter matches when filter is given.  Throws
+  // RegexpLimitError from the filter.
+  std::vector<std::string> files(std::string_view dir, BoundedMatcher* filter);
+  std::vector<std::string> dirs(std::string_view dir, BoundedMatcher* filter);
   // At most max tracks first seen at or after since (seconds), newest first.
   std::vector<std::string> newest(std::int64_t max, std::int64_t since);
   // disorder_protocol(5) search: TERMS split into fields; tag:NAME terms
@@ -84,7 +85,7 @@ public:
 private:
   using NameSet = std::vector<std::string>; // sorted, unique
   std::vector<std::string> listing(const std::string& sql, std::string_view dir,
-                                   const Regexp* filter);
+                                   BoundedMatcher* filter);
   NameSet tracks_matching_words(const std::vector<std::string>& words);
   NameSet tracks_tagged(const std::string& key, bool present_only);
   const std::map<std::string, std::string, std::less<>>& aliases();

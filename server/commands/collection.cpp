@@ -23,6 +23,12 @@ std::string client_name(const std::string& name) {
   return to_nfc(name);
 }
 
+// How long the regexp matches of one files, dirs or allfiles command may
+// take in all (disorder_protocol(5) LISTINGS): the loop serves no other
+// client meanwhile.  Ordinary patterns take a few milliseconds over the
+// largest directories.
+constexpr auto kListingRegexpBudget = std::chrono::milliseconds(200);
+
 // The listing filter of files, dirs and allfiles: a PCRE2 regexp matched
 // case-independently against each basename.
 std::optional<Regexp> listing_filter(std::span<const std::string> args) {
@@ -37,15 +43,24 @@ std::optional<Regexp> listing_filter(std::span<const std::string> args) {
 void reply_listing(CommandContext& ctx, bool want_files, bool want_dirs,
                    std::span<const std::string> args) {
   auto filter = listing_filter(args);
-  const Regexp* f = filter ? &*filter : nullptr;
+  std::optional<BoundedMatcher> matcher;
+  if (filter) matcher.emplace(*filter, kListingRegexpBudget);
+  BoundedMatcher* f = matcher ? &*matcher : nullptr;
   std::string dir = client_name(args[1]);
   auto& tracks = ctx.server.tracks();
   std::vector<std::string> names;
-  if (want_files) names = tracks.files(dir, f);
-  if (want_dirs) {
-    auto dirs = tracks.dirs(dir, f);
-    names.insert(names.end(), dirs.begin(), dirs.end());
-    std::sort(names.begin(), names.end());
+  try {
+    if (want_files) names = tracks.files(dir, f);
+    if (want_dirs) {
+      auto dirs = tracks.dirs(dir, f);
+      names.insert(names.end(), dirs.begin(), dirs.end());
+      std::sort(names.begin(), names.end());
+    }
+  } catch (const RegexpLimitError&) {
+    // An answer without the names the pattern could not be tried on would
+    // look complete: refuse the whole command instead.
+    throw UserError("regexp too expensive: it reached the limit on matching work;"
+                    " use a simpler one");
   }
   ctx.conn.reply_body(253, "Listing follows", names);
 }

@@ -1,6 +1,9 @@
 // Computing track name parts from preferences, file tags and namepart rules.
 #include "name_parts.hpp"
 
+#include "log.hpp"
+#include "unicode.hpp"
+
 #include <fnmatch.h>
 
 namespace disorder {
@@ -22,7 +25,17 @@ std::string NameParts::from_rules(std::string_view relative, std::string_view co
   const std::string context_z(context); // fnmatch wants a terminated string
   for (const auto& r : rules_) {
     if (r.part != part || ::fnmatch(r.context.c_str(), context_z.c_str(), 0) != 0) continue;
-    if (auto value = r.regexp.expand_first(relative, r.substitution)) return *value;
+    try {
+      if (auto value = r.regexp.expand_first(relative, r.substitution)) return *value;
+    } catch (const RegexpLimitError& e) {
+      // The rule is the administrator's and the same for every track: say
+      // so once rather than for each track it is tried on.
+      if (!r.limit_logged) {
+        r.limit_logged = true;
+        log_warning("namepart " + printable(r.part) + ": " + printable(e.what()) + " on " +
+                    printable(relative) + "; counted as no match (logged only once)");
+      }
+    }
   }
   return "";
 }

@@ -32,6 +32,7 @@ public:
   // A part from the namepart rules alone: the substitution of the first
   // rule for part whose context glob matches context and whose regexp
   // matches relative (the name with its root removed); "" when none does.
+  // Loop thread only (it remembers which rules it has warned about).
   std::string from_rules(std::string_view relative, std::string_view context,
                          std::string_view part) const;
 
@@ -39,7 +40,9 @@ public:
   // in order of precedence: the preference trackname_CONTEXT_PART, the
   // preference trackname_PART, the file tag PART (artist, album and title
   // only; an empty tag does not count), the namepart rules, and for ext
-  // the name's own extension.
+  // the name's own extension.  A rule whose regexp reaches a matching
+  // limit (Regexp::kMatchLimit) on a name counts as not matching it; the
+  // first time, a warning is logged.
   std::string part(const TrackFacts& track, std::string_view context, std::string_view part) const;
 
 private:
@@ -48,6 +51,7 @@ private:
     std::string context; // glob
     std::string substitution;
     Regexp regexp;
+    mutable bool limit_logged = false; // warned that the regexp reached a limit
   };
   std::vector<Rule> rules_;
 };

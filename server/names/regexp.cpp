@@ -1,4 +1,4 @@
-// Compiling, matching and substituting with PCRE2.
+// Compiling, matching and substituting with PCRE2, under limits.
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "regexp.hpp"
 
@@ -14,6 +14,10 @@ void Regexp::MatchDataFree::operator()(pcre2_real_match_data_8* p) const {
   pcre2_match_data_free(p);
 }
 
+void Regexp::MatchContextFree::operator()(pcre2_real_match_context_8* p) const {
+  pcre2_match_context_free(p);
+}
+
 Regexp::Regexp(std::string_view pattern, bool ignore_case) : pattern_(pattern) {
   int error = 0;
   PCRE2_SIZE offset = 0;
@@ -27,8 +31,15 @@ Regexp::Regexp(std::string_view pattern, bool ignore_case) : pattern_(pattern) {
     throw RegexpError(reinterpret_cast<const char*>(message) + std::string(" at offset ") +
                       std::to_string(offset) + " in regexp '" + pattern_ + "'");
   }
+  // Where PCRE2 has no JIT for this machine (or this pattern) the
+  // interpreter does the same work, more slowly: not an error.
+  (void)pcre2_jit_compile(code_.get(), PCRE2_JIT_COMPLETE);
   match_.reset(pcre2_match_data_create_from_pattern(code_.get(), nullptr));
-  if (!match_) throw std::bad_alloc();
+  context_.reset(pcre2_match_context_create(nullptr));
+  if (!match_ || !context_) throw std::bad_alloc();
+  pcre2_set_match_limit(context_.get(), kMatchLimit);
+  pcre2_set_depth_limit(context_.get(), kDepthLimit);
+  pcre2_set_heap_limit(context_.get(), kHeapLimitKiB);
 }
 
 Regexp::Regexp(Regexp&&) noexcept = default;
@@ -37,11 +48,21 @@ Regexp::~Regexp() = default;
 
 int Regexp::match_at(std::string_view subject, size_t offset, unsigned options) const {
   int rc = pcre2_match(code_.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
-                       offset, options, match_.get(), nullptr);
-  // Anything but a match (no match, a subject that is not UTF-8, a match
-  // limit reached) counts as no match: the callers' subjects are names, and
-  // a name the pattern cannot be applied to simply does not match it.
-  return rc > 0 ? rc : rc == 0 ? static_cast<int>(pcre2_get_ovector_count(match_.get())) : 0;
+                       offset, options, match_.get(), context_.get());
+  if (rc > 0) return rc;
+  if (rc == 0) return static_cast<int>(pcre2_get_ovector_count(match_.get()));
+  switch (rc) {
+  case PCRE2_ERROR_MATCHLIMIT:
+  case PCRE2_ERROR_DEPTHLIMIT:
+  case PCRE2_ERROR_HEAPLIMIT:
+  case PCRE2_ERROR_JIT_STACKLIMIT:
+  case PCRE2_ERROR_NOMEMORY:
+    throw RegexpLimitError("regexp '" + pattern_ + "' reached the limit on matching work");
+  default:
+    // No match, or a subject that is not UTF-8: the callers' subjects are
+    // names, and a name the pattern cannot be applied to does not match it.
+    return 0;
+  }
 }
 
 bool Regexp::matches(std::string_view subject) const {
@@ -120,6 +141,19 @@ std::string Regexp::replace(std::string_view subject, std::string_view subst, bo
   }
   out.append(subject.substr(copied));
   return out;
+}
+
+bool BoundedMatcher::matches(std::string_view subject) {
+  if (spent_ >= budget_)
+    throw RegexpLimitError("regexp '" + regexp_.pattern() + "' reached the limit on matching time");
+  const auto start = Clock::now();
+  // Counted even when the match throws: the command ends then anyway.
+  struct Count {
+    BoundedMatcher& m;
+    Clock::time_point start;
+    ~Count() { m.spent_ += Clock::now() - start; }
+  } count{*this, start};
+  return regexp_.matches(subject);
 }
 
 } // namespace disorder

@@ -11,10 +11,11 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import unicodedata
 
-from harness import Server, closing, run_tests, split, test
+from harness import Server, closing, run_tests, split, test, wait_for
 
 # name below the root -> file tags (None: no tags written)
 COLLECTION = {
@@ -248,6 +249,68 @@ def files_dirs_and_allfiles():
         for command in ("files", "dirs", "allfiles"):
             text = refused(c, 550, command, col.root, "(")
             assert text == "missing closing parenthesis at offset 1 in regexp '('", text
+
+
+@test
+def a_catastrophic_regexp_is_refused_quickly_while_other_clients_are_served():
+    s = Server()
+    try:
+        slow = os.path.join(s.dir, "music", "Slow")
+        os.makedirs(slow)
+        # Names on which "(a+)+$" backtracks exponentially: without a limit
+        # of our own, PCRE2 gives up on each only after its default of ten
+        # million steps, seconds for the sixteen of them.
+        names = [os.path.join(slow, "a" * 40 + f"-{i:02d}.mp3") for i in range(16)]
+        for name in names:
+            with open(name, "wb") as f:
+                f.write(b"not really an MP3\n" * 16)
+        s.extra_config = f"collection fs utf-8 {os.path.dirname(slow)}\nqueue_pad 0\n"
+        s.write_config()
+        s.start()
+        with closing(s.root()) as r:
+            r.ok("rescan", "wait")
+        s.add_user("reader", "pw", "read")
+        with closing(s.connect("reader", "pw")) as attacker, closing(s.connect()) as other:
+            attacker.sock.settimeout(120)
+            other.sock.settimeout(120)
+            stop = threading.Event()
+            rounds = []  # (start, seconds) of each nop round trip
+
+            def ping():
+                while not stop.is_set():
+                    start = time.monotonic()
+                    code, _, _ = other.command("nop")
+                    assert code == 250, code
+                    rounds.append((start, time.monotonic() - start))
+
+            pinger = threading.Thread(target=ping, daemon=True)
+            pinger.start()
+            try:
+                wait_for(lambda: len(rounds) >= 5, "nop round trips before the attack")
+                attack_start = time.monotonic()
+                for command in ("allfiles", "files", "allfiles", "files", "allfiles"):
+                    start = time.monotonic()
+                    code, text, _ = attacker.command(command, slow, "(a+)+$")
+                    took = time.monotonic() - start
+                    assert code == 550, (command, code, text)
+                    assert text.startswith("regexp too expensive"), text
+                    assert took < 2.0, (command, took)
+                count = len(rounds)
+                wait_for(lambda: len(rounds) > count + 2, "nop round trips after the attack")
+            finally:
+                stop.set()
+                pinger.join(30)
+            during = [d for t, d in rounds if t >= attack_start - 1.0]
+            assert during and max(during) < 1.0, max(during)
+        with closing(s.connect("reader", "pw")) as c:
+            # Nothing to match, nothing too expensive: the directory has no
+            # subdirectories.
+            assert c.command("dirs", slow, "(a+)+$")[:2] == (253, "Listing follows")
+            # A reasonable pattern is answered as usual.
+            assert body(c, "files", slow, "-03\\.mp3$") == [names[3]]
+            assert body(c, "allfiles", slow, "^a{40}-[01][0-9]") == names
+    finally:
+        s.cleanup()
 
 
 @test

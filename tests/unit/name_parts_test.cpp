@@ -34,6 +34,16 @@ TEST(NameParts, DefaultRules) {
   EXPECT_EQ(parts.part(t, "display", "genre"), "");
 }
 
+// A rule whose regexp reaches the match limit on a name does not match it:
+// the next rule for the part applies, and every other name still works.
+TEST(NameParts, ARuleThatReachesTheMatchLimitCountsAsNoMatch) {
+  NameParts parts({{"title", "(a+)+$", "never", "*", ""}, {"title", "/([^/]+)$", "$1", "*", ""}});
+  const std::string slow = "/music/" + std::string(40, 'a') + ".mp3";
+  EXPECT_EQ(parts.part(track(slow), "display", "title"), std::string(40, 'a') + ".mp3");
+  EXPECT_EQ(parts.part(track(slow), "display", "title"), std::string(40, 'a') + ".mp3");
+  EXPECT_EQ(parts.part(track("/music/aaa"), "display", "title"), "never");
+}
+
 TEST(NameParts, RootIsRemovedBeforeTheRulesApply) {
   NameParts parts(default_nameparts());
   // Directly below the root: there is no artist, and the album is not the

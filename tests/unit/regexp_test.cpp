@@ -4,8 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <string>
+
+using disorder::BoundedMatcher;
 using disorder::Regexp;
 using disorder::RegexpError;
+using disorder::RegexpLimitError;
 
 TEST(Regexp, MatchesAnywhereAndCaseIndependentlyOnRequest) {
   Regexp re("b+c");
@@ -77,4 +82,44 @@ TEST(Regexp, MovesKeepTheCompiledPattern) {
   Regexp b = std::move(a);
   EXPECT_TRUE(b.matches("caat"));
   EXPECT_EQ(b.pattern(), "a+");
+}
+
+// A pattern with exponential backtracking over a long name: refused at the
+// match limit, quickly, rather than tried for seconds and called no match.
+TEST(Regexp, CatastrophicBacktrackingReachesTheLimitQuickly) {
+  const std::string name = std::string(40, 'a') + ".mp3";
+  for (const char* pattern : {"(a+)+$", "(a|aa)+$", "(a*)*$"}) {
+    Regexp re(pattern, true);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(re.matches(name), RegexpLimitError) << pattern;
+    EXPECT_THROW(re.expand_first(name, "$1"), RegexpLimitError) << pattern;
+    EXPECT_THROW(re.replace(name, "x", true), RegexpLimitError) << pattern;
+    // Each match stops at Regexp::kMatchLimit: tens of milliseconds at
+    // most, even interpreted on a loaded machine.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << pattern;
+    // The same pattern on a name it matches or fails at once is fine.
+    EXPECT_TRUE(re.matches("aaaa"));
+    EXPECT_NO_THROW(re.matches("bbb.mp3"));
+  }
+}
+
+TEST(Regexp, BoundedMatcherStopsWhenItsBudgetIsSpent) {
+  Regexp re("b");
+  BoundedMatcher plenty(re, std::chrono::hours(1));
+  EXPECT_TRUE(plenty.matches("abc"));
+  EXPECT_FALSE(plenty.matches("xyz"));
+  BoundedMatcher none(re, std::chrono::seconds(0));
+  EXPECT_THROW(none.matches("abc"), RegexpLimitError);
+  // Matches that each stay under the match limit but together take longer
+  // than the budget: the command stops.
+  Regexp slow("(a+)+$");
+  BoundedMatcher little(slow, std::chrono::milliseconds(1));
+  const std::string name = std::string(14, 'a') + "b"; // thousands of steps, under the limit
+  EXPECT_FALSE(slow.matches(name));
+  EXPECT_THROW(
+      {
+        for (int i = 0; i < 1000000; ++i)
+          little.matches(name);
+      },
+      RegexpLimitError);
 }
