@@ -30,6 +30,11 @@ private:
   Statement& st_;
 };
 
+// Whether name can be a line of a reply body (see files() in the header).
+bool fits_a_body_line(std::string_view name) {
+  return name.find('\n') == std::string_view::npos;
+}
+
 std::string_view basename(std::string_view name) {
   size_t slash = name.rfind('/');
   return slash == std::string_view::npos ? name : name.substr(slash + 1);
@@ -184,7 +189,8 @@ std::vector<std::string> TrackDb::listing(const std::string& sql, std::string_vi
   q->bind(1, strip_trailing_slashes(dir));
   while (q->step()) {
     std::string name = q->column_text(0);
-    if (!filter || filter->matches(basename(name))) out.push_back(std::move(name));
+    if (fits_a_body_line(name) && (!filter || filter->matches(basename(name))))
+      out.push_back(std::move(name));
   }
   return out;
 }
@@ -202,9 +208,10 @@ std::vector<std::string> TrackDb::dirs(std::string_view dir, BoundedMatcher* fil
 std::vector<std::string> TrackDb::newest(std::int64_t max, std::int64_t since) {
   std::vector<std::string> out;
   // Rows added in the same second are in insertion order, which is id
-  // order.
-  Query q(db_, "SELECT name FROM tracks WHERE added >= ?1 ORDER BY added DESC, id DESC"
-               " LIMIT ?2");
+  // order.  Names with a line feed are left out here rather than after the
+  // LIMIT, so that max names still come back.
+  Query q(db_, "SELECT name FROM tracks WHERE added >= ?1 AND instr(name, char(10)) = 0"
+               " ORDER BY added DESC, id DESC LIMIT ?2");
   q->bind(1, since).bind(2, max);
   while (q->step())
     out.push_back(q->column_text(0));
@@ -313,6 +320,7 @@ std::vector<std::string> TrackDb::search(std::string_view terms) {
       result = intersect(result, tracks_tagged(key, false));
     }
   }
+  std::erase_if(result, [](const std::string& name) { return !fits_a_body_line(name); });
   return result;
 }
 
@@ -322,8 +330,10 @@ std::vector<std::string> TrackDb::tags() {
   // them all, so that the answer does not depend on row order.
   Query q(db_, "SELECT min(tt.tag) FROM track_tags tt JOIN tracks t ON t.name = tt.track"
                " GROUP BY tt.key ORDER BY tt.key");
-  while (q->step())
-    out.push_back(q->column_text(0));
+  while (q->step()) {
+    std::string tag = q->column_text(0);
+    if (fits_a_body_line(tag)) out.push_back(std::move(tag));
+  }
   return out;
 }
 

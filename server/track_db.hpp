@@ -61,6 +61,11 @@ public:
   // How text is split into search words (config.stopword dropped).
   const SearchWords& search_words() const { return words_; }
 
+  // Listings leave out any name with a line feed, which no reply body can
+  // carry: disorder-rescan no longer records such names, but a database
+  // from an older version may hold some, and one must not make the whole
+  // listing fail.
+
   // The tracks (files) and the subdirectories directly in dir, sorted, only
   // those whose basename filter matches when filter is given.  Throws
   // RegexpLimitError from the filter.

@@ -256,6 +256,18 @@ void CollectionWalker::visit_entries(int fd, Level& level, std::size_t depth) {
       continue;
     }
     std::string_view name = names.substr(e.name, e.name_size);
+    if (name.find('\n') != std::string_view::npos) {
+      // A track name is a line of a reply body (files, new, search): one
+      // with a line feed could never be listed, and would make every
+      // listing it belongs to fail.
+      std::string path = path_;
+      append_component(path, raw);
+      if (type == DT_DIR || (filter_.built_in() ? filter_.may_match(raw) : filter_.matches(path))) {
+        log_warning(printable(path) + ": name contains a line feed, which the protocol cannot" +
+                    " carry; skipped" + (type == DT_DIR ? " with everything below it" : ""));
+      }
+      continue;
+    }
     if (name == previous_name) {
       std::string path = path_, kept = path_;
       append_component(path, raw);

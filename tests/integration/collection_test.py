@@ -314,6 +314,52 @@ def a_catastrophic_regexp_is_refused_quickly_while_other_clients_are_served():
 
 
 @test
+def names_with_a_line_feed_are_skipped_and_never_break_a_listing():
+    col = Collection()
+    try:
+        deep = col.path("Other/Sub/Deep.mp3")
+        shutil.copy(deep, col.path("Other/Broken\nLine.mp3"))
+        os.makedirs(col.path("Other/Bad\nDir"))
+        shutil.copy(deep, col.path("Other/Bad\nDir/Inside.mp3"))
+        # (rescan_test checks what the rescan logs about them.)
+        with col, closing(col.server.root()) as c:
+            other = [col.path("Other/Loose Track.wav"), col.path("Other/Sub"),
+                     col.path("Other/garbage.mp3")]
+            assert body(c, "files", col.path("Other")) == [other[0], other[2]]
+            assert body(c, "dirs", col.path("Other")) == [other[1]]
+            assert body(c, "allfiles", col.path("Other")) == other
+            assert len(body(c, "new")) == len(COLLECTION) + 1
+            assert body(c, "search", "loose") == [other[0]]
+            assert body(c, "search", "line") == []
+
+            # A database from an older version may hold such names: the
+            # listings leave them out rather than fail.
+            db = sqlite3.connect(os.path.join(col.server.home, "disorder.db"))
+            with db:
+                old = col.path("Other/Old\nName.mp3")
+                cur = db.execute(
+                    "INSERT INTO tracks (name, dir, root, size, mtime, added, scan)"
+                    " SELECT ?, dir, root, size, mtime, added + 1, scan FROM tracks"
+                    " WHERE name = ?", (old, other[0]))
+                db.execute("INSERT INTO search (rowid, words) VALUES (?, 'oldname loose')",
+                           (cur.lastrowid,))
+                db.execute("INSERT INTO dirs (name, parent, scan) SELECT ?, parent, scan"
+                           " FROM dirs WHERE name = ?", (col.path("Other/Old\nDir"), other[1]))
+            db.close()
+            assert body(c, "files", col.path("Other")) == [other[0], other[2]]
+            assert body(c, "dirs", col.path("Other")) == [other[1]]
+            assert body(c, "allfiles", col.path("Other")) == other
+            assert body(c, "allfiles", col.path("Other"), "^[ls]") == [other[0], other[1]]
+            newest = body(c, "new")
+            assert len(newest) == len(COLLECTION) + 1 and old not in newest, newest
+            assert len(body(c, "new", "3")) == 3
+            assert body(c, "search", "loose") == [other[0]]
+            assert body(c, "search", "oldname") == []
+    finally:
+        col.server.cleanup()
+
+
+@test
 def new_lists_newest_first_within_noticed_history():
     with Collection() as col:
         _generate(col.root, "Other/Newest.mp3", {"title": "Newest"})

@@ -429,6 +429,26 @@ def player_patterns_choose_the_tracks():
 
 
 @test
+def names_with_a_line_feed_are_skipped_and_logged():
+    with Collection([("music", "utf-8")]) as c:
+        r = c.roots["music"]
+        put(f"{r}/Album/01 Good.mp3", "mp3")
+        put(f"{r}/Album/02 Bad\nName.mp3", "mp3")
+        put(f"{r}/Bad\nDir/03 Inside.mp3", "mp3")
+        put(f"{r}/Album/not a track\n.txt", data=b"x")
+        p = c.rescan()
+        # No reply body could list them, so they are not tracks; the rest is.
+        assert set(c.tracks()) == {f"{r}/Album/01 Good.mp3"}, c.tracks()
+        assert set(c.dirs()) == {r, f"{r}/Album"}, c.dirs()
+        assert (f"{r}/Album/02 Bad\\x0aName.mp3: name contains a line feed, which the"
+                " protocol cannot carry; skipped\n") in p.stderr, p.stderr
+        assert (f"{r}/Bad\\x0aDir: name contains a line feed, which the protocol cannot"
+                " carry; skipped with everything below it\n") in p.stderr, p.stderr
+        # A file that would not have been a track anyway is not worth a word.
+        assert "not a track" not in p.stderr, p.stderr
+
+
+@test
 def roots_that_vanish_or_are_removed():
     with Collection([("one", "utf-8"), ("two", "utf-8")]) as c:
         one, two = c.roots["one"], c.roots["two"]
