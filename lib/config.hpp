@@ -3,6 +3,7 @@
 // they are read.  The table that maps item names to members is config_items.cpp.
 #pragma once
 
+#include "address_prefix.hpp"
 #include "rights.hpp"
 
 #include <bit>
@@ -149,6 +150,8 @@ struct Config {
   MtuDiscovery rtp_mtu_discovery = MtuDiscovery::system_default;
   int rtp_rcvbuf = 0; // bytes; 0: the system default
   NetAddress rtp_request_address{AF_UNSPEC, "", "0"};
+  // Where rtp-request may send streams besides the requester's own address.
+  std::vector<AddressPrefix> rtp_request_allow;
   SampleFormat sample_format;
   int signal = SIGKILL;
   int sox_generation = 1;

@@ -562,6 +562,30 @@ constexpr ConfigItem stopword_item(std::string_view default_text) {
           }};
 }
 
+// rtp_request_allow PREFIX...: each line adds its entries, the name alone
+// clears the list; written back one entry a line.
+constexpr ConfigItem rtp_request_allow_item() {
+  return {"rtp_request_allow", "(none)",
+          [](Config& c, const Args& a) {
+            if (a.empty()) c.rtp_request_allow.clear();
+            std::vector<AddressPrefix> entries;
+            for (const auto& text : a) {
+              auto p = parse_address_prefix(text);
+              if (!p)
+                throw SyntaxError(quoted(text) +
+                                  " is not an address, an ADDRESS/LENGTH network or any");
+              entries.push_back(std::move(*p));
+            }
+            c.rtp_request_allow.insert(c.rtp_request_allow.end(), entries.begin(), entries.end());
+          },
+          [](const Config& c) {
+            Lines out;
+            for (const auto& p : c.rtp_request_allow)
+              out.push_back({p.text});
+            return out;
+          }};
+}
+
 // Another name for an item: parses the same way, never written back.
 template <auto Member, typename Type> constexpr ConfigItem alias_of(std::string_view name) {
   return {name, "(see the item it stands for)",
@@ -624,6 +648,7 @@ constexpr ConfigItem kItems[] = {
                                                                              "default"),
     scalar<&Config::rtp_rcvbuf, Int<0>>("rtp_rcvbuf", "0"),
     scalar<&Config::rtp_request_address, Address<true, true>>("rtp_request_address", "- 0"),
+    rtp_request_allow_item(),
     scalar<&Config::sample_format, SampleFormatSpec>("sample_format", "16/44100/2"),
     list<&Config::scratch, ScratchPath>("scratch", "(none)"),
     scalar<&Config::signal, SignalName>("signal", "SIGKILL"),

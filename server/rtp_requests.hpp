@@ -8,6 +8,8 @@
 // used, so a closed one may be named safely.
 #pragma once
 
+#include "rtp_destination.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -24,10 +26,10 @@ public:
   RtpRequests(const RtpRequests&) = delete;
   RtpRequests& operator=(const RtpRequests&) = delete;
 
-  // Starts (or moves) conn's stream to ADDRESS PORT.  Throws UserError for
-  // an address that is not a numeric unicast IPv4 or IPv6 address, a port
-  // outside 1..65535, or when kMaxRtpListeners streams are already going.
-  void request(const Connection* conn, const std::string& address, const std::string& port);
+  // Starts (or moves) conn's stream to destination, which the caller has
+  // checked (check_rtp_destination).  Throws UserError when
+  // kMaxRtpListeners streams are already going.
+  void request(const Connection* conn, const RtpDestination& destination);
   // Stops conn's stream; false if it had none.
   bool cancel(const Connection* conn);
   // conn is closing: its stream (if any) stops.

@@ -2,7 +2,8 @@
 // description (RFC 4566) of the stream so that standard RTP clients
 // (ffplay/ffmpeg, VLC, GStreamer) can listen; and in rtp_mode request,
 // rtp-request and rtp-cancel, a unicast stream for one connection
-// (rtp_requests.hpp).
+// (rtp_requests.hpp) to where that connection may aim one
+// (rtp_destination.hpp).
 #include "commands/command_table.hpp"
 #include "connection.hpp"
 #include "rtp_requests.hpp"
@@ -11,6 +12,7 @@
 #include "users/user_store.hpp"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 
 namespace disorder::commands {
@@ -50,6 +52,18 @@ bool is_multicast(const std::string& typed_host) {
   in_addr v4;
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 28) == 0xe;
   return host.rfind("ff", 0) == 0 || host.rfind("FF", 0) == 0;
+}
+
+// The addresses of this host's interfaces, which a client on the local
+// socket may aim a stream at.  Read per request: interfaces come and go.
+std::vector<IpAddress> host_addresses() {
+  std::vector<IpAddress> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) < 0) return out; // loopback addresses still count
+  for (const ifaddrs* i = list; i; i = i->ifa_next)
+    if (auto a = ip_address_of(i->ifa_addr)) out.push_back(*a);
+  ::freeifaddrs(list);
+  return out;
 }
 
 } // namespace
@@ -97,8 +111,24 @@ void rtp_sdp(CommandContext& ctx, std::span<const std::string>) {
 }
 
 void rtp_request(CommandContext& ctx, std::span<const std::string> args) {
-  if (!request_mode(ctx.server.config())) throw UserError("not in RTP request mode");
-  ctx.server.rtp_requests().request(&ctx.conn, args[1], args[2]);
+  const Config& config = ctx.server.config();
+  if (!request_mode(config)) throw UserError("not in RTP request mode");
+  try {
+    const RtpDestination destination = parse_rtp_destination(args[1], args[2]);
+    RtpRequester requester;
+    std::vector<IpAddress> own;
+    if (ctx.conn.is_local()) {
+      own = host_addresses();
+      requester.host_addresses = own;
+    } else {
+      requester.peer = peer_ip_address(ctx.conn.peer());
+      if (!requester.peer) throw UserError("cannot tell the address you are connected from");
+    }
+    check_rtp_destination(destination, requester, config.rtp_request_allow);
+    ctx.server.rtp_requests().request(&ctx.conn, destination);
+  } catch (const RtpDestinationError& e) {
+    throw UserError(e.what());
+  }
   ctx.conn.reply(250, "OK");
 }
 

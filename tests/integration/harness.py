@@ -161,11 +161,13 @@ def terminate(proc, name):
 class Client:
     """A raw protocol client over a real socket."""
 
-    def __init__(self, address, timeout=10.0):
+    def __init__(self, address, timeout=10.0, source=None):
         if isinstance(address, str):
             self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         else:
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            if source:
+                self.sock.bind((source, 0))  # connect from this local address
         self.sock.settimeout(timeout)
         self.sock.connect(address)
         self.buf = b""
@@ -330,8 +332,8 @@ class Server:
         assert code == 230, (code, text)
         return c
 
-    def connect(self, user=None, password=None, tcp=False):
-        c = Client(("127.0.0.1", self.port) if tcp else self.socket_path)
+    def connect(self, user=None, password=None, tcp=False, source=None):
+        c = Client(("127.0.0.1", self.port) if tcp else self.socket_path, source=source)
         if user is not None:
             code, text, _ = c.login(user, password)
             assert code == 230, (code, text)

@@ -20,11 +20,11 @@ FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-spe
 
 
 class Jukebox(Server):
-    def __init__(self, mode="request"):
+    def __init__(self, mode="request", extra=()):
         super().__init__()
         self.music = os.path.join(self.dir, "music")
         os.makedirs(self.music)
-        lines = [f"collection fs utf-8 {self.music}", "queue_pad 0", "api rtp"]
+        lines = [f"collection fs utf-8 {self.music}", "queue_pad 0", "api rtp", *extra]
         if mode == "request":
             lines.append("rtp_mode request")
         else:
@@ -42,16 +42,16 @@ class Jukebox(Server):
             r.ok("rescan", "wait", "fresh")
 
 
-def _udp_pair():
-    """Two UDP sockets on 127.0.0.1 ports P (even) and P+1."""
+def _udp_pair(host="127.0.0.1"):
+    """Two UDP sockets on host, ports P (even) and P+1."""
     for _ in range(100):
         rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rtp.bind(("127.0.0.1", 0))
+        rtp.bind((host, 0))
         port = rtp.getsockname()[1]
         if port % 2 == 0 and port < 65535:
             rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             try:
-                rtcp.bind(("127.0.0.1", port + 1))
+                rtcp.bind((host, port + 1))
                 return rtp, rtcp
             except OSError:
                 rtcp.close()
@@ -97,12 +97,14 @@ NTP_UNIX_OFFSET = 2208988800
 
 
 class Listener:
-    """A listener: RTP and RTCP sockets whose datagrams threads collect with
-    their arrival times (monotonic and wall clock), and a protocol
-    connection of its own."""
+    """A listener: RTP and RTCP sockets on host whose datagrams threads
+    collect with their arrival times (monotonic and wall clock), and a
+    protocol connection of its own (over TCP from tcp_from if given, else on
+    the local socket)."""
 
-    def __init__(self, server, user="listener", password="pw"):
-        self.rtp, self.rtcp = _udp_pair()
+    def __init__(self, server, user="listener", password="pw", host="127.0.0.1", tcp_from=None):
+        self.host = host
+        self.rtp, self.rtcp = _udp_pair(host)
         for sock in (self.rtp, self.rtcp):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.port = self.rtp.getsockname()[1]
@@ -114,7 +116,10 @@ class Listener:
                         for s, f in ((self.rtp, parse_rtp), (self.rtcp, parse_rtcp))]
         for t in self.threads:
             t.start()
-        self.conn = server.connect(user, password)
+        if tcp_from:
+            self.conn = server.connect(user, password, tcp=True, source=tcp_from)
+        else:
+            self.conn = server.connect(user, password)
 
     def _receive(self, sock, parse):
         sock.settimeout(0.1)
@@ -132,7 +137,7 @@ class Listener:
                 self.cond.notify_all()
 
     def request(self, port=None):
-        self.conn.ok("rtp-request", "127.0.0.1", str(port or self.port))
+        self.conn.ok("rtp-request", self.host, str(port or self.port))
 
     def wait_packets(self, n, since=0.0, timeout=10):
         """Waits until n packets arrived at or after monotonic time `since`."""
@@ -354,5 +359,62 @@ def rtp_request_refusals():
             assert code == 550, (code, text)
             assert c.command("rtp-cancel")[0] == 555
 
+
+def refused_request(conn, address, why):
+    code, text, _ = conn.command("rtp-request", address, "9000")
+    assert code == 550 and why in text, (address, code, text)
+
+
+@test
+def a_stream_goes_only_to_the_requester_itself():
+    with Jukebox() as s:
+        track = s.add_track("long.wav", 4.0)
+        s.rescan()
+        s.add_user("listener", "pw", "read")
+        # On the local socket: this host's addresses, not a third party.
+        with closing(s.connect("listener", "pw")) as c:
+            for other in ("192.0.2.7", "198.51.100.1", "2001:db8::1"):
+                refused_request(c, other, "may only go to this host's own addresses")
+            c.ok("rtp-request", "127.0.0.2", "9000")
+            c.ok("rtp-request", "::1", "9000")
+            c.ok("rtp-cancel")
+        # Over TCP from 127.0.0.3: that address only, not even the server's
+        # own loopback address.
+        x = Listener(s, host="127.0.0.3", tcp_from="127.0.0.3")
+        try:
+            for other in ("127.0.0.1", "127.0.0.4", "192.0.2.7", "::1"):
+                refused_request(x.conn, other, "may only go to the address you are connected from")
+            x.request()
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            x.wait_packets(20)
+        finally:
+            x.close()
+
+
+@test
+def rtp_request_allow_permits_listed_networks():
+    with Jukebox(extra=["rtp_request_allow 127.0.0.4/30 2001:db8::/32"]) as s:
+        track = s.add_track("long.wav", 4.0)
+        s.rescan()
+        s.add_user("listener", "pw", "read")
+        # From 127.0.0.3 to 127.0.0.5, which the list holds.
+        x = Listener(s, host="127.0.0.5", tcp_from="127.0.0.3")
+        try:
+            for other in ("127.0.0.8", "127.0.0.1", "192.0.2.7"):
+                refused_request(x.conn, other, "rtp_request_allow does not include " + other)
+            x.request()
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            x.wait_packets(20)
+        finally:
+            x.close()
+    with Jukebox(extra=["rtp_request_allow any"]) as s:
+        s.add_user("listener", "pw", "read")
+        with closing(s.connect("listener", "pw", tcp=True, source="127.0.0.3")) as c:
+            c.ok("rtp-request", "192.0.2.7", "9000")
+            c.ok("rtp-cancel")
+            # Any unicast address, that is: still not a group.
+            refused_request(c, "239.1.2.3", "not a unicast address")
 
 run_tests()

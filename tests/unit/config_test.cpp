@@ -412,6 +412,23 @@ TEST(ConfigValues, RtpRequestAddressAndPayload) {
             (NetAddress{AF_UNSPEC, "192.168.1.5", "6000"}));
   EXPECT_EQ(error_of("rtp_request_address"), "test.conf:1: rtp_request_address: missing port");
 
+  // rtp_request_allow: lines add entries, the name alone clears them.
+  EXPECT_TRUE(Config{}.rtp_request_allow.empty());
+  Config allow = parse("rtp_request_allow 192.168.1.0/24 2001:db8::/32\n"
+                       "rtp_request_allow 10.0.0.1\n");
+  ASSERT_EQ(allow.rtp_request_allow.size(), 3u);
+  EXPECT_EQ(allow.rtp_request_allow[0].text, "192.168.1.0/24");
+  EXPECT_TRUE(allow.rtp_request_allow[0].contains(*parse_ip_address("192.168.1.77")));
+  EXPECT_TRUE(allow.rtp_request_allow[2].contains(*parse_ip_address("10.0.0.1")));
+  EXPECT_FALSE(allow.rtp_request_allow[2].contains(*parse_ip_address("10.0.0.2")));
+  EXPECT_TRUE(parse("rtp_request_allow any\nrtp_request_allow").rtp_request_allow.empty());
+  EXPECT_EQ(error_of("rtp_request_allow 10.0.0.0/8 example.com"),
+            "test.conf:1: rtp_request_allow: 'example.com' is not an address, an ADDRESS/LENGTH"
+            " network or any");
+  EXPECT_EQ(error_of("rtp_request_allow 10.0.0.0/40"),
+            "test.conf:1: rtp_request_allow: '10.0.0.0/40' is not an address, an ADDRESS/LENGTH"
+            " network or any");
+
   EXPECT_FALSE(Config{}.rtp_max_payload.has_value());
   EXPECT_EQ(parse("rtp_max_payload 1200").rtp_max_payload, 1200);
   EXPECT_EQ(error_of("rtp_max_payload 12"),
@@ -685,6 +702,7 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "rtp_mtu_discovery",
                                 "rtp_rcvbuf",
                                 "rtp_request_address",
+                                "rtp_request_allow",
                                 "sample_format",
                                 "signal",
                                 "sox_generation",
@@ -706,7 +724,7 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "transform",
                                 "url"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 61u);
+  EXPECT_EQ(names.size(), 62u);
 }
 
 // The table's documented default, written as a file would write it, must
@@ -749,6 +767,7 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "rtp_always_request yes\nrtp_max_payload 1000\nrtp_maxbuffer 3\n"
                      "rtp_minbuffer 2\nrtp_mode request\nrtp_mtu_discovery no\nrtp_rcvbuf 1\n"
                      "rtp_request_address -4 - 0\n"
+                     "rtp_request_allow 10.0.0.0/8 any\nrtp_request_allow ::1\n"
                      "sample_format 16b/48000/1\n"
                      "scratch \"/s/a b.ogg\"\n"
                      "signal SIGTERM\nsox_generation 0\n"

@@ -1,0 +1,54 @@
+// Where a stream asked for with rtp-request may go (disorder_protocol(5)
+// rtp-request): parsing its ADDRESS and PORT, and the rule that a client
+// aims a stream only at itself unless rtp_request_allow (disorder_config(5))
+// lets it aim elsewhere, so that no client can turn the server's stream on
+// a third party.  No I/O: the fuzz target (tests/fuzz/fuzz_rtp_request.cpp)
+// runs exactly this.
+#pragma once
+
+#include "address_prefix.hpp"
+#include "error.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace disorder {
+
+// A refused rtp-request; what() is the reply text.
+class RtpDestinationError : public Error {
+public:
+  using Error::Error;
+};
+
+struct RtpDestination {
+  std::string host; // numeric and canonical ("127.0.0.1", "::1", "fe80::1%eth0")
+  std::string port; // decimal, 1 to 65535, without leading zeros
+  IpAddress address;
+};
+
+// rtp-request's ADDRESS and PORT: a numeric unicast IPv4 or IPv6 address
+// (names are refused: resolving one could block the server) and a port
+// from 1 to 65535.  Throws RtpDestinationError.
+RtpDestination parse_rtp_destination(const std::string& address, const std::string& port);
+
+// Who asks for a stream.
+struct RtpRequester {
+  // The peer address of a TCP connection; nullopt for a connection on a
+  // local (UNIX) socket, which may aim at the host itself: a loopback
+  // address or one of host_addresses.
+  std::optional<IpAddress> peer;
+  std::span<const IpAddress> host_addresses;
+};
+
+// Throws RtpDestinationError unless requester may send to destination: its
+// own address (above), or one that an entry of allow holds.
+void check_rtp_destination(const RtpDestination& destination, const RtpRequester& requester,
+                           std::span<const AddressPrefix> allow);
+
+// The address of a TCP peer as peer_name() (socket_address.hpp) writes it,
+// "ADDRESS:PORT" or "[ADDRESS]:PORT"; nullopt for anything else.
+std::optional<IpAddress> peer_ip_address(std::string_view peer_name);
+
+} // namespace disorder
