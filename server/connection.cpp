@@ -12,6 +12,7 @@
 #include "utf8.hpp"
 
 #include <event2/buffer.h>
+#include <sys/socket.h>
 
 namespace disorder {
 
@@ -39,6 +40,12 @@ Connection::Connection(Server& server, Fd fd, Transport transport, std::string p
     : server_(server), io_(server.loop(), std::move(fd)), transport_(transport),
       peer_(std::move(peer)), challenge_(random_nonce(16)) {
   io_.set_callbacks([this] { on_read(); }, [this] { on_drained(); }, [this] { shut(); });
+  if (transport_ == Transport::tcp) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getpeername(io_.fd(), reinterpret_cast<sockaddr*>(&ss), &len) == 0)
+      peer_address_ = ip_address_of(reinterpret_cast<const sockaddr*>(&ss));
+  }
   deadline_ = Event::timer(server_.loop(), [this](short) { deadline_passed(); });
   set_deadline(server_.config().login_timeout);
   reply(231, "2 " + server_.config().authorization_algorithm + " " + to_hex(challenge_));

@@ -3,6 +3,7 @@
 // events.  Owned by the Server; lives on the loop thread.
 #pragma once
 
+#include "address_prefix.hpp"
 #include "event_log.hpp"
 #include "event_loop.hpp"
 #include "protocol.hpp"
@@ -39,6 +40,8 @@ public:
   Transport transport() const { return transport_; }
   bool is_local() const { return transport_ != Transport::tcp; }
   const std::string& peer() const { return peer_; }
+  // The peer's IP address on a TCP connection; nullopt on a local socket.
+  const std::optional<IpAddress>& peer_address() const { return peer_address_; }
   const std::string& challenge() const { return challenge_; }
   bool authenticated() const { return user_.has_value(); }
   const std::string& user() const { return *user_; }
@@ -89,6 +92,7 @@ private:
   BufferedConnection io_;
   Transport transport_;
   std::string peer_;
+  std::optional<IpAddress> peer_address_;
   std::string challenge_;
   std::optional<std::string> user_;
   Rights rights_ = right::none;

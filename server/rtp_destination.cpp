@@ -74,15 +74,4 @@ void check_rtp_destination(const RtpDestination& destination, const RtpRequester
                             destination.host + ")");
 }
 
-std::optional<IpAddress> peer_ip_address(std::string_view peer_name) {
-  const auto colon = peer_name.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  std::string_view host = peer_name.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  else if (host.find(':') != std::string_view::npos)
-    return std::nullopt; // an IPv6 address is written in brackets
-  return parse_ip_address(host);
-}
-
 } // namespace disorder

@@ -47,8 +47,4 @@ struct RtpRequester {
 void check_rtp_destination(const RtpDestination& destination, const RtpRequester& requester,
                            std::span<const AddressPrefix> allow);
 
-// The address of a TCP peer as peer_name() (socket_address.hpp) writes it,
-// "ADDRESS:PORT" or "[ADDRESS]:PORT"; nullopt for anything else.
-std::optional<IpAddress> peer_ip_address(std::string_view peer_name);
-
 } // namespace disorder

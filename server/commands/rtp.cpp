@@ -121,7 +121,7 @@ void rtp_request(CommandContext& ctx, std::span<const std::string> args) {
       own = host_addresses();
       requester.host_addresses = own;
     } else {
-      requester.peer = peer_ip_address(ctx.conn.peer());
+      requester.peer = ctx.conn.peer_address();
       if (!requester.peer) throw UserError("cannot tell the address you are connected from");
     }
     check_rtp_destination(destination, requester, config.rtp_request_allow);

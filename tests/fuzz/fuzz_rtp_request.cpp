@@ -1,8 +1,8 @@
 // libFuzzer target for what rtp-request does with its arguments before a
-// stream starts: the ADDRESS and PORT parser, the requester's peer address
-// as the connection names it, the rtp_request_allow entries, and the check
-// that a stream goes only where the requester may aim it.  The input is
-// lines: ADDRESS, PORT, the peer name ("local" for the UNIX socket), then
+// stream starts: the ADDRESS and PORT parser, the rtp_request_allow
+// entries, and the check that a stream goes only where the requester may
+// aim it.  The input is lines: ADDRESS, PORT, the requester's peer address
+// ("local" for the UNIX socket), then
 // allow entries, or host addresses when they start with "host ".  Refusals
 // are correct answers; a crash, a hang, or a stream allowed to an address
 // that neither the requester nor the allow list stands for is a bug.
@@ -60,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   RtpRequester requester;
   requester.host_addresses = host;
   if (lines[2] != "local") {
-    requester.peer = peer_ip_address(lines[2]);
-    if (!requester.peer) return 0; // the server refuses such a connection's requests
+    requester.peer = parse_ip_address(lines[2]);
+    if (!requester.peer) return 0; // not an address: no such connection
   }
 
   RtpDestination d;
