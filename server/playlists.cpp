@@ -2,6 +2,7 @@
 #include "playlists.hpp"
 
 #include "error.hpp"
+#include "unicode.hpp"
 #include "users/user_store.hpp" // UserError
 
 #include <algorithm>
@@ -10,7 +11,7 @@ namespace disorder {
 
 void Playlists::check_name(const std::string& name) {
   const auto bad = [&name](const std::string& why) {
-    throw UserError("invalid playlist name '" + name + "': " + why);
+    throw UserError("invalid playlist name '" + printable(name, 256) + "': " + why);
   };
   if (name.empty()) bad("it is empty");
   if (std::any_of(name.begin(), name.end(),
@@ -29,9 +30,11 @@ std::string Playlists::owner(const std::string& name) {
 
 void Playlists::check_share(const std::string& name, const std::string& share) {
   if (share != "public" && share != "shared" && share != "private")
-    throw UserError("invalid sharing status '" + share + "' (public, shared or private)");
+    throw UserError("invalid sharing status '" + printable(share, 256) +
+                    "' (public, shared or private)");
   if (owner(name).empty() && share != "public")
-    throw UserError("playlist '" + name + "' has no owner, so it can only be public");
+    throw UserError("playlist '" + printable(name, 256) +
+                    "' has no owner, so it can only be public");
 }
 
 std::string Playlists::default_share(const std::string& name) {
@@ -107,7 +110,7 @@ const void* Playlists::lock_holder(const std::string& name) const {
 
 void Playlists::check_not_locked_by_other(const std::string& name, const void* holder) const {
   const void* h = lock_holder(name);
-  if (h && h != holder) throw UserError("playlist '" + name + "' is locked");
+  if (h && h != holder) throw UserError("playlist '" + printable(name, 256) + "' is locked");
 }
 
 void Playlists::lock(const std::string& name, const void* holder) {

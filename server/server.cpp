@@ -108,10 +108,12 @@ Fd prepare_home(const Config& config) {
   make_files_private(config.home + "/private");
   // SQLite would create the database 0644 less the umask, and gives its
   // -wal and -shm files the database's mode: create it private whatever the
-  // umask (an empty file is an empty database).
+  // umask (an empty file is an empty database).  One that exists is left
+  // to SQLite, which opens a read-only one read-only.
   std::string db_path = config.home + "/disorder.db";
-  if (!Fd(::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)))
-    throw_errno("opening " + db_path);
+  if (!Fd(::open(db_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) &&
+      errno != EEXIST)
+    throw_errno("creating " + db_path);
   return lock;
 }
 

@@ -130,7 +130,7 @@ void new_tracks(CommandContext& ctx, std::span<const std::string> args) {
     const std::string& a = args[1];
     auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), max);
     if (ec != std::errc() || end != a.data() + a.size() || max < 1)
-      throw UserError("invalid maximum '" + a + "' (a positive whole number)");
+      throw UserError("invalid maximum " + echo(a) + " (a positive whole number)");
   }
   auto since = std::chrono::system_clock::now() - config.noticed_history;
   std::int64_t since_s =

@@ -14,7 +14,7 @@ void reply_flag(CommandContext& ctx, std::string_view pref) {
 void check_writable(const std::string& key) {
   // disorder_preferences(5): names starting '_' belong to the server.
   if (!key.empty() && key[0] == '_')
-    throw UserError("global preference '" + key + "' is read-only");
+    throw UserError("global preference " + echo(key) + " is read-only");
 }
 } // namespace
 
@@ -24,7 +24,7 @@ void enable(CommandContext& ctx, std::span<const std::string>) {
 }
 
 void disable(CommandContext& ctx, std::span<const std::string> args) {
-  if (args.size() > 1 && args[1] != "now") throw UserError("invalid argument '" + args[1] + "'");
+  if (args.size() > 1 && args[1] != "now") throw UserError("invalid argument " + echo(args[1]));
   // Each step is saved before it takes effect, the switch first: should
   // the scratch then fail to save (550), playing is off and the track
   // plays on, rather than the next one starting.

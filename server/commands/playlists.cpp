@@ -28,7 +28,7 @@ std::optional<Playlists::Playlist> changeable(CommandContext& ctx, const std::st
   auto p = ctx.server.playlists().find(name);
   const std::optional<std::string> share = p ? std::optional(p->share) : std::nullopt;
   if (!Playlists::may_change(name, share, ctx.conn.user(), is_admin(ctx)))
-    throw UserError("you may not change playlist '" + name + "'");
+    throw UserError("you may not change playlist " + echo(name));
   return p;
 }
 
@@ -96,7 +96,7 @@ void playlist_set(CommandContext& ctx, std::span<const std::string> args) {
   const auto p = changeable(ctx, name);
   auto& lists = ctx.server.playlists();
   if (lists.locked_by(&ctx.conn) != name)
-    throw UserError("playlist '" + name + "' is not locked (playlist-lock it first)");
+    throw UserError("playlist " + echo(name) + " is not locked (playlist-lock it first)");
   const std::string share = p ? p->share : Playlists::default_share(name);
   lists.store(name, share, std::vector<std::string>(ctx.body.begin(), ctx.body.end()));
   announce(ctx, p ? "playlist_modified" : "playlist_created", name, share);

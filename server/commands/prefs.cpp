@@ -20,7 +20,7 @@ std::optional<std::string> track_of(CommandContext& ctx, std::span<const std::st
 // a misspelt name.
 std::string existing_track(CommandContext& ctx, std::span<const std::string> args) {
   auto track = track_of(ctx, args);
-  if (!track) throw UserError("no such track '" + args[1] + "'");
+  if (!track) throw UserError("no such track " + echo(args[1]));
   return *track;
 }
 

@@ -39,7 +39,7 @@ const QueueEntry* find_queued(CommandContext& ctx, const std::string& what) {
 
 std::string playable(CommandContext& ctx, const std::string& name) {
   auto resolved = ctx.server.tracks().resolve(name);
-  if (!resolved) throw UserError("no such track '" + name + "'");
+  if (!resolved) throw UserError("no such track " + echo(name));
   return *resolved;
 }
 
@@ -68,7 +68,7 @@ void playafter(CommandContext& ctx, std::span<const std::string> args) {
   size_t at = 0;
   if (!args[1].empty()) {
     int i = pb.queue().index_of(args[1]);
-    if (i < 0) throw UserError("no such queue entry '" + args[1] + "'");
+    if (i < 0) throw UserError("no such queue entry " + echo(args[1]));
     at = static_cast<size_t>(i) + 1;
   }
   pb.add(at, tracks, ctx.conn.user(), Origin::picked); // all or none
@@ -77,7 +77,7 @@ void playafter(CommandContext& ctx, std::span<const std::string> args) {
 
 void remove(CommandContext& ctx, std::span<const std::string> args) {
   const QueueEntry* e = find_queued(ctx, args[1]);
-  if (!e) throw UserError("no such queue entry '" + args[1] + "'");
+  if (!e) throw UserError("no such queue entry " + echo(args[1]));
   if (!may(ctx, *e, right::remove_any, right::remove_mine, right::remove_random)) {
     ctx.conn.reply(510, "Prohibited");
     return;
@@ -89,11 +89,11 @@ void remove(CommandContext& ctx, std::span<const std::string> args) {
 
 void move(CommandContext& ctx, std::span<const std::string> args) {
   const QueueEntry* e = find_queued(ctx, args[1]);
-  if (!e) throw UserError("no such queue entry '" + args[1] + "'");
+  if (!e) throw UserError("no such queue entry " + echo(args[1]));
   int delta = 0;
   auto r = std::from_chars(args[2].data(), args[2].data() + args[2].size(), delta);
   if (r.ec != std::errc() || r.ptr != args[2].data() + args[2].size())
-    throw UserError("invalid move distance '" + args[2] + "'");
+    throw UserError("invalid move distance " + echo(args[2]));
   if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
     ctx.conn.reply(510, "Prohibited");
     return;
@@ -106,11 +106,11 @@ void move(CommandContext& ctx, std::span<const std::string> args) {
 void moveafter(CommandContext& ctx, std::span<const std::string> args) {
   auto& q = playback(ctx).queue();
   if (!args[1].empty() && q.index_of(args[1]) < 0)
-    throw UserError("no such queue entry '" + args[1] + "'");
+    throw UserError("no such queue entry " + echo(args[1]));
   std::vector<std::string> ids(args.begin() + 2, args.end());
   for (const auto& id : ids) {
     const QueueEntry* e = q.index_of(id) >= 0 ? q.find(id) : nullptr;
-    if (!e) throw UserError("no such queue entry '" + id + "'");
+    if (!e) throw UserError("no such queue entry " + echo(id));
     if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
       ctx.conn.reply(510, "Prohibited");
       return;
@@ -125,8 +125,7 @@ void scratch(CommandContext& ctx, std::span<const std::string> args) {
   auto& pb = playback(ctx);
   const auto& playing = pb.queue().playing();
   if (!playing) throw UserError("nothing is playing");
-  if (args.size() > 1 && args[1] != playing->id)
-    throw UserError("'" + args[1] + "' is not playing");
+  if (args.size() > 1 && args[1] != playing->id) throw UserError(echo(args[1]) + " is not playing");
   if (!may(ctx, *playing, right::scratch_any, right::scratch_mine, right::scratch_random)) {
     ctx.conn.reply(510, "Prohibited");
     return;
@@ -191,7 +190,7 @@ void recent(CommandContext& ctx, std::span<const std::string>) {
 void adopt(CommandContext& ctx, std::span<const std::string> args) {
   auto& q = playback(ctx).queue();
   const QueueEntry* e = q.index_of(args[1]) >= 0 ? q.find(args[1]) : nullptr;
-  if (!e) throw UserError("no such queue entry '" + args[1] + "'");
+  if (!e) throw UserError("no such queue entry " + echo(args[1]));
   if (e->origin != Origin::random) throw UserError("only randomly picked tracks can be adopted");
   playback(ctx).adopt(args[1], ctx.conn.user());
   ctx.conn.reply(250, "adopted");

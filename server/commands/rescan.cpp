@@ -13,7 +13,7 @@ void rescan(CommandContext& ctx, std::span<const std::string> args) {
     else if (a == "fresh")
       fresh = true;
     else
-      throw UserError("unknown rescan flag '" + a + "'");
+      throw UserError("unknown rescan flag " + echo(a));
   }
   auto& rescanner = ctx.server.rescanner();
   rescanner.request(fresh);

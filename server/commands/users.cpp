@@ -32,15 +32,15 @@ void adduser(CommandContext& ctx, std::span<const std::string> args) {
     }
   }
   ctx.server.users().add(args[1], args[2], rights);
-  log_info("user '" + args[1] + "' created by " + ctx.conn.user());
+  log_info("user " + echo(args[1]) + " created by " + ctx.conn.user());
   ctx.server.events().emit("user_add", {args[1]}, Audience::user_admins);
   ctx.conn.reply(250, "User created");
 }
 
 void deluser(CommandContext& ctx, std::span<const std::string> args) {
   require_userman_transport(ctx);
-  if (!ctx.server.users().remove(args[1])) throw UserError("no such user '" + args[1] + "'");
-  log_info("user '" + args[1] + "' deleted by " + ctx.conn.user());
+  if (!ctx.server.users().remove(args[1])) throw UserError("no such user " + echo(args[1]));
+  log_info("user " + echo(args[1]) + " deleted by " + ctx.conn.user());
   ctx.server.events().emit("user_delete", {args[1]}, Audience::user_admins);
   ctx.server.user_changed(args[1]);
   ctx.conn.reply(250, "User deleted");

@@ -405,6 +405,20 @@ TEST(ConfigValues, ConnectAndBroadcastAddresses) {
   EXPECT_EQ(error_of("broadcast_from 9003"), "test.conf:1: broadcast_from: missing port");
 }
 
+TEST(ConfigValues, ClientConnectionLimits) {
+  EXPECT_EQ(Config{}.max_connections, 1024);
+  EXPECT_EQ(Config{}.login_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(Config{}.command_timeout, std::chrono::seconds(60));
+  Config c = parse("max_connections 5\nlogin_timeout 2\ncommand_timeout 3\n");
+  EXPECT_EQ(c.max_connections, 5);
+  EXPECT_EQ(c.login_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.command_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(error_of("max_connections 0"),
+            "test.conf:1: max_connections: '0' is too small (the minimum is 1)");
+  EXPECT_EQ(error_of("login_timeout 0"),
+            "test.conf:1: login_timeout: '0' is too small (the minimum is 1)");
+}
+
 TEST(ConfigValues, RtpRequestAddressAndPayload) {
   EXPECT_EQ(parse("rtp_request_address - 0").rtp_request_address, (NetAddress{AF_UNSPEC, "", "0"}));
   EXPECT_EQ(parse("rtp_request_address -4 0").rtp_request_address, (NetAddress{AF_INET, "", "0"}));
@@ -724,7 +738,7 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "transform",
                                 "url"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 62u);
+  EXPECT_EQ(names.size(), 65u);
 }
 
 // The table's documented default, written as a file would write it, must
