@@ -61,6 +61,15 @@ def closed_by_server(sock, timeout=20.0):
     return False
 
 
+def greeted(path):
+    """Whether a new connection to path is greeted (231)."""
+    c = raw_connect(path)
+    try:
+        return read_line(c).startswith(b"231 ")
+    finally:
+        c.close()
+
+
 def log_lines(server, needle):
     return [l for l in server.log_text().splitlines() if needle in l]
 
@@ -79,14 +88,7 @@ def max_connections_turns_further_clients_away():
             r.ok("nop")
         # A client that leaves makes room for the next.
         clients.pop().close()
-
-        def greeted():
-            c = raw_connect(s.socket_path)
-            try:
-                return read_line(c).startswith(b"231 ")
-            finally:
-                c.close()
-        wait_for(greeted, "a connection to be accepted again")
+        wait_for(lambda: greeted(s.socket_path), "a connection to be accepted again")
         for c in clients:
             c.close()
         assert log_lines(s, "turned a client away"), s.log_text()
@@ -131,10 +133,10 @@ def with_a_low_descriptor_limit_clients_beyond_it_are_turned_away():
         assert log_lines(s, "allows only 32 connections"), s.log_text()
         socks = [raw_connect(s.socket_path) for _ in range(180)]
         first = [read_line(c) for c in socks]
-        greeted = sum(1 for l in first if l.startswith(b"231 "))
+        welcomed = sum(1 for l in first if l.startswith(b"231 "))
         refused = sum(1 for l in first if l == b"550 too many connections, try again later\n")
         # (32, or one fewer if the harness's own probe is not yet gone.)
-        assert greeted in (31, 32) and greeted + refused == 180, (greeted, refused)
+        assert welcomed in (31, 32) and welcomed + refused == 180, (welcomed, refused)
         for c in socks:
             c.close()
     finally:
@@ -163,12 +165,12 @@ def out_of_descriptors_clients_are_answered_and_the_log_stays_small():
         while time.monotonic() - t0 < 3 or len(socks) < 30:
             c = raw_connect(s.socket_path)
             socks.append((c, read_line(c)))
-        greeted = [c for c, l in socks if l.startswith(b"231 ")]
+        served = [c for c, l in socks if l.startswith(b"231 ")]
         refused = [c for c, l in socks if l == b"550 too many connections, try again later\n"]
-        assert len(greeted) >= 1 and len(greeted) + len(refused) == len(socks), \
-            (len(greeted), len(refused), len(socks))
+        assert len(served) >= 1 and len(served) + len(refused) == len(socks), \
+            (len(served), len(refused), len(socks))
         # The greeted ones are served meanwhile.
-        for c in greeted:
+        for c in served:
             c.sendall(b"nop\n")
             assert read_line(c).startswith(b"250"), s.log_text()
         # Seconds of failing accept() log a line or two, not megabytes.
@@ -179,14 +181,7 @@ def out_of_descriptors_clients_are_answered_and_the_log_stays_small():
         # With descriptors free again, clients are greeted again.
         for c, _ in socks:
             c.close()
-
-        def greeted_again():
-            c = raw_connect(s.socket_path)
-            try:
-                return read_line(c).startswith(b"231 ")
-            finally:
-                c.close()
-        wait_for(greeted_again, "a client to be greeted again")
+        wait_for(lambda: greeted(s.socket_path), "a client to be greeted again")
     finally:
         s.cleanup()
 
