@@ -514,8 +514,10 @@ class StandInServer:
             elif words[0] == "rtp-request":
                 f.write(b"250 OK\n")
                 dest = (words[1], int(words[2]))
-                self.sender = threading.Thread(target=Sender(dest, self.signal).run)
-                self.sender.start()
+                # Started before the test can see it, so that it can join it.
+                sender = threading.Thread(target=Sender(dest, self.signal).run)
+                sender.start()
+                self.sender = sender
             else:
                 f.write(b"250 OK\n")
 
