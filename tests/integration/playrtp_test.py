@@ -566,8 +566,14 @@ def the_remote_control_socket():
                         if not chunk:
                             return data.decode()
                         data += chunk
-            wait_for(lambda: os.path.exists(path), "the control socket")
-            assert ask("query") == "running\n"
+            def answers():
+                # The file appears when the socket is bound, a moment
+                # before it listens: until then a connection is refused.
+                try:
+                    return ask("query")
+                except (FileNotFoundError, ConnectionRefusedError):
+                    return None
+            assert wait_for(answers, "the control socket to answer") == "running\n"
             assert ask("getvol") == "100 100\n"
             assert ask("setvol 50 40") == "50 40\n"
             assert ask("getvol") == "50 40\n"
