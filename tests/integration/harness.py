@@ -6,6 +6,7 @@ Each test file defines functions decorated with @test and ends with
 run_tests().  Output is one line per test, "ok NAME" or "not ok NAME",
 and the exit status is non-zero if any failed.
 """
+import contextlib
 import hashlib
 import os
 import pwd
@@ -57,6 +58,37 @@ def wait_for(predicate, what, timeout=10.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.01)
+
+
+# SCHED_FIFO priority for the parts of a test that stand for another host
+# (an RTP sender, a lossy network): above every ordinary process, so that
+# the other work of a busy test machine does not delay them, and below the
+# audio threads of the programs under test (priority 5).
+STAND_IN_PRIORITY = 1
+
+
+def stand_in_priority():
+    """Puts the calling thread -- or, as a subprocess preexec_fn, the child --
+    under SCHED_FIFO at STAND_IN_PRIORITY.  A sender in a test stands for
+    another host, whose timing this machine's load should not disturb.
+    Returns whether the system granted it (root does)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(STAND_IN_PRIORITY))
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def standing_in():
+    """The calling thread under stand_in_priority() for the with block."""
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    granted = stand_in_priority()
+    try:
+        yield granted
+    finally:
+        if granted:
+            os.sched_setscheduler(0, policy, param)
 
 
 def fields(line):

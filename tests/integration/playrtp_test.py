@@ -22,7 +22,8 @@ import threading
 import time
 
 from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
-from harness import BUILDDIR, Server, closing, free_udp_port, run_tests, terminate, test, wait_for
+from harness import (BUILDDIR, Server, closing, free_udp_port, run_tests, stand_in_priority,
+                     standing_in, terminate, test, wait_for)
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
 PACKET = 352  # frames per packet, as DisOrder 5.2 sends (disorder-speaker sends 365)
@@ -126,7 +127,8 @@ class Listener:
 
 class Sender:
     """RTP L16 over UDP, paced in real time: packet k leaves at start +
-    k * PACKET / RATE.  Remembers each packet's sequence number and first
+    k * PACKET / RATE, from a thread at stand_in_priority() (it stands for
+    another host).  Remembers each packet's sequence number and first
     frame."""
 
     def __init__(self, dest, samples, units=1, pt=10, ssrc=0x5eed1234, sequence=65500,
@@ -144,6 +146,10 @@ class Sender:
         self.sent = []  # (sequence, first frame, frames)
 
     def run(self):
+        with standing_in():
+            return self._run()
+
+    def _run(self):
         frames = len(self.samples) // self.channels
         start = time.monotonic() + 0.02
         for k, first in enumerate(range(0, frames, PACKET)):
@@ -165,7 +171,9 @@ class Sender:
 class Relay:
     """A UDP relay with a bad network inside: each packet is lost with
     probability `loss`, sent twice with `duplicate`, and delayed by up to
-    `jitter` seconds (so reordered).  Records what it forwarded."""
+    `jitter` seconds (so reordered).  Its threads run at stand_in_priority(),
+    so that the jitter is this and not the test machine's load.  Records
+    what it forwarded."""
 
     def __init__(self, dest, loss=0.05, duplicate=0.02, jitter=0.020, seed=1):
         self.dest = dest
@@ -186,6 +194,7 @@ class Relay:
             t.start()
 
     def _receive(self):
+        stand_in_priority()
         n = 0
         while not self.done:
             try:
@@ -204,6 +213,7 @@ class Relay:
                 self.lock.notify()
 
     def _send(self):
+        stand_in_priority()
         with self.lock:
             while not (self.done and not self.queue):
                 if not self.queue:
@@ -320,12 +330,16 @@ def ffmpeg_stream_plays_at_the_right_pitch_and_length():
     port = free_udp_port()
     with Listener(str(port)) as listener:
         listener.wait_listening()
+        # ffmpeg stands for another host.  Were its pacing held up by this
+        # machine's load, the listener would rightly glide (resample) onto
+        # the steadier schedule that later packets show, and what it plays
+        # would no longer be ffmpeg's samples exactly.
         subprocess.run(
             ["ffmpeg", "-v", "error", "-re", "-f", "lavfi",
              "-i", "sine=frequency=1000:sample_rate=44100:duration=3",
              "-ac", "2", "-c:a", "pcm_s16be", "-ar", "44100", "-f", "rtp",
              f"rtp://127.0.0.1:{port}?rtcpport={free_udp_port()}"],
-            check=True, timeout=30, stdout=subprocess.DEVNULL)
+            check=True, timeout=30, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
         wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
         listener.wait_done(int(listener.stats["accepted"]))
         listener.stop()
@@ -359,7 +373,7 @@ def gstreamer_stream_plays_at_the_right_pitch_and_length():
              "freq=1000", "!", "audioconvert", "!",
              "audio/x-raw,format=S16BE,rate=44100,channels=2", "!", "rtpL16pay", "!",
              "udpsink", "host=127.0.0.1", f"port={port}"],
-            check=True, timeout=30, stdout=subprocess.DEVNULL)
+            check=True, timeout=30, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
         wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
         listener.wait_done(int(listener.stats["accepted"]))
         listener.stop()
