@@ -576,9 +576,16 @@ def a_file_that_crashes_the_tag_reader_is_skipped_next_time():
             os.link(f"{r}/a/src.mp3", f"{r}/a/t{t:03}.mp3")
         put(f"{r}/b/crashme.ogg", "ogg")  # walked after a/: a's batches are in
         env = dict(os.environ, LD_PRELOAD=shim)
-        p = subprocess.run([RESCAN, "--no-syslog", "--config", c.config], env=env,
+        p = subprocess.run([RESCAN, "--no-syslog", "--progress", "--config", c.config], env=env,
                            capture_output=True, timeout=60)
         assert p.returncode == -signal.SIGSEGV, (p.returncode, p.stderr)
+        # What the crash must not lose: the tracks the rescan had reported
+        # (with --progress, as the server runs it), each number printed once
+        # those tracks are in the database.  The walk reaches b/ only when
+        # all of a/ but the reads still in flight (at most 64) is written,
+        # so it has reported 500.  How many more are in depends on where its
+        # batches, which also commit when they grow old, happened to end.
+        assert p.stdout.split() == [b"500"], p.stdout
         committed = c.query("SELECT count(*) FROM tracks")[0][0]
         assert committed >= 500, committed
         p = c.rescan()
