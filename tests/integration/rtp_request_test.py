@@ -256,6 +256,9 @@ def sender_reports_match_the_wall_clock_and_the_stream():
                 r.ok("play", track)
             # One report at the start of the stream, the next about 5 s on.
             x.wait_reports(2)
+            # The data packets it counts were all sent before it, but they
+            # come in on another socket: wait for them to be read too.
+            x.wait_packets(x.reports[1][2]["packets"])
             with x.cond:
                 packets = list(x.packets)
                 reports = list(x.reports)
