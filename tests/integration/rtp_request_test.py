@@ -94,6 +94,9 @@ def parse_rtcp(data):
 
 
 NTP_UNIX_OFFSET = 2208988800
+# Linux's socket option for receive timestamps as a struct timespec (and the
+# type of their control message); Python's socket module does not name it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
 class Listener:
@@ -122,15 +125,25 @@ class Listener:
             self.conn = server.connect(user, password)
 
     def _receive(self, sock, parse):
+        # Arrival times are the kernel's (SO_TIMESTAMPNS), not when this
+        # thread got round to reading: on a busy machine that can be many
+        # milliseconds later, and the timing checks are about the sender.
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.settimeout(0.1)
         while not self.stopping:
             try:
-                data = sock.recv(65536)
+                data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
             except socket.timeout:
                 continue
             except OSError:
                 return
-            mono, wall = time.monotonic(), time.time()
+            now_wall, now_mono = time.time(), time.monotonic()
+            wall = now_wall
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    seconds, nanoseconds = struct.unpack("=qq", value[:16])
+                    wall = min(now_wall, seconds + nanoseconds / 1e9)
+            mono = now_mono - (now_wall - wall)
             with self.cond:
                 (self.packets if parse is parse_rtp else self.reports).append(
                     (mono, wall, parse(data)))
