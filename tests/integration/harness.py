@@ -60,10 +60,13 @@ def wait_for(predicate, what, timeout=10.0):
         time.sleep(0.01)
 
 
+# The SCHED_FIFO priority that the audio threads of disorder-speaker and
+# disorder-playrtp ask for.
+AUDIO_PRIORITY = 5
 # SCHED_FIFO priority for the parts of a test that stand for another host
 # (an RTP sender, a lossy network): above every ordinary process, so that
 # the other work of a busy test machine does not delay them, and below the
-# audio threads of the programs under test (priority 5).
+# audio threads of the programs under test.
 STAND_IN_PRIORITY = 1
 
 
@@ -328,6 +331,32 @@ class Server:
                 return False
         wait_for(up, "disorderd to accept connections")
         return self
+
+    def realtime_speaker(self):
+        """Gives this server's disorder-speaker's audio thread the real-time
+        priority it asks for, as RLIMIT_RTPRIO would let it take it itself
+        (disorder-speaker(8) advises that for a busy machine, which a test
+        machine is; the speaker runs as `user`, and raising the limit needs
+        more rights than the tests may have).  Without the right, as a user
+        other than root, the thread stays as it is."""
+        def audio_thread():
+            for pid in pids_named("disorder-speaker"):
+                if parent_pid(pid) != self.proc.pid:
+                    continue
+                try:
+                    for tid in os.listdir(f"/proc/{pid}/task"):
+                        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                            if f.read().strip() == "audio":
+                                return int(tid)
+                except OSError:
+                    pass  # it exited meanwhile
+            return None
+        tid = wait_for(audio_thread, "the speaker's audio thread")
+        try:
+            os.sched_setscheduler(tid, os.SCHED_FIFO | os.SCHED_RESET_ON_FORK,
+                                  os.sched_param(AUDIO_PRIORITY))
+        except OSError:
+            pass
 
     def log_text(self):
         with open(os.path.join(self.dir, "disorderd.log")) as f:
