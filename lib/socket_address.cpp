@@ -46,14 +46,21 @@ struct AddrInfo {
 } // namespace
 
 Fd listen_unix(const std::string& path, mode_t mode) {
-  sockaddr_un sun = unix_address(path);
+  // Bound and listening under a temporary name, then renamed into place:
+  // a client that finds the socket file can always connect to it.
+  const std::string temporary = path + ".new";
+  sockaddr_un sun = unix_address(temporary);
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno("socket");
-  ::unlink(path.c_str());
+  ::unlink(temporary.c_str());
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof sun) < 0)
     throw_errno("binding " + path);
-  if (::chmod(path.c_str(), mode) < 0) throw_errno("chmod " + path);
-  if (::listen(fd.get(), SOMAXCONN) < 0) throw_errno("listening on " + path);
+  if (::chmod(temporary.c_str(), mode) < 0 || ::listen(fd.get(), SOMAXCONN) < 0 ||
+      ::rename(temporary.c_str(), path.c_str()) < 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    throw SystemError("listening on " + path, error);
+  }
   return fd;
 }
 
