@@ -229,7 +229,6 @@ void Converter::configure(const AudioFormat& in, const AudioFormat& out) {
 }
 
 Converter::Result Converter::convert(std::string_view in, std::span<char> out) {
-  Result r;
   if (!configured_) throw Error("converter used before configure()");
   const std::size_t in_bpf = in_.bytes_per_frame(), out_bpf = out_.bytes_per_frame();
   const std::size_t in_frames = in.size() / in_bpf;
