@@ -587,7 +587,12 @@ def a_file_that_crashes_the_tag_reader_is_skipped_next_time():
         # batches, which also commit when they grow old, happened to end.
         assert p.stdout.split() == [b"500"], p.stdout
         committed = c.query("SELECT count(*) FROM tracks")[0][0]
-        assert committed >= 500, committed
+        # crashme is queued after every file of a/, with at most 64 reads in
+        # flight, so at least 537 of a/ were written; batches commit every
+        # 256 writes or 200 ms, so fewer than 256 of those can be lost.
+        # (More are in when the machine is fast enough that no batch is cut
+        # by age.)
+        assert committed >= 600 - 63 - 255, committed
         p = c.rescan()
         assert f"{r}/b/crashme.ogg: the tag reader crashed on this file" in p.stderr, p.stderr
         tracks = c.tracks()
