@@ -90,7 +90,10 @@ private:
       case FLAC__STREAM_DECODER_OGG_ERROR:
         throw DecodeError("FLAC file is damaged: invalid Ogg stream");
       case FLAC__STREAM_DECODER_MEMORY_ALLOCATION_ERROR:
-        throw std::bad_alloc();
+        // What libFLAC says when a size in the file is absurd (one it
+        // computes from a metadata block too short for its own fields
+        // comes out below zero): the file, not the machine, is at fault.
+        throw DecodeError("FLAC file is damaged: a size in it is impossible");
       default:
         throw DecodeError("FLAC decoding failed");
       }

@@ -512,6 +512,20 @@ def corrupt_flac_plays_up_to_the_damage():
 
 
 @test
+def flac_metadata_of_an_impossible_size_is_damage():
+    # An APPLICATION block too short to hold its own identifier: libFLAC
+    # computes a size below zero and reports that it ran out of memory,
+    # which must reach the log as a damaged file, not as "std::bad_alloc".
+    f = ffmpeg("app.flac", stereo_source(44100, 0.2), "-c:a", "flac")
+    data = open(f, "rb").read()
+    assert data[:4] == b"fLaC" and data[4] == 0  # STREAMINFO, not the last block
+    bad = path("short-application-block.flac")
+    with open(bad, "wb") as out:
+        out.write(data[:42] + bytes([2, 0, 0, 0]) + data[42:])
+    assert decode_fails(bad, "FLAC file is damaged") == []
+
+
+@test
 def truncated_lossy_files_end_cleanly_or_with_a_message():
     # Ogg and MP3 do not record the track length where a truncation would
     # contradict it: whatever frames survive play, and the decoder must not
