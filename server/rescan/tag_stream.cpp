@@ -40,7 +40,10 @@ long TagStream::read_at(long offset, char* out, long length) {
 
 TagLib::ByteVector TagStream::readBlock(unsigned long length) {
   if (!fd_ || position_ >= size_ || length == 0) return {};
-  long want = std::min(static_cast<long>(length), size_ - position_);
+  // length is whatever a header in the file says, up to ULONG_MAX: compare
+  // it unsigned, so that it cannot turn into a negative count.
+  const long want =
+      static_cast<long>(std::min(length, static_cast<unsigned long>(size_ - position_)));
   // Large reads (a whole tag with its cover art) go straight to the file.
   if (want > TagStreamCache::kBlockSize / 2) {
     TagLib::ByteVector out(static_cast<unsigned int>(want), '\0');
