@@ -3,9 +3,13 @@ temporary directory, and a protocol client written from
 disorder_protocol(5) alone (it shares no code with the C++ client).
 
 Each test file defines functions decorated with @test and ends with
-run_tests().  Output is one line per test, "ok NAME" or "not ok NAME",
-and the exit status is non-zero if any failed.
+run_tests().  Output is one line per test, "ok NAME", "not ok NAME" or
+"skip NAME: why", and the exit status is non-zero if any failed.
+
+With binaries built by configure --enable-sanitizers, a sanitizer report
+from any process a test started fails that test: see SanitizerReports.
 """
+import atexit
 import contextlib
 import hashlib
 import os
@@ -32,19 +36,99 @@ def test(fn):
     return fn
 
 
+class Skip(Exception):
+    """Raised by a test that cannot check what it is about here; run_tests
+    prints "skip NAME: why" and does not count it as a failure."""
+
+
+def _built_with_sanitizers():
+    try:
+        with open(DISORDERD, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+# True when the programs under test are built with AddressSanitizer.
+SANITIZERS = _built_with_sanitizers()
+
+
+def skip_rss_check_under_sanitizers():
+    """Tests that measure a process's memory call this before they do: under
+    AddressSanitizer the figures mean nothing."""
+    if SANITIZERS:
+        raise Skip("memory not measured under AddressSanitizer (it keeps freed memory in "
+                   "quarantine and adds shadow memory, so RSS says nothing about our code); "
+                   "the rest of the test passed")
+
+
+class SanitizerReports:
+    """Where sanitizer reports go, and which ones are new.
+
+    tests/sanitizer-run (make check in a --enable-sanitizers build) points
+    ASAN_OPTIONS and UBSAN_OPTIONS at a directory, DISORDER_SANITIZER_REPORTS,
+    so that every process a test starts, daemons and their children included,
+    writes each report to a file there rather than to a stderr nobody reads.
+    When a test file is run by hand against such a build, the same is set up
+    here.  After each test, a new report fails that test; it is then renamed
+    NAME.seen, so that tests/sanitizer-run knows it has been shown."""
+
+    def __init__(self):
+        self.dir = os.environ.get("DISORDER_SANITIZER_REPORTS")
+        if not self.dir and SANITIZERS:
+            self.dir = tempfile.mkdtemp(prefix="disorder-sanitizer-reports-")
+            os.chmod(self.dir, 0o1777)  # the daemons run as nobody
+            atexit.register(self._remove_if_empty)
+            os.environ["DISORDER_SANITIZER_REPORTS"] = self.dir
+            for var, opts in (("ASAN_OPTIONS", "halt_on_error=1:detect_leaks=1:"
+                               "allocator_may_return_null=1"),
+                              ("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")):
+                own = f"log_path={self.dir}/report:{opts}"
+                os.environ[var] = own + (":" + os.environ[var] if os.environ.get(var) else "")
+
+    def _remove_if_empty(self):
+        try:
+            os.rmdir(self.dir)
+        except OSError:
+            print(f"sanitizer reports are in {self.dir}", file=sys.stderr)
+
+    def new_reports(self):
+        """The text of each report written since the last call."""
+        if not self.dir:
+            return []
+        out = []
+        for name in sorted(os.listdir(self.dir)):
+            if name.endswith(".seen"):
+                continue
+            path = os.path.join(self.dir, name)
+            with open(path, errors="replace") as f:
+                out.append(f"--- {path}\n" + f.read())
+            os.rename(path, path + ".seen")
+        return out
+
+
 def run_tests():
     only = sys.argv[1:]
     failed = 0
+    reports = SanitizerReports()
     for fn in _tests:
         if only and fn.__name__ not in only:
             continue
         try:
             fn()
-            print(f"ok {fn.__name__}", flush=True)
+            result = f"ok {fn.__name__}"
+        except Skip as e:
+            result = f"skip {fn.__name__}: {e}"
         except Exception:
-            failed += 1
             traceback.print_exc(file=sys.stdout)
-            print(f"not ok {fn.__name__}", flush=True)
+            result = f"not ok {fn.__name__}"
+        found = reports.new_reports()
+        if found:
+            print(f"sanitizer reports during {fn.__name__}:\n" + "\n".join(found))
+            result = f"not ok {fn.__name__}"
+        if result.startswith("not ok"):
+            failed += 1
+        print(result, flush=True)
     sys.exit(1 if failed else 0)
 
 
