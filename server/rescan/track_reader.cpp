@@ -49,10 +49,12 @@ ReadStatus TrackReader::read(const char* path, TrackData& data, std::string& err
       const auto* props = ref.audioProperties();
       if (props && props->sampleRate() > 0 && props->channels() > 0) {
         has_audio = true;
-        // Rounded rather than truncated: a 0.6 s jingle lasts 1 s, not 0.
+        // Rounded rather than truncated: a 0.6 s jingle lasts 1 s, not 0
+        // (in 64 bits: a header may claim nearly INT_MAX milliseconds).
         // Exactly zero is TagLib not knowing (a stream without a sample
         // count, such as some Ogg FLAC), not a silent track.
-        if (int ms = props->lengthInMilliseconds(); ms > 0) data.length = (ms + 500) / 1000;
+        if (int ms = props->lengthInMilliseconds(); ms > 0)
+          data.length = (std::int64_t{ms} + 500) / 1000;
       }
       TagLib::PropertyMap properties = ref.file()->properties();
       std::string value;
