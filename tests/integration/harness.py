@@ -54,8 +54,9 @@ SANITIZERS = _built_with_sanitizers()
 
 
 def skip_rss_check_under_sanitizers():
-    """Tests that measure a process's memory call this before they do: under
-    AddressSanitizer the figures mean nothing."""
+    """A test that measures a process's memory calls this after everything
+    else it checks and before the measurement: under AddressSanitizer the
+    figures mean nothing, so the test ends there as skipped."""
     if SANITIZERS:
         raise Skip("memory not measured under AddressSanitizer (it keeps freed memory in "
                    "quarantine and adds shadow memory, so RSS says nothing about our code); "
@@ -129,6 +130,12 @@ def run_tests():
         if result.startswith("not ok"):
             failed += 1
         print(result, flush=True)
+    found = reports.new_reports()
+    if found:
+        # From a process that outlived the test that started it.
+        print("sanitizer reports after the last test:\n" + "\n".join(found))
+        print("not ok sanitizer reports after the last test", flush=True)
+        failed += 1
     sys.exit(1 if failed else 0)
 
 
