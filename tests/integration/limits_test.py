@@ -10,18 +10,8 @@ import socket
 import threading
 import time
 
-from harness import (DISORDERD, Server, closing, run_tests, test, wait_for)
-
-
-def memory_is_measurable():
-    """False for a build with AddressSanitizer, whose allocator keeps freed
-    memory in quarantine: RSS then says nothing about what we free."""
-    with open(DISORDERD, "rb") as f:
-        return b"__asan_init" not in f.read()
-
-
-def skip(why):
-    print(f"skip: {why}", flush=True)
+from harness import (SANITIZERS, Server, closing, run_tests,
+                     skip_rss_check_under_sanitizers, test, wait_for)
 
 
 def raw_connect(path):
@@ -219,9 +209,7 @@ def before_login_lines_are_short_and_bodies_refused():
 
 @test
 def unauthenticated_clients_cannot_make_the_server_buffer():
-    if not memory_is_measurable():
-        skip("AddressSanitizer's allocator keeps freed memory: RSS says nothing here")
-        return
+    skip_rss_check_under_sanitizers()
     with Server() as s:
         base = s.rss_kib()
         body = b"playlist-set p\n" + b"".join(b"a/track/name/%08d.ogg\n" % i
@@ -370,7 +358,7 @@ def the_input_of_all_clients_together_is_bounded():
             c.close()
         with closing(s.connect("fred", "pw")) as c:
             c.ok("nop")
-        if memory_is_measurable():
+        if not SANITIZERS:
             # Memory comes back when the connections are gone.
             wait_for(lambda: s.rss_kib() - base < 24 * 1024,
                      f"RSS to come back near {base} KiB (now {s.rss_kib()})", timeout=20)

@@ -14,14 +14,10 @@ import subprocess
 
 import audio
 from audio import Events
-from harness import closing, fields, run_tests, test, wait_for
+from harness import Skip, closing, fields, run_tests, test, wait_for
 
 FULL = "database or disk is full"
 READONLY = "readonly database"
-
-
-class Skipped(Exception):
-    pass
 
 
 class Jukebox(audio.Jukebox):
@@ -46,16 +42,16 @@ class Jukebox(audio.Jukebox):
 def home_on_tmpfs(s, size="16m"):
     """A tmpfs of `size` mounted on s.home for the life of the block; the
     server is stopped and the tmpfs unmounted at the end, whatever
-    happens.  Raises Skipped when it cannot be mounted."""
+    happens.  Raises Skip when it cannot be mounted."""
     if os.geteuid() != 0:
-        raise Skipped("needs root to mount a tmpfs")
+        raise Skip("needs root to mount a tmpfs")
     os.makedirs(s.home)
     nobody = pwd.getpwnam("nobody")
     p = subprocess.run(["mount", "-t", "tmpfs", "-o",
                         f"size={size},mode=0755,uid={nobody.pw_uid},gid={nobody.pw_gid}",
                         "disorder-test", s.home], capture_output=True, text=True)
     if p.returncode != 0:
-        raise Skipped("cannot mount a tmpfs: " + p.stderr.strip())
+        raise Skip("cannot mount a tmpfs: " + p.stderr.strip())
     try:
         yield
     finally:
@@ -70,18 +66,6 @@ def home_on_tmpfs(s, size="16m"):
             raise
 
 
-def skippable(fn):
-    """A test that prints a skip line, rather than passing silently, when
-    it cannot set up its filesystem."""
-    def run():
-        try:
-            fn()
-        except Skipped as e:
-            print(f"# skipped {fn.__name__}: {e}", flush=True)
-    run.__name__ = fn.__name__
-    return run
-
-
 def refused(client, cause, *args):
     code, text, _ = client.command(*args)
     assert code == 550 and cause in text, (args, code, text)
@@ -89,7 +73,6 @@ def refused(client, cause, *args):
 
 
 @test
-@skippable
 def a_full_disk_refuses_every_write_with_its_cause_and_changes_nothing():
     s = Jukebox()
     try:
@@ -176,7 +159,6 @@ def a_full_disk_refuses_every_write_with_its_cause_and_changes_nothing():
 
 
 @test
-@skippable
 def playing_goes_on_while_the_disk_is_full_and_is_saved_once_there_is_space():
     s = Jukebox()
     try:
