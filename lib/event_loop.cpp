@@ -13,13 +13,44 @@
 
 namespace disorder {
 
-EventLoop::EventLoop() : base_(event_base_new()) {
-  if (!base_) throw Error("event_base_new failed");
+namespace {
+
+constexpr int kPriorities = 3;
+// A run of callbacks below Priority::internal looks for more urgent ones
+// after this long or this many callbacks.
+constexpr timeval kMostBeforeLookingUp{0, 1000};
+constexpr int kMostCallbacksBeforeLookingUp = 32;
+
+event_base* new_base() {
+  event_config* cfg = event_config_new();
+  if (!cfg) throw Error("event_config_new failed");
+  event_config_set_max_dispatch_interval(cfg, &kMostBeforeLookingUp, kMostCallbacksBeforeLookingUp,
+                                         static_cast<int>(Priority::clients));
+  event_base* base = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  if (!base) throw Error("event_base_new failed");
+  if (event_base_priority_init(base, kPriorities) < 0) {
+    event_base_free(base);
+    throw Error("event_base_priority_init failed");
+  }
+  return base;
+}
+
+// False when libevent refuses: only while the event is waiting to run in
+// this turn of the loop.
+bool set_event_priority(event* ev, Priority priority) {
+  return event_priority_set(ev, static_cast<int>(priority)) == 0;
+}
+
+} // namespace
+
+EventLoop::EventLoop() : base_(new_base()) {
   deferred_event_ = event_new(base_, -1, 0, &EventLoop::run_deferred, this);
   if (!deferred_event_) {
     event_base_free(base_);
     throw Error("event_new failed");
   }
+  set_event_priority(deferred_event_, Priority::internal);
 }
 
 EventLoop::~EventLoop() {
@@ -62,6 +93,7 @@ void EventLoop::run_deferred(int, short, void* arg) {
 Event::Event(EventLoop& loop, int fd, short what, Callback cb)
     : ev_(event_new(loop.base(), fd, what, &Event::trampoline, this)), cb_(std::move(cb)) {
   if (!ev_) throw Error("event_new failed");
+  set_event_priority(ev_, Priority::internal);
 }
 
 std::unique_ptr<Event> Event::timer(EventLoop& loop, Callback cb) {
@@ -96,6 +128,10 @@ void Event::remove() {
   event_del(ev_);
 }
 
+void Event::set_priority(Priority priority) {
+  set_event_priority(ev_, priority);
+}
+
 bool Event::pending() const {
   return event_pending(ev_, EV_READ | EV_WRITE | EV_SIGNAL | EV_TIMEOUT, nullptr);
 }
@@ -113,6 +149,7 @@ Listener::Listener(EventLoop& loop, Fd fd, AcceptCallback on_accept, ErrorCallba
       refusal_(std::move(refusal)) {
   set_nonblocking(fd_.get()); // we accept until EAGAIN
   readable_ = Event::io(loop, fd_.get(), EV_READ | EV_PERSIST, [this](short) { readable(); });
+  readable_->set_priority(Priority::background);
   resume_ = Event::timer(loop, [this](short) { readable_->add(); });
   readable_->add();
 }
@@ -122,9 +159,10 @@ Listener::~Listener() = default;
 void Listener::readable() {
   // The reserve may have been lost while descriptors were short.
   if (!reserve_) reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  // A bounded batch per wake-up, so that a connection storm cannot keep
-  // the loop from everything else.
-  for (int batch = 0; batch < 64; ++batch) {
+  // A small batch per wake-up (each new connection costs tens of
+  // microseconds), so that a connection storm cannot keep the loop from
+  // everything else for long.
+  for (int batch = 0; batch < 16; ++batch) {
     int c = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c >= 0) {
       pause_ = std::chrono::milliseconds(0);
@@ -184,7 +222,19 @@ BufferedConnection::BufferedConnection(EventLoop& loop, Fd fd)
     if (out_) evbuffer_free(out_);
     throw Error("cannot set up a connection's buffers");
   }
+  set_priority(Priority::internal);
   event_add(read_event_, nullptr);
+}
+
+void BufferedConnection::set_priority(Priority priority) {
+  priority_ = priority;
+  // One that is about to run gets it when it does (apply_priority()).
+  priority_pending_ =
+      !set_event_priority(read_event_, priority) | !set_event_priority(write_event_, priority);
+}
+
+void BufferedConnection::apply_priority() {
+  if (priority_pending_) set_priority(priority_);
 }
 
 BufferedConnection::~BufferedConnection() {
@@ -253,6 +303,7 @@ void BufferedConnection::closed() {
 
 void BufferedConnection::read_cb(int fd, short, void* arg) {
   auto* self = static_cast<BufferedConnection*>(arg);
+  self->apply_priority();
   evbuffer_iovec vec;
   if (evbuffer_reserve_space(self->in_, 16384, &vec, 1) < 1) {
     self->closed();
@@ -269,7 +320,9 @@ void BufferedConnection::read_cb(int fd, short, void* arg) {
 }
 
 void BufferedConnection::write_cb(int, short, void* arg) {
-  static_cast<BufferedConnection*>(arg)->flush();
+  auto* self = static_cast<BufferedConnection*>(arg);
+  self->apply_priority();
+  self->flush();
 }
 
 void BufferedConnection::flush() {

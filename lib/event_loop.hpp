@@ -19,6 +19,21 @@ struct sockaddr;
 
 namespace disorder {
 
+// Which ready events the loop serves first.  When several are ready at
+// once, all those of the most urgent kind run before any of a lesser one,
+// and a run of `clients` or `background` callbacks stops after a
+// millisecond or a few dozen callbacks to look for more urgent work.  So
+// the daemon's own work (the speaker, timers, deferred calls) goes first,
+// then clients that have logged in, and work that anyone can cause without
+// a password (new connections, logins) or that a client has shown to be
+// costly only when nothing else is waiting: a storm of it slows it, not
+// everyone else.
+enum class Priority : int {
+  internal = 0,   // everything's default: Event, defer()
+  clients = 1,    // logged-in connections
+  background = 2, // listeners, connections before login, demoted ones
+};
+
 class EventLoop {
 public:
   EventLoop();
@@ -67,6 +82,7 @@ public:
   void add(std::chrono::microseconds timeout);
   void remove();
   bool pending() const;
+  void set_priority(Priority priority);
 
 private:
   Event(EventLoop& loop, int fd, short what, Callback cb);
@@ -92,7 +108,8 @@ public:
   using ErrorCallback = std::function<void(int error)>;
   // Takes ownership of a bound, listening socket.  refusal (which should end
   // in a line feed) is written to a client turned away for lack of
-  // descriptors; empty to just close it.
+  // descriptors; empty to just close it.  Accepting runs at
+  // Priority::background.
   Listener(EventLoop& loop, Fd fd, AcceptCallback on_accept, ErrorCallback on_error = {},
            std::string refusal = {});
   Listener(const Listener&) = delete;
@@ -145,10 +162,13 @@ public:
   size_t pending_output() const;
   void enable_reading(bool on);
   int fd() const { return fd_.get(); }
+  // Priority::internal until set.
+  void set_priority(Priority priority);
 
 private:
   static void read_cb(int fd, short what, void* arg);
   static void write_cb(int fd, short what, void* arg);
+  void apply_priority();
   void flush();
   void closed();
 
@@ -159,6 +179,8 @@ private:
   event* write_event_;
   bool reading_ = true;
   bool corked_ = false;
+  Priority priority_ = Priority::internal;
+  bool priority_pending_ = false;
   std::string corked_data_;
   std::function<void()> on_read_, on_drained_, on_closed_;
 };

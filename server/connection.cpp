@@ -40,6 +40,8 @@ Connection::Connection(Server& server, Fd fd, Transport transport, std::string p
     : server_(server), io_(server.loop(), std::move(fd)), transport_(transport),
       peer_(std::move(peer)), challenge_(random_nonce(16)) {
   io_.set_callbacks([this] { on_read(); }, [this] { on_drained(); }, [this] { shut(); });
+  // Until it logs in, served when logged-in clients are not waiting.
+  io_.set_priority(Priority::background);
   if (transport_ == Transport::tcp) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
@@ -85,7 +87,13 @@ void Connection::reply_body(int code, std::string_view text,
 void Connection::login(const std::string& user, Rights rights) {
   user_ = user;
   rights_ = rights;
+  if (!demoted_) io_.set_priority(Priority::clients);
   clear_deadline(); // the login deadline; command deadlines from now on
+}
+
+void Connection::demote() {
+  demoted_ = true;
+  io_.set_priority(Priority::background);
 }
 
 void Connection::set_deadline(std::chrono::seconds after) {

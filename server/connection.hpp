@@ -48,6 +48,10 @@ public:
   Rights rights() const { return rights_; }
   void login(const std::string& user, Rights rights);
   void set_rights(Rights rights) { rights_ = rights; }
+  // For the rest of its life this connection is served only when no
+  // well-behaved client is waiting: it asked for work the server had to
+  // refuse as too costly (a regexp over its limit).
+  void demote();
   // The cookie this login used or last made (for `revoke`).
   std::optional<std::string> cookie;
 
@@ -108,6 +112,7 @@ private:
   bool deferred_ = false;
   bool closing_ = false;
   bool closed_ = false;
+  bool demoted_ = false;
   // The login deadline until login, then a command's (command_timeout),
   // or the grace period of close_after_reply().
   std::unique_ptr<Event> deadline_;

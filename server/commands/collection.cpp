@@ -58,7 +58,9 @@ void reply_listing(CommandContext& ctx, bool want_files, bool want_dirs,
     }
   } catch (const RegexpLimitError&) {
     // An answer without the names the pattern could not be tried on would
-    // look complete: refuse the whole command instead.
+    // look complete: refuse the whole command instead.  Whoever sends
+    // such patterns waits behind everyone else from now on.
+    ctx.conn.demote();
     throw UserError("regexp too expensive: it reached the limit on matching work;"
                     " use a simpler one");
   }
