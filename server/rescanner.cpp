@@ -88,6 +88,9 @@ void Rescanner::start() {
   partial_.clear();
   output_event_ = Event::io(server_.loop(), output_.get(), EV_READ | EV_PERSIST,
                             [this](short) { on_output(); });
+  // Bulk work, which must not keep clients waiting until the rescan ends:
+  // served in turn with them.
+  output_event_->set_priority(Priority::clients);
   output_event_->add();
   server_.reaper().watch(pid_, [this](int wstatus) { on_exit(wstatus); });
   log_info("rescan started");
