@@ -12,13 +12,13 @@
 // upper-case name, an empty value, invalid UTF-8) is a bug.  TagLib is not
 // built with coverage, so the fuzzer steers by our code only.
 #include "server/rescan/track_reader.hpp"
+#include "tests/fuzz/scratch_file.hpp"
 #include "utf8.hpp"
 
 #include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <fcntl.h>
-#include <filesystem>
 #include <string>
 #include <string_view>
 #include <unistd.h>
@@ -31,40 +31,6 @@ void require(bool condition) {
   if (!condition) __builtin_trap();
 }
 
-class Scratch {
-public:
-  Scratch() {
-    // In memory where there is a tmpfs: a file rewritten for every input
-    // would otherwise cost a disk flush each time.
-    std::string tmpl = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    tmpl += "/disorder-fuzz-tags-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    dir_ = tmpl;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  // Writes a file named track.EXT holding data; returns its path.
-  std::string write(std::string_view ext, std::string_view data) {
-    std::string path = dir_ + "/track";
-    if (!ext.empty()) (path += '.') += ext;
-    ::unlink(path.c_str()); // not O_TRUNC, which ext4 follows with a flush
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) std::abort();
-    while (!data.empty()) {
-      ssize_t n = ::write(fd, data.data(), data.size());
-      if (n <= 0) std::abort();
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return path;
-  }
-
-private:
-  std::string dir_;
-};
-
 constexpr std::array<std::string_view, 20> kExtensions{
     "",    "mp3", "ogg", "oga", "opus", "flac", "wav", "m4a", "wma", "aiff",
     "ape", "mpc", "wv",  "spx", "tta",  "mod",  "s3m", "it",  "xm",  "mp4"};
@@ -72,7 +38,7 @@ constexpr std::array<std::string_view, 20> kExtensions{
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static Scratch scratch;
+  static fuzz::ScratchFile scratch("tags");
   static TrackReader reader; // reused from file to file, as the rescan's threads do
   if (size == 0) return 0;
   const std::string path =
