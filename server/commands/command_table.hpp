@@ -59,6 +59,7 @@ namespace commands {
 // session.cpp
 void user(CommandContext&, std::span<const std::string>);
 void cookie(CommandContext&, std::span<const std::string>);
+void confirm(CommandContext&, std::span<const std::string>);
 void make_cookie(CommandContext&, std::span<const std::string>);
 void revoke(CommandContext&, std::span<const std::string>);
 void nop(CommandContext&, std::span<const std::string>);
@@ -68,6 +69,7 @@ void log(CommandContext&, std::span<const std::string>);
 void users(CommandContext&, std::span<const std::string>);
 void adduser(CommandContext&, std::span<const std::string>);
 void deluser(CommandContext&, std::span<const std::string>);
+void register_user(CommandContext&, std::span<const std::string>);
 void edituser(CommandContext&, std::span<const std::string>);
 void userinfo(CommandContext&, std::span<const std::string>);
 // globals.cpp

@@ -98,9 +98,13 @@ void move(CommandContext& ctx, std::span<const std::string> args) {
     ctx.conn.reply(510, "Prohibited");
     return;
   }
-  playback(ctx).queue().move(e->id, delta);
+  auto& q = playback(ctx).queue();
+  const int from = q.index_of(e->id);
+  q.move(e->id, delta);
   playback(ctx).moved(ctx.conn.user());
-  ctx.conn.reply(250, "moved");
+  // As DisOrder answers: the part of the distance the entry could not go,
+  // being stopped by an end of the queue (0 when it went all the way).
+  ctx.conn.reply(252, std::to_string(delta - (from - q.index_of(e->id))));
 }
 
 void moveafter(CommandContext& ctx, std::span<const std::string> args) {

@@ -60,6 +60,34 @@ void cookie(CommandContext& ctx, std::span<const std::string> args) {
   conn.reply(232, quote_field(u->name));
 }
 
+void confirm(CommandContext& ctx, std::span<const std::string> args) {
+  auto& conn = ctx.conn;
+  if (conn.authenticated()) {
+    conn.reply(530, "already authenticated");
+    return;
+  }
+  // USER/CONFIRMATION, as `register` gave it; user names may hold a '/',
+  // the confirmation part never does.
+  const std::string& given = args[1];
+  const auto slash = given.rfind('/');
+  if (slash == std::string::npos || slash == 0) {
+    conn.reply(550, "Malformed confirmation string");
+    return;
+  }
+  const std::string name = given.substr(0, slash);
+  if (!ctx.server.users().confirm(name, std::string_view(given).substr(slash + 1))) {
+    log_info("registration confirmation failed for " + echo(name) + " from " + conn.peer());
+    conn.reply(510, "Incorrect confirmation string");
+    return;
+  }
+  auto u = ctx.server.users().find(name);
+  if (!u) throw UserError("no such user " + echo(name));
+  log_info("user " + echo(name) + " confirmed");
+  ctx.server.events().emit("user_confirm", {name}, Audience::user_admins);
+  conn.login(u->name, u->rights);
+  conn.reply(232, quote_field(u->name));
+}
+
 void make_cookie(CommandContext& ctx, std::span<const std::string>) {
   const auto& cfg = ctx.server.config();
   std::string c = ctx.server.cookies().make(ctx.conn.user(), cfg.cookie_login_lifetime,

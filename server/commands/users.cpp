@@ -37,6 +37,14 @@ void adduser(CommandContext& ctx, std::span<const std::string> args) {
   ctx.conn.reply(250, "User created");
 }
 
+void register_user(CommandContext& ctx, std::span<const std::string> args) {
+  const std::string confirmation = ctx.server.users().add_unconfirmed(
+      args[1], args[2], ctx.server.config().default_rights, args[3]);
+  log_info("user " + echo(args[1]) + " registered by " + ctx.conn.user());
+  ctx.server.events().emit("user_add", {args[1]}, Audience::user_admins);
+  ctx.conn.reply(252, quote_field(args[1] + "/" + confirmation));
+}
+
 void deluser(CommandContext& ctx, std::span<const std::string> args) {
   require_userman_transport(ctx);
   if (!ctx.server.users().remove(args[1])) throw UserError("no such user " + echo(args[1]));

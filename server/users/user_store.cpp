@@ -68,6 +68,29 @@ void UserStore::add(const std::string& name, std::string_view password, Rights r
   st.run();
 }
 
+std::string UserStore::add_unconfirmed(const std::string& name, std::string_view password,
+                                       Rights rights, std::string_view email) {
+  if (email.find('@') == std::string_view::npos)
+    throw UserError("invalid email address '" + std::string(email) + "'");
+  add(name, password, rights, email);
+  std::string confirmation = to_hex(random_bytes(12));
+  auto& st = db_.cached("UPDATE users SET confirmation = ? WHERE name = ?");
+  st.bind(1, confirmation).bind(2, name).run();
+  return confirmation;
+}
+
+bool UserStore::confirm(const std::string& name, std::string_view confirmation) {
+  auto& st = db_.cached("SELECT confirmation FROM users WHERE name = ?");
+  st.bind(1, name);
+  const bool pending = st.step() && !st.column_is_null(0);
+  const std::string expected = pending ? st.column_text(0) : std::string();
+  st.reset();
+  if (!pending || !secure_equal(expected, confirmation)) return false;
+  auto& done = db_.cached("UPDATE users SET confirmation = NULL WHERE name = ?");
+  done.bind(1, name).run();
+  return true;
+}
+
 bool UserStore::remove(const std::string& name) {
   auto& st = db_.cached("DELETE FROM users WHERE name = ?");
   st.bind(1, name).run();

@@ -38,6 +38,15 @@ public:
   // Throws UserError for a bad name or an existing user.
   void add(const std::string& name, std::string_view password, Rights rights,
            std::string_view email = {});
+  // A registration (the `register` command): the user is added, but cannot
+  // log in until confirm() is given the string returned here.  Throws like
+  // add(), and UserError for an email address without an '@'.
+  std::string add_unconfirmed(const std::string& name, std::string_view password, Rights rights,
+                              std::string_view email);
+  // Confirms a registration: true (and the user can log in from now on)
+  // when `confirmation` is the one add_unconfirmed() gave for this user and
+  // has not been used.
+  bool confirm(const std::string& name, std::string_view confirmation);
   // False when there was no such user.
   bool remove(const std::string& name);
   // created, email, password, rights.  nullopt when the user or the property
