@@ -61,11 +61,9 @@ void cookie(CommandContext& ctx, std::span<const std::string> args) {
 }
 
 void confirm(CommandContext& ctx, std::span<const std::string> args) {
+  // Also on a logged-in connection (a web interface's guest login), which
+  // then becomes the new user's, as on DisOrder.
   auto& conn = ctx.conn;
-  if (conn.authenticated()) {
-    conn.reply(530, "already authenticated");
-    return;
-  }
   // USER/CONFIRMATION, as `register` gave it; user names may hold a '/',
   // the confirmation part never does.
   const std::string& given = args[1];

@@ -576,6 +576,16 @@ def user_calls():
         with closing(s.client("wilma", "flintstone")) as w:
             assert w.queue() == []
             raises(510, w.register, "betty", "rubble", "betty@example.com")
+        # As a web interface does it: a guest registers and confirms.
+        c.adduser("guest", "")
+        c.edituser("guest", "rights", "read,register")
+        with closing(s.client("guest", "")) as g:
+            confirmation = g.register("betty", "rubble", "betty@example.com")
+            raises(530, s.client, "betty", "rubble")
+            assert g.confirm(confirmation) == "betty"
+            assert g.userinfo("betty", "email") == "betty@example.com"
+        with closing(s.client("betty", "rubble")) as b:
+            assert b.queue() == []
         anon = s.anonymous()
         raises(510, anon.confirm, confirmation)
         raises(550, anon.confirm, "no-slash-here")
