@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <optional>
 #include <span>
@@ -138,6 +139,10 @@ struct Config {
   std::chrono::days noticed_history{31};
   PauseMode pause_mode = PauseMode::silence;
   std::vector<Player> player;
+  // Playlists: how long a playlist-lock lasts, and how many tracks a
+  // playlist may hold (DisOrder's default: no real limit).
+  std::chrono::seconds playlist_lock_timeout{10};
+  int playlist_max = INT_MAX;
   int queue_pad = 10;
   std::chrono::seconds reminder_interval{600};
   bool remote_userman = false;

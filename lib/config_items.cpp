@@ -674,6 +674,10 @@ constexpr ConfigItem kItems[] = {
     replacing_list<&Config::transform, &Config::transform_is_default, NameRule<Transform>>(
         "transform", "(built-in set)"),
     optional_scalar<&Config::url, Url>("url", "(inferred from each request)"),
+
+    // --- server (playlists)
+    scalar<&Config::playlist_lock_timeout, Seconds<1>>("playlist_lock_timeout", "10"),
+    scalar<&Config::playlist_max, Int<1>>("playlist_max", "2147483647"),
 };
 
 } // namespace

@@ -196,8 +196,8 @@ bool Connection::may_receive(Audience audience) const {
   return (rights_ & right::admin) && (is_local() || server_.config().remote_userman);
 }
 
-bool Connection::is_user_or_admin(std::string_view user) const {
-  return authenticated() && (*user_ == user || (rights_ & right::admin));
+bool Connection::is_user(std::string_view user) const {
+  return authenticated() && *user_ == user;
 }
 
 void Connection::deliver(const std::string& line) {

@@ -71,7 +71,7 @@ public:
   size_t peak_input() const { return peak_held_; }
 
   bool may_receive(Audience audience) const override;
-  bool is_user_or_admin(std::string_view user) const override;
+  bool is_user(std::string_view user) const override;
   void deliver(const std::string& line) override;
 
 private:

@@ -57,8 +57,7 @@ void EventLog::emit(std::string_view keyword, std::initializer_list<std::string_
 void EventLog::emit_private(std::string_view user, std::string_view keyword,
                             std::initializer_list<std::string_view> fields) {
   if (subscribers_.empty()) return;
-  deliver_if(format(keyword, fields),
-             [user](const EventSubscriber& s) { return s.is_user_or_admin(user); });
+  deliver_if(format(keyword, fields), [user](const EventSubscriber& s) { return s.is_user(user); });
 }
 
 } // namespace disorder

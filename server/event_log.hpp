@@ -19,9 +19,9 @@ class EventSubscriber {
 public:
   virtual ~EventSubscriber() = default;
   virtual bool may_receive(Audience audience) const = 0;
-  // Logged in as `user`, or an administrator (for the events of a private
-  // playlist).
-  virtual bool is_user_or_admin(std::string_view user) const = 0;
+  // Logged in as `user` (for the events of a private playlist, which only
+  // its owner may read).
+  virtual bool is_user(std::string_view user) const = 0;
   // line includes the trailing newline and is already dot-stuffed.
   virtual void deliver(const std::string& line) = 0;
 };
@@ -32,7 +32,7 @@ public:
   void unsubscribe(EventSubscriber* s);
   void emit(std::string_view keyword, std::initializer_list<std::string_view> fields,
             Audience audience = Audience::everyone);
-  // Only to `user` and administrators.
+  // Only to connections logged in as `user`.
   void emit_private(std::string_view user, std::string_view keyword,
                     std::initializer_list<std::string_view> fields);
   // For events whose fields are already quoted (track information).

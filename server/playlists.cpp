@@ -32,25 +32,28 @@ void Playlists::check_share(const std::string& name, const std::string& share) {
   if (share != "public" && share != "shared" && share != "private")
     throw UserError("invalid sharing status '" + printable(share, 256) +
                     "' (public, shared or private)");
-  if (owner(name).empty() && share != "public")
+  if (owner(name).empty()) {
+    if (share != "shared")
+      throw UserError("playlist '" + printable(name, 256) +
+                      "' has no owner, so it can only be shared");
+  } else if (share == "shared") {
     throw UserError("playlist '" + printable(name, 256) +
-                    "' has no owner, so it can only be public");
+                    "' has an owner, so it can only be public or private");
+  }
 }
 
 std::string Playlists::default_share(const std::string& name) {
-  return owner(name).empty() ? "public" : "private";
+  return owner(name).empty() ? "shared" : "private";
 }
 
-bool Playlists::may_read(const std::string& name, const std::string& share, const std::string& user,
-                         bool admin) {
-  return admin || share != "private" || owner(name) == user;
+bool Playlists::may_read(const std::string& name, const std::string& share,
+                         const std::string& user) {
+  return share != "private" || owner(name) == user;
 }
 
-bool Playlists::may_change(const std::string& name, const std::optional<std::string>& share,
-                           const std::string& user, bool admin) {
+bool Playlists::may_change(const std::string& name, const std::string& user) {
   const std::string o = owner(name);
-  if (admin || o.empty() || o == user) return true;
-  return share && *share == "public";
+  return o.empty() || o == user;
 }
 
 std::optional<Playlists::Playlist> Playlists::find(const std::string& name) {
@@ -103,29 +106,28 @@ bool Playlists::remove(const std::string& name) {
   return db_.changes() > 0;
 }
 
-const void* Playlists::lock_holder(const std::string& name) const {
+void Playlists::check_not_locked_by_other(const std::string& name, const void* holder,
+                                          Clock::time_point now) const {
   const auto it = locks_.find(name);
-  return it == locks_.end() ? nullptr : it->second;
+  if (it != locks_.end() && it->second.holder != holder && it->second.expires > now)
+    throw UserError("playlist '" + printable(name, 256) + "' is locked");
 }
 
-void Playlists::check_not_locked_by_other(const std::string& name, const void* holder) const {
-  const void* h = lock_holder(name);
-  if (h && h != holder) throw UserError("playlist '" + printable(name, 256) + "' is locked");
-}
-
-void Playlists::lock(const std::string& name, const void* holder) {
+void Playlists::lock(const std::string& name, const void* holder, Clock::time_point now,
+                     std::chrono::seconds lifetime) {
+  check_not_locked_by_other(name, holder, now);
   unlock(holder);
-  locks_[name] = holder;
+  locks_[name] = Lock{holder, now + lifetime};
 }
 
-std::string Playlists::locked_by(const void* holder) const {
-  for (const auto& [name, h] : locks_)
-    if (h == holder) return name;
-  return "";
+bool Playlists::holds(const std::string& name, const void* holder, Clock::time_point now) const {
+  const auto it = locks_.find(name);
+  return it != locks_.end() && it->second.holder == holder && it->second.expires > now;
 }
 
-void Playlists::unlock(const void* holder) {
-  std::erase_if(locks_, [holder](const auto& entry) { return entry.second == holder; });
+bool Playlists::unlock(const void* holder) {
+  return std::erase_if(locks_,
+                       [holder](const auto& entry) { return entry.second.holder == holder; }) > 0;
 }
 
 } // namespace disorder

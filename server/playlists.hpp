@@ -1,21 +1,23 @@
 // Playlists (disorder_protocol(5) "PLAYLISTS"): named lists of tracks kept
-// in the database, each public, shared or private.  A name is either NAME,
-// which belongs to nobody and is always public, or OWNER.NAME, which
-// belongs to the user OWNER.  Who may read and change a playlist:
+// in the database, with DisOrder's sharing rules.  A name is either NAME,
+// which belongs to nobody, or OWNER.NAME, which belongs to the user OWNER.
+// Who may read and change a playlist:
 //
-//   NAME                  anyone may read it and change it
-//   OWNER.NAME, public    anyone may read it and change it
-//   OWNER.NAME, shared    anyone may read it; OWNER changes it
+//   NAME, shared          anyone may read it and change it
+//   OWNER.NAME, public    anyone may read it; only OWNER changes it
 //   OWNER.NAME, private   only OWNER may read or change it
 //
-// and an administrator may read and change every playlist.  (The rights
-// `read` and `play` are checked by the command table.)  Also here: the
-// locks that playlist-set needs, one per connection, released when the
-// connection closes.  Loop thread only; methods may throw DatabaseError.
+// An unowned playlist is always shared and an owned one never is.  Being an
+// administrator changes none of this, as on DisOrder.  (The rights `read`
+// and `play` are checked by the command table.)  Also here: the locks that
+// playlist-set needs, one per connection, released when the connection
+// closes or when they expire.  Loop thread only; methods may throw
+// DatabaseError.
 #pragma once
 
 #include "sqlite.hpp"
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,8 +27,10 @@ namespace disorder {
 
 class Playlists {
 public:
+  using Clock = std::chrono::steady_clock;
+
   struct Playlist {
-    std::string share; // public, shared or private
+    std::string share; // shared (NAME), public or private (OWNER.NAME)
     std::vector<std::string> tracks;
   };
 
@@ -37,18 +41,16 @@ public:
   static void check_name(const std::string& name);
   // The owner of OWNER.NAME; "" for NAME.
   static std::string owner(const std::string& name);
-  // Throws UserError unless share is public, shared or private (and, for
-  // a name without an owner, public).
+  // Throws UserError unless share suits the name: shared for NAME, public
+  // or private for OWNER.NAME.
   static void check_share(const std::string& name, const std::string& share);
-  // The share a new playlist gets: private when owned, else public.
+  // The share a new playlist gets: shared for NAME, private for OWNER.NAME.
   static std::string default_share(const std::string& name);
 
-  // user's view (admin: everything).  A playlist that does not exist may
-  // be changed (created) by its owner, or by anyone when it has none.
-  static bool may_read(const std::string& name, const std::string& share, const std::string& user,
-                       bool admin);
-  static bool may_change(const std::string& name, const std::optional<std::string>& share,
-                         const std::string& user, bool admin);
+  static bool may_read(const std::string& name, const std::string& share, const std::string& user);
+  // Whether user may lock, set, share or delete the playlist (or create
+  // it): it is unowned or theirs.  The name alone decides.
+  static bool may_change(const std::string& name, const std::string& user);
 
   std::optional<Playlist> find(const std::string& name);
   // Every playlist's name and share, by name.
@@ -62,18 +64,26 @@ public:
   bool remove(const std::string& name);
 
   // --- locks: who holds which playlist (the holder is an opaque key, the
-  // connection).
-  const void* lock_holder(const std::string& name) const;
+  // connection) until when.  A lock past its expiry counts as none.
   // Throws UserError if a holder other than this one has name locked.
-  void check_not_locked_by_other(const std::string& name, const void* holder) const;
-  void lock(const std::string& name, const void* holder);
-  // Whatever holder has locked; "" if nothing.
-  std::string locked_by(const void* holder) const;
-  void unlock(const void* holder);
+  void check_not_locked_by_other(const std::string& name, const void* holder,
+                                 Clock::time_point now) const;
+  // Releases the holder's previous lock; throws as above.
+  void lock(const std::string& name, const void* holder, Clock::time_point now,
+            std::chrono::seconds lifetime);
+  // Whether holder has name locked and the lock has not expired.
+  bool holds(const std::string& name, const void* holder, Clock::time_point now) const;
+  // False if holder had no lock (expired or not).
+  bool unlock(const void* holder);
 
 private:
+  struct Lock {
+    const void* holder;
+    Clock::time_point expires;
+  };
+
   Database& db_;
-  std::map<std::string, const void*> locks_;
+  std::map<std::string, Lock> locks_;
 };
 
 } // namespace disorder

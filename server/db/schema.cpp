@@ -9,7 +9,7 @@ namespace disorder {
 
 namespace {
 
-constexpr std::array<const char*, 5> kMigrations{
+constexpr std::array<const char*, 6> kMigrations{
     // 1: users, global preferences, cookie signing keys and revoked cookies.
     R"sql(
 CREATE TABLE users (
@@ -171,6 +171,20 @@ ALTER TABLE users ADD COLUMN cookie_binding BLOB;
 UPDATE users SET cookie_binding = randomblob(16);
 DELETE FROM cookie_keys;
 DELETE FROM revoked_cookies;
+)sql",
+    // 6: DisOrder's playlist sharing.  Until now an unowned playlist was
+    // "public" and anyone could change an owned "public" one, while an owned
+    // "shared" one was what DisOrder calls public.  Now, as on DisOrder, an
+    // unowned playlist is "shared" (anyone may read and change it) and an
+    // owned one is "public" (everyone reads it, its owner changes it) or
+    // "private".  Each playlist keeps who may read it; owned ones that
+    // anyone could change are now changed by their owner alone.
+    R"sql(
+UPDATE playlists SET share = CASE
+  WHEN instr(name, '.') = 0 THEN 'shared'
+  WHEN share = 'shared' THEN 'public'
+  ELSE share
+END;
 )sql",
 };
 

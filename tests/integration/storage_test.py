@@ -108,7 +108,7 @@ def a_full_disk_refuses_every_write_with_its_cause_and_changes_nothing():
                 refused(r, FULL, "unset-global", "motd")
                 refused(r, FULL, "enable")
                 refused(r, FULL, "random-disable")
-                refused(r, FULL, "playlist-set-share", "root.mix", "shared")
+                refused(r, FULL, "playlist-set-share", "root.mix", "public")
                 r.send_raw(f"playlist-set root.mix\n{t2}\n.\n")
                 code, text = r.read_response()
                 assert code == 550 and FULL in text, (code, text)

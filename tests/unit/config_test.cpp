@@ -419,6 +419,21 @@ TEST(ConfigValues, ClientConnectionLimits) {
             "test.conf:1: login_timeout: '0' is too small (the minimum is 1)");
 }
 
+// DisOrder's playlist items: a lock lasts 10 s, and a playlist may be as
+// long as an int allows.
+TEST(ConfigValues, PlaylistLimits) {
+  EXPECT_EQ(Config{}.playlist_lock_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(Config{}.playlist_max, 2147483647);
+  Config c = parse("playlist_lock_timeout 2\nplaylist_max 3\n");
+  EXPECT_EQ(c.playlist_lock_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.playlist_max, 3);
+  EXPECT_EQ(error_of("playlist_lock_timeout 0"),
+            "test.conf:1: playlist_lock_timeout: '0' is too small (the minimum is 1)");
+  EXPECT_EQ(error_of("playlist_max 0"),
+            "test.conf:1: playlist_max: '0' is too small (the minimum is 1)");
+  EXPECT_EQ(error_of("playlist_max many"), "test.conf:1: playlist_max: 'many' is not an integer");
+}
+
 TEST(ConfigValues, RtpRequestAddressAndPayload) {
   EXPECT_EQ(parse("rtp_request_address - 0").rtp_request_address, (NetAddress{AF_UNSPEC, "", "0"}));
   EXPECT_EQ(parse("rtp_request_address -4 0").rtp_request_address, (NetAddress{AF_INET, "", "0"}));
@@ -738,7 +753,7 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "transform",
                                 "url"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 65u);
+  EXPECT_EQ(names.size(), 67u);
 }
 
 // The table's documented default, written as a file would write it, must
