@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "error.hpp"
 
+#include <cstdint>
 #include <istream>
 #include <optional>
 #include <ostream>
@@ -92,5 +93,14 @@ void print_commands(std::ostream& out);
 // Handlers too long for a table entry.
 void authorize(Context& context, Args args);
 void playlist_set(Context& context, Args args);
+
+// The schedule commands (cli_schedule.cpp), sorted by name; commands()
+// merges them into the table.
+std::span<const Command> schedule_commands();
+// A schedule command's WHEN (disorder(1)) as seconds since the epoch:
+// "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD HH:MM", "HH:MM:SS" or "HH:MM" in local
+// time; a time of day alone is its next occurrence after now.  Throws Error
+// for anything else.
+std::int64_t parse_schedule_time(const std::string& text, std::int64_t now);
 
 } // namespace disorder::cli

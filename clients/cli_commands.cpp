@@ -506,11 +506,20 @@ const std::array table{
 } // namespace
 
 std::span<const Command> commands() {
-  return table;
+  // The table above and the schedule commands, by name.
+  static const std::vector<Command> all = [] {
+    std::vector<Command> v(table.begin(), table.end());
+    const auto more = schedule_commands();
+    v.insert(v.end(), more.begin(), more.end());
+    std::sort(v.begin(), v.end(),
+              [](const Command& a, const Command& b) { return a.name < b.name; });
+    return v;
+  }();
+  return all;
 }
 
 const Command* find_command(std::string_view name) {
-  for (const auto& c : table)
+  for (const auto& c : commands())
     if (c.name == name) return &c;
   return nullptr;
 }

@@ -1,6 +1,7 @@
 // The control plane's composition, sockets, signals and reconfiguration.
 #include "server.hpp"
 
+#include "commands/command_table.hpp"
 #include "connection.hpp"
 #include "crypto.hpp"
 #include "db/schema.hpp"
@@ -270,6 +271,9 @@ void Server::run() {
   log_info("listening on " + config_->socket_path());
   rescanner_.start_if_never_scanned();
   playback_.start();
+  // After playback: an event due while the server was down may queue a
+  // track.
+  schedule_.start([this](const ScheduledEvent& e) { commands::run_scheduled_event(*this, e); });
   loop_.run();
 }
 

@@ -13,6 +13,7 @@
 #include "queue/playback.hpp"
 #include "rescanner.hpp"
 #include "rtp_requests.hpp"
+#include "schedule.hpp"
 #include "sqlite.hpp"
 #include "subprocess.hpp"
 #include "track_db.hpp"
@@ -57,6 +58,7 @@ public:
   TrackDb& tracks() { return tracks_; }
   TrackPrefs& track_prefs() { return track_prefs_; }
   Playlists& playlists() { return playlists_; }
+  Schedule& schedule() { return schedule_; }
   const ConfigPaths& config_paths() const { return paths_; }
   InputBudget& input_budget() { return input_budget_; }
   // At most this many client connections at once: max_connections, or
@@ -103,6 +105,7 @@ private:
   Rescanner rescanner_{*this};
   Playback playback_{*this};
   RtpRequests rtp_requests_{playback_};
+  Schedule schedule_{db_, loop_};
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
   std::size_t connection_limit_ = 0;

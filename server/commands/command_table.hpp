@@ -7,6 +7,7 @@
 
 #include "rights.hpp"
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@ namespace disorder {
 
 class Server;
 class Connection;
+struct ScheduledEvent;
 
 struct CommandContext {
   Server& server;
@@ -82,6 +84,12 @@ void random_enabled(CommandContext&, std::span<const std::string>);
 void set_global(CommandContext&, std::span<const std::string>);
 void get_global(CommandContext&, std::span<const std::string>);
 void unset_global(CommandContext&, std::span<const std::string>);
+// Throws UserError for a preference clients may not change.
+void check_global_writable(const std::string& key);
+// Sets key to value (unsets it for nullopt) and emits the event, as
+// set-global and unset-global do.
+void change_global_pref(Server& server, const std::string& key,
+                        const std::optional<std::string>& value);
 // rescan.cpp
 void rescan(CommandContext&, std::span<const std::string>);
 // playlists.cpp
@@ -132,6 +140,14 @@ void rtp_cancel(CommandContext&, std::span<const std::string>);
 // admin.cpp
 void reconfigure(CommandContext&, std::span<const std::string>);
 void shutdown(CommandContext&, std::span<const std::string>);
+// schedule.cpp
+void schedule_add(CommandContext&, std::span<const std::string>);
+void schedule_del(CommandContext&, std::span<const std::string>);
+void schedule_get(CommandContext&, std::span<const std::string>);
+void schedule_list(CommandContext&, std::span<const std::string>);
+// What a scheduled event does when it falls due (Schedule's runner).
+// Throws when it cannot be done.
+void run_scheduled_event(Server& server, const ScheduledEvent& e);
 } // namespace commands
 
 } // namespace disorder

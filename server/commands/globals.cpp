@@ -11,12 +11,27 @@ void reply_flag(CommandContext& ctx, std::string_view pref) {
   ctx.conn.reply(252, ctx.server.globals().flag(pref) ? "yes" : "no");
 }
 
-void check_writable(const std::string& key) {
+} // namespace
+
+void check_global_writable(const std::string& key) {
   // disorder_preferences(5): names starting '_' belong to the server.
   if (!key.empty() && key[0] == '_')
     throw UserError("global preference " + echo(key) + " is read-only");
 }
-} // namespace
+
+void change_global_pref(Server& server, const std::string& key,
+                        const std::optional<std::string>& value) {
+  // "playing" and "random-play" are switches: unset means on.
+  if (key == "playing" || key == "random-play") {
+    server.set_flag(key, !value || *value == "yes");
+  } else if (value) {
+    server.globals().set(key, *value);
+    server.events().emit("global_pref", {key, *value});
+  } else {
+    server.globals().unset(key);
+    server.events().emit("global_pref", {key});
+  }
+}
 
 void enable(CommandContext& ctx, std::span<const std::string>) {
   ctx.server.set_flag("playing", true);
@@ -52,13 +67,8 @@ void random_enabled(CommandContext& ctx, std::span<const std::string>) {
 }
 
 void set_global(CommandContext& ctx, std::span<const std::string> args) {
-  check_writable(args[1]);
-  if (args[1] == "playing" || args[1] == "random-play") {
-    ctx.server.set_flag(args[1], args[2] == "yes");
-  } else {
-    ctx.server.globals().set(args[1], args[2]);
-    ctx.server.events().emit("global_pref", {args[1], args[2]});
-  }
+  check_global_writable(args[1]);
+  change_global_pref(ctx.server, args[1], args[2]);
   ctx.conn.reply(250, "OK");
 }
 
@@ -71,13 +81,8 @@ void get_global(CommandContext& ctx, std::span<const std::string> args) {
 }
 
 void unset_global(CommandContext& ctx, std::span<const std::string> args) {
-  check_writable(args[1]);
-  if (args[1] == "playing" || args[1] == "random-play") {
-    ctx.server.set_flag(args[1], true);
-  } else {
-    ctx.server.globals().unset(args[1]);
-    ctx.server.events().emit("global_pref", {args[1]});
-  }
+  check_global_writable(args[1]);
+  change_global_pref(ctx.server, args[1], std::nullopt);
   ctx.conn.reply(250, "OK");
 }
 

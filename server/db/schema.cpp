@@ -9,7 +9,7 @@ namespace disorder {
 
 namespace {
 
-constexpr std::array<const char*, 6> kMigrations{
+constexpr std::array<const char*, 7> kMigrations{
     // 1: users, global preferences, cookie signing keys and revoked cookies.
     R"sql(
 CREATE TABLE users (
@@ -185,6 +185,21 @@ UPDATE playlists SET share = CASE
   WHEN share = 'shared' THEN 'public'
   ELSE share
 END;
+)sql",
+    // 7: scheduled events (schedule.hpp).  IF NOT EXISTS: a database taken
+    // back to an older user_version by hand keeps its table.
+    R"sql(
+CREATE TABLE IF NOT EXISTS schedule (
+  id TEXT PRIMARY KEY NOT NULL,
+  due INTEGER NOT NULL,            -- when it happens, seconds since the epoch
+  who TEXT NOT NULL,               -- the user who made it
+  priority TEXT NOT NULL,          -- junk or normal
+  action TEXT NOT NULL,            -- play or set-global
+  track TEXT,                      -- play: the track
+  key TEXT,                        -- set-global: the preference
+  value TEXT                       -- set-global: its new value; NULL unsets it
+);
+CREATE INDEX IF NOT EXISTS schedule_due ON schedule (due);
 )sql",
 };
 
