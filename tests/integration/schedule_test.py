@@ -144,8 +144,8 @@ def events_survive_a_restart_and_kill_9():
             with closing(s.connect("alice", "alicepw")) as alice:
                 assert alice.ok("schedule-list")[1] == [a, b]
                 assert {a: event(alice, a), b: event(alice, b)} == before
-        # An event made just before kill -9 and due after the restart runs
-        # at its time.
+        # An event made just before kill -9 and due about when the server
+        # is back runs (at startup or on its timer, being normal).
         with closing(s.connect("alice", "alicepw")) as alice:
             alice.ok("schedule-add", str(soon(3)), "normal", "set-global", "after", "kill")
         s.restart(kill=True)
