@@ -88,7 +88,8 @@ void length(CommandContext& ctx, std::span<const std::string> args) {
   auto name = tracks.resolve(client_name(args[1]));
   auto row = name ? tracks.find(*name) : std::nullopt;
   if (!row || !row->length) {
-    ctx.conn.reply(555, row ? "length unknown" : "not found");
+    // 550, not 555: DisOrder's clients read any 2xx or 555 reply as a number.
+    ctx.conn.reply(550, row ? "length unknown" : "not found");
     return;
   }
   ctx.conn.reply(252, std::to_string(*row->length));
