@@ -26,31 +26,46 @@ public:
   using Error::Error;
 };
 
+// How commands print what they report.  `disorder` is DisOrder's
+// disorder(1), which scripts written for it parse; `table` lines queue
+// entries up in columns; `json` prints one JSON value a line for each
+// command that reports anything.
+enum class Format { disorder, table, json };
+
 // What a handler works with.  The connection is made when a handler first
 // asks for it, so a bad command line fails before anything is sent.
 class Context {
 public:
-  Context(const Config& config, std::istream& in, std::ostream& out, Client::Trace trace = {})
-      : config_(config), in_(in), out_(out), trace_(std::move(trace)) {}
+  Context(const Config& config, std::istream& in, std::ostream& out,
+          Format format = Format::disorder, Client::Trace trace = {})
+      : config_(config), in_(in), out_(out), format_(format), trace_(std::move(trace)) {}
 
   const Config& config() const noexcept { return config_; }
   std::istream& in() noexcept { return in_; }
   std::ostream& out() noexcept { return out_; }
+  Format format() const noexcept { return format_; }
+  bool json() const noexcept { return format_ == Format::json; }
   // The logged-in connection (Client::connect), made on first use.
   Client& client();
 
   // Shorthands for the usual shapes of a command.  Each sends the fields
   // and throws CommandError if the server refuses.
   Reply run(const std::vector<std::string>& fields);
-  // ...and prints the reply's value on its own line.
+  // ...and prints the reply's value on its own line (a JSON string).
   void print_value(const std::vector<std::string>& fields);
-  // ...and prints the reply's body, one line each.
+  // ...and prints the reply's value, yes or no (JSON true or false).
+  void print_yes_no(const std::vector<std::string>& fields);
+  // ...and prints the reply's body, one line each (a JSON array of
+  // strings).
   void print_body(const std::vector<std::string>& fields);
+  // Prints a list as print_body does.
+  void print_list(const std::vector<std::string>& items);
 
 private:
   const Config& config_;
   std::istream& in_;
   std::ostream& out_;
+  Format format_;
   Client::Trace trace_;
   std::optional<Client> client_;
 };
@@ -90,9 +105,20 @@ std::vector<Invocation> parse_invocations(Args words);
 // The table as --help-commands shows it.
 void print_commands(std::ostream& out);
 
+// A JSON string holding s, with its quotes.  Throws ProtocolError if s
+// is not UTF-8 (JSON cannot carry it).
+std::string json_string(std::string_view s);
+
+// The fields of a protocol line, or ProtocolError("malformed reply from
+// server") when it is not valid field syntax.
+std::vector<std::string> reply_fields(std::string_view line);
+
 // Handlers too long for a table entry.
 void authorize(Context& context, Args args);
 void playlist_set(Context& context, Args args);
+// queue, recent and playing (cli_track_listing.cpp).
+void print_queue(Context& context, std::string_view command);
+void print_playing(Context& context);
 
 // The schedule commands (cli_schedule.cpp), sorted by name; commands()
 // merges them into the table.

@@ -242,109 +242,46 @@ std::vector<std::string> listing(std::string_view name, Args a) {
   return f;
 }
 
-// The fields of a reply on one line, separated by spaces (volume,
-// rtp-address).
-void print_fields(Context& c, const std::vector<std::string>& command) {
+// The two fields of a reply (volume, rtp-address), named first and second:
+// on one line, separated by a space, or as a JSON object.  With `labelled`,
+// DisOrder's form is a line "NAME: VALUE" for each.
+void print_pair(Context& c, const std::vector<std::string>& command, std::string_view first,
+                std::string_view second, bool labelled = false) {
   Reply reply = c.run(command);
-  std::vector<std::string> f;
-  try {
-    f = reply.fields();
-  } catch (const SyntaxError& e) {
-    throw ProtocolError(std::string("malformed reply from server: ") + e.what());
-  }
-  for (std::size_t i = 0; i < f.size(); ++i)
-    c.out() << (i ? " " : "") << f[i];
-  c.out() << '\n';
+  std::vector<std::string> f = reply_fields(reply.text);
+  if (f.size() != 2) throw ProtocolError("malformed reply from server: " + reply.text);
+  if (c.json())
+    c.out() << "{" << json_string(first) << ": " << json_string(f[0]) << ", " << json_string(second)
+            << ": " << json_string(f[1]) << "}\n";
+  else if (labelled && c.format() == Format::disorder)
+    c.out() << first << ": " << f[0] << '\n' << second << ": " << f[1] << '\n';
+  else
+    c.out() << f[0] << ' ' << f[1] << '\n';
 }
 
-// prefs: one preference a line, its name and its value separated by a space.
+// prefs: one preference a line, "NAME = VALUE" as DisOrder prints it, or
+// "NAME VALUE" in the table format, or a JSON object.
 void print_prefs(Context& c, Args a) {
+  std::vector<std::pair<std::string, std::string>> prefs;
   for (const auto& line : c.run(fields("prefs", a)).body) {
-    std::vector<std::string> f;
-    try {
-      f = split_fields(line);
-    } catch (const SyntaxError& e) {
-      throw ProtocolError(std::string("malformed reply from server: ") + e.what());
-    }
+    std::vector<std::string> f = reply_fields(line);
     if (f.size() != 2) throw ProtocolError("malformed preference from server: " + line);
-    c.out() << f[0] << ' ' << f[1] << '\n';
+    prefs.emplace_back(std::move(f[0]), std::move(f[1]));
   }
+  if (c.json()) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < prefs.size(); ++i)
+      out += (i ? ", " : "") + json_string(prefs[i].first) + ": " + json_string(prefs[i].second);
+    c.out() << out << "}\n";
+    return;
+  }
+  const char* separator = c.format() == Format::table ? " " : " = ";
+  for (const auto& [name, value] : prefs)
+    c.out() << name << separator << value << '\n';
 }
 
 bool is_now(std::string_view word) {
   return word == "now";
-}
-
-// A queue entry as queue, recent and playing show it: the fields of
-// disorder_protocol(5)'s track information that a person or a script
-// acts on.  Absent ones are "-".
-struct TrackLine {
-  std::string id, state = "-", origin = "-", submitter = "-", track;
-};
-
-TrackLine parse_track_information(const std::string& line) {
-  std::vector<std::string> f;
-  try {
-    f = split_fields(line);
-  } catch (const SyntaxError& e) {
-    throw ProtocolError(std::string("malformed reply from server: ") + e.what());
-  }
-  if (f.size() % 2) throw ProtocolError("malformed track information from server: " + line);
-  TrackLine t;
-  for (std::size_t i = 0; i < f.size(); i += 2) {
-    const std::string& name = f[i];
-    std::string& value = f[i + 1];
-    if (name == "id")
-      t.id = std::move(value);
-    else if (name == "track")
-      t.track = std::move(value);
-    else if (name == "state" && !value.empty())
-      t.state = std::move(value);
-    else if (name == "origin" && !value.empty())
-      t.origin = std::move(value);
-    else if (name == "submitter" && !value.empty())
-      t.submitter = std::move(value);
-    // Other fields (times, sofar, wstat...) are not shown.
-  }
-  if (t.id.empty() || t.track.empty())
-    throw ProtocolError("track information without an id or a track from server: " + line);
-  return t;
-}
-
-// One entry a line: ID STATE ORIGIN SUBMITTER TRACK.  The first four
-// columns never hold spaces and are padded to line up, two spaces apart;
-// the track name, which may hold spaces, is the rest of the line.  So a
-// script splits a line at runs of spaces four times (shell `read id state
-// origin submitter track` does exactly that).
-void print_tracks(Context& c, const std::vector<std::string>& lines) {
-  std::vector<TrackLine> tracks;
-  for (const auto& line : lines)
-    tracks.push_back(parse_track_information(line));
-  std::size_t w_id = 0, w_state = 0, w_origin = 0, w_submitter = 0;
-  for (const auto& t : tracks) {
-    w_id = std::max(w_id, t.id.size());
-    w_state = std::max(w_state, t.state.size());
-    w_origin = std::max(w_origin, t.origin.size());
-    w_submitter = std::max(w_submitter, t.submitter.size());
-  }
-  auto column = [&c](const std::string& value, std::size_t width) {
-    c.out() << value << std::string(width - value.size() + 2, ' ');
-  };
-  for (const auto& t : tracks) {
-    column(t.id, w_id);
-    column(t.state, w_state);
-    column(t.origin, w_origin);
-    column(t.submitter, w_submitter);
-    c.out() << t.track << '\n';
-  }
-}
-
-// playing: one line as queue prints it, or nothing at all (and success)
-// when nothing is playing, so that a script needs no special case.
-void print_playing(Context& c, Args) {
-  Reply reply = c.run({"playing"});
-  if (reply.code == 259) return;
-  print_tracks(c, {reply.text});
 }
 
 // Sorted by name; --help-commands shows them in this order.
@@ -369,13 +306,17 @@ const std::array table{
     Command{"disable", 0, 1, "[now]",
             "Stop playing after the current track (with 'now': stop the current track too)",
             [](Context& c, Args a) { c.run(fields("disable", a)); }, is_now},
+    Command{"disable-random", 0, 0, "", "Disable random play (the same as random-disable)",
+            [](Context& c, Args) { c.run({"random-disable"}); }},
     Command{"edituser", 3, 3, "USERNAME PROPERTY VALUE", "Set a property of a user",
             [](Context& c, Args a) { c.run(fields("edituser", a)); }},
     Command{"enable", 0, 0, "", "(Re-)enable playing", [](Context& c, Args) { c.run({"enable"}); }},
+    Command{"enable-random", 0, 0, "", "Enable random play (the same as random-enable)",
+            [](Context& c, Args) { c.run({"random-enable"}); }},
     Command{"enabled", 0, 0, "", "Report whether playing is enabled (yes or no)",
-            [](Context& c, Args) { c.print_value({"enabled"}); }},
+            [](Context& c, Args) { c.print_yes_no({"enabled"}); }},
     Command{"exists", 1, 1, "TRACK", "Report whether TRACK exists (yes or no)",
-            [](Context& c, Args a) { c.print_value(fields("exists", a)); }},
+            [](Context& c, Args a) { c.print_yes_no(fields("exists", a)); }},
     Command{"files", 1, 2, "DIRECTORY [~REGEXP]",
             "List the files in DIRECTORY, or those whose name matches REGEXP",
             [](Context& c, Args a) { c.print_body(listing("files", a)); }, is_regexp_argument},
@@ -384,7 +325,7 @@ const std::array table{
     Command{"get-global", 1, 1, "KEY", "Display a global preference",
             [](Context& c, Args a) { c.print_value(fields("get-global", a)); }},
     Command{"get-volume", 0, 0, "", "Display the volume (left and right)",
-            [](Context& c, Args) { print_fields(c, {"volume"}); }},
+            [](Context& c, Args) { print_pair(c, {"volume"}, "left", "right"); }},
     Command{"length", 1, 1, "TRACK", "Display the length of TRACK in seconds",
             [](Context& c, Args a) { c.print_value(fields("length", a)); }},
     Command{"log", 0, 0, "", "Write the server's event log to standard output until it stops",
@@ -421,9 +362,8 @@ const std::array table{
     Command{"playafter", 2, unlimited, "TARGET TRACK...",
             "Add the TRACKs, in order, just after the queued ID TARGET ('' for the head)",
             [](Context& c, Args a) { c.run(fields("playafter", a)); }},
-    Command{"playing", 0, 0, "",
-            "Display the playing track as 'ID STATE ORIGIN SUBMITTER TRACK' (nothing if none)",
-            print_playing},
+    Command{"playing", 0, 0, "", "Display the playing track (or 'nothing')",
+            [](Context& c, Args) { print_playing(c); }},
     Command{"playlist-del", 1, 1, "PLAYLIST", "Delete a playlist",
             [](Context& c, Args a) { c.run(fields("playlist-delete", a)); }},
     Command{"playlist-get", 1, 1, "PLAYLIST", "List the tracks of a playlist",
@@ -433,19 +373,18 @@ const std::array table{
             playlist_set, is_absolute_path},
     Command{"playlists", 0, 0, "", "List the playlists",
             [](Context& c, Args) { c.print_body({"playlists"}); }},
-    Command{"prefs", 1, 1, "TRACK", "Display every preference of TRACK, one NAME VALUE a line",
+    Command{"prefs", 1, 1, "TRACK", "Display every preference of TRACK, one 'NAME = VALUE' a line",
             print_prefs},
-    Command{"queue", 0, 0, "",
-            "List the queue, next to play first, one 'ID STATE ORIGIN SUBMITTER TRACK' a line",
-            [](Context& c, Args) { print_tracks(c, c.run({"queue"}).body); }},
+    Command{"queue", 0, 0, "", "List the queue, next to play first",
+            [](Context& c, Args) { print_queue(c, "queue"); }},
     Command{"random-disable", 0, 0, "", "Disable random play",
             [](Context& c, Args) { c.run({"random-disable"}); }},
     Command{"random-enable", 0, 0, "", "Enable random play",
             [](Context& c, Args) { c.run({"random-enable"}); }},
     Command{"random-enabled", 0, 0, "", "Report whether random play is enabled (yes or no)",
-            [](Context& c, Args) { c.print_value({"random-enabled"}); }},
+            [](Context& c, Args) { c.print_yes_no({"random-enabled"}); }},
     Command{"recent", 0, 0, "", "List the recently played tracks, oldest first, as queue does",
-            [](Context& c, Args) { print_tracks(c, c.run({"recent"}).body); }},
+            [](Context& c, Args) { print_queue(c, "recent"); }},
     Command{"reconfigure", 0, 0, "", "Make the server re-read its configuration",
             [](Context& c, Args) { c.run({"reconfigure"}); }},
     Command{"remove", 1, 1, "TRACK", "Remove TRACK (an ID or a name) from the queue",
@@ -461,7 +400,7 @@ const std::array table{
     Command{"revoke", 0, 0, "", "Revoke the cookie of this login",
             [](Context& c, Args) { c.run({"revoke"}); }},
     Command{"rtp-address", 0, 0, "", "Display the RTP address and port of the server",
-            [](Context& c, Args) { print_fields(c, {"rtp-address"}); }},
+            [](Context& c, Args) { print_pair(c, {"rtp-address"}, "address", "port", true); }},
     Command{"rtp-sdp", 0, 0, "",
             "Print an SDP description of the RTP stream (for ffplay, VLC, GStreamer)",
             [](Context& c, Args) { c.print_body({"rtp-sdp"}); }},

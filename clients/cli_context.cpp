@@ -1,6 +1,11 @@
 // The state CLI handlers share: the lazily made connection and the usual
-// ways of printing a reply.
+// ways of printing a reply, in the chosen output format.
 #include "cli.hpp"
+
+#include "split.hpp"
+#include "utf8.hpp"
+
+#include <cstdio>
 
 namespace disorder::cli {
 
@@ -14,18 +19,84 @@ Reply Context::run(const std::vector<std::string>& fields) {
 }
 
 void Context::print_value(const std::vector<std::string>& fields) {
-  out_ << run(fields).value() << '\n';
+  std::string value = run(fields).value();
+  out_ << (json() ? json_string(value) : value) << '\n';
+}
+
+void Context::print_yes_no(const std::vector<std::string>& fields) {
+  std::string value = run(fields).value();
+  if (!json()) {
+    out_ << value << '\n';
+    return;
+  }
+  if (value != "yes" && value != "no")
+    throw ProtocolError("malformed reply from server: '" + value + "' is not yes or no");
+  out_ << (value == "yes" ? "true" : "false") << '\n';
 }
 
 void Context::print_body(const std::vector<std::string>& fields) {
-  for (const auto& line : run(fields).body)
-    out_ << line << '\n';
+  print_list(run(fields).body);
+}
+
+void Context::print_list(const std::vector<std::string>& items) {
+  if (!json()) {
+    for (const auto& item : items)
+      out_ << item << '\n';
+    return;
+  }
+  std::string line = "[";
+  for (std::size_t i = 0; i < items.size(); ++i)
+    line += (i ? ", " : "") + json_string(items[i]);
+  out_ << line << "]\n";
 }
 
 std::vector<std::string> fields(std::string_view name, Args args) {
   std::vector<std::string> f{std::string(name)};
   f.insert(f.end(), args.begin(), args.end());
   return f;
+}
+
+std::string json_string(std::string_view s) {
+  if (!valid_utf8(s))
+    throw ProtocolError("the server sent text that is not UTF-8, which JSON cannot carry");
+  std::string out = "\"";
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (c < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += ch; // UTF-8 passes through: JSON text is UTF-8
+      }
+    }
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> reply_fields(std::string_view line) {
+  try {
+    return split_fields(line);
+  } catch (const SyntaxError& e) {
+    throw ProtocolError(std::string("malformed reply from server: ") + e.what());
+  }
 }
 
 } // namespace disorder::cli

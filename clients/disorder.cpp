@@ -26,8 +26,13 @@ void print_usage(std::ostream& out) {
       << "Options:\n"
          "  --config PATH, -c PATH       Set the system configuration file\n"
          "  --user-config PATH, -u PATH  Set the user configuration file\n"
+         "  --no-per-user-config, -N     Do not read the per-user configuration files\n"
+         "  --local, -l                  Connect to the server on this host, whatever the\n"
+         "                               configuration's connect says\n"
          "  --user USER                  Log in as USER (overrides the configuration)\n"
          "  --password PASSWORD          Log in with PASSWORD (overrides the configuration)\n"
+         "  --table                      Print queue, recent and playing as aligned columns\n"
+         "  --json                       Print what each command reports as one JSON value\n"
          "  --debug, -d                  Show the protocol exchange on standard error\n"
          "  --help, -h                   Display this message\n"
          "  --version, -V                Display the version number\n"
@@ -40,6 +45,9 @@ struct Options {
   std::optional<std::string> user_config;
   std::optional<std::string> user;
   std::optional<std::string> password;
+  bool no_per_user_config = false;
+  bool local = false;
+  cli::Format format = cli::Format::disorder;
   bool debug = false;
   std::vector<std::string> words; // the commands and their arguments
 };
@@ -48,10 +56,14 @@ struct Options {
 enum class Info { none, help, version, help_commands };
 
 Info parse_options(int argc, char** argv, Options& options) {
-  enum { opt_user = 256, opt_password };
+  enum { opt_user = 256, opt_password, opt_table, opt_json };
   static const option long_options[] = {
       {"config", required_argument, nullptr, 'c'},
       {"user-config", required_argument, nullptr, 'u'},
+      {"no-per-user-config", no_argument, nullptr, 'N'},
+      {"local", no_argument, nullptr, 'l'},
+      {"table", no_argument, nullptr, opt_table},
+      {"json", no_argument, nullptr, opt_json},
       {"debug", no_argument, nullptr, 'd'},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
@@ -65,13 +77,25 @@ Info parse_options(int argc, char** argv, Options& options) {
   // command untouched.  ":" first: we report errors ourselves.
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, "+:c:u:dhVH", long_options, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "+:c:u:NldhVH", long_options, nullptr)) != -1) {
     switch (c) {
     case 'c':
       options.config = optarg;
       break;
     case 'u':
       options.user_config = optarg;
+      break;
+    case 'N':
+      options.no_per_user_config = true;
+      break;
+    case 'l':
+      options.local = true;
+      break;
+    case opt_table:
+      options.format = cli::Format::table;
+      break;
+    case opt_json:
+      options.format = cli::Format::json;
       break;
     case 'd':
       options.debug = true;
@@ -126,8 +150,16 @@ int run(int argc, char** argv) {
     return 2;
   }
 
-  Config config =
-      load_client_config(ConfigPaths::from_environment(options.config, options.user_config));
+  ConfigPaths paths = ConfigPaths::from_environment(options.config, options.user_config);
+  if (options.no_per_user_config) {
+    // Only the system-wide files then: the configuration and its private
+    // companion.
+    paths.user.clear();
+    paths.user_sys.clear();
+  }
+  Config config = load_client_config(paths);
+  // The local server: its UNIX sockets, in the configuration's home.
+  if (options.local) config.connect.reset();
   if (options.user && *options.user != config.username) {
     // The configured password belongs to the configured user, not this one;
     // without --password, log in through the privileged socket if we can.
@@ -138,7 +170,7 @@ int run(int argc, char** argv) {
 
   Client::Trace trace;
   if (options.debug) trace = [](std::string_view line) { std::cerr << line << '\n'; };
-  cli::Context context(config, std::cin, std::cout, std::move(trace));
+  cli::Context context(config, std::cin, std::cout, options.format, std::move(trace));
   if (invocations.empty()) context.client();
   for (const auto& inv : invocations)
     inv.command->handler(context, inv.args);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The disorder command line's queue and playing commands against a real
 disorderd that plays through the command backend: what queue, recent and
-playing print after plays, moves, removals, scratches, pauses and adoption,
-the volume (applied to the samples in software), and the refusals a user
-sees."""
+playing print (in the --table form) after plays, moves, removals, scratches,
+pauses and adoption, the volume (applied to the samples in software), and the
+refusals a user sees."""
 import os
 import re
 
@@ -22,9 +22,9 @@ class Jukebox(audio.Jukebox):
         return self.cli(*args, user=user, password=user + "pw", check=check)
 
     def listing(self, command="queue", user=None):
-        """What `disorder queue` (or recent, playing) prints, as
+        """What `disorder --table queue` (or recent, playing) prints, as
         (id, state, origin, submitter, track) tuples."""
-        p = self.as_user(user, command) if user else self.as_root(command)
+        p = self.as_user(user, "--table", command) if user else self.as_root("--table", command)
         return [tuple(line.split(None, 4)) for line in p.stdout.splitlines()]
 
 
@@ -38,7 +38,7 @@ ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 @test
-def queue_lists_entries_in_aligned_columns_next_first():
+def queue_lists_entries_in_aligned_columns_next_first_with_table():
     with Jukebox() as s:
         t1 = s.track("A/01 first track.wav")
         t2 = s.track("A/02 second.wav")
@@ -49,7 +49,7 @@ def queue_lists_entries_in_aligned_columns_next_first():
         s.as_root("disable")
         assert s.as_root("queue").stdout == ""
         assert s.as_root("recent").stdout == ""
-        p = s.as_root("playing")
+        p = s.as_root("--table", "playing")
         assert p.stdout == "" and p.stderr == "", p
         # play prints nothing; several tracks are queued in order
         p = s.as_user("amy", "play", t1, t2)
@@ -58,7 +58,7 @@ def queue_lists_entries_in_aligned_columns_next_first():
         p = s.cli("--debug", "play", t3, user="bo", password="bopw")
         traced = re.findall(r"^< 252 (\S+)$", p.stderr, re.M)
         assert len(traced) == 1 and p.stdout == "", p
-        out = s.as_root("queue").stdout
+        out = s.as_root("--table", "queue").stdout
         q = [tuple(line.split(None, 4)) for line in out.splitlines()]
         assert [e[1:] for e in q] == [("unplayed", "picked", "amy", t1),
                                       ("unplayed", "picked", "amy", t2),
@@ -72,7 +72,7 @@ def queue_lists_entries_in_aligned_columns_next_first():
             raw = [fields(l) for l in r.ok("queue")[1]]
         assert [(e["id"], e["track"]) for e in raw] == [(e[0], e[4]) for e in q]
         # several commands on one command line, output in order
-        p = s.as_root("enabled", "queue")
+        p = s.as_root("--table", "enabled", "queue")
         assert p.stdout == "no\n" + out, p.stdout
 
 
@@ -175,7 +175,7 @@ def playing_pause_resume_scratch_and_recent():
         events.wait("scratched", long_a, "amy")
         events.wait("completed", short_b)
         events.wait("state", "completed")
-        assert s.as_root("playing").stdout == ""
+        assert s.as_root("playing").stdout == "nothing\n"
         assert s.listing() == []
         # oldest first, with how each ended
         assert s.listing("recent") == [(ida, "scratched", "picked", "amy", long_a),
@@ -197,7 +197,7 @@ def disable_now_stops_the_playing_track():
         ida = s.listing("playing")[0][0]
         s.as_root("disable", "now")
         events.wait("scratched", a, "root")
-        assert s.as_root("playing", "enabled").stdout == "no\n"
+        assert s.as_root("playing", "enabled").stdout == "nothing\nno\n"
         assert s.listing("recent") == [(ida, "scratched", "picked", "root", a)]
         assert [e[4] for e in s.listing()] == [b]
         # only "now" is disable's argument; another word is the next command

@@ -584,7 +584,7 @@ def the_cli_runs_the_collection_commands():
         assert cli("search", "hello world") == hello + "\n"
         assert cli("set", hello, "weight", "7", "set", hello, "trackname_display_album",
                    "Two Words") == ""
-        assert cli("prefs", hello) == "trackname_display_album Two Words\nweight 7\n"
+        assert cli("prefs", hello) == "trackname_display_album = Two Words\nweight = 7\n"
         assert cli("get", hello, "weight") == "7\n"
         assert cli("resolve", col.path("Artist One/Two Words/Hello World.mp3")) == hello + "\n"
         assert len(cli("new", "2").splitlines()) == 2
