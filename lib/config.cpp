@@ -114,6 +114,12 @@ std::string format_config(const Config& config) {
       out += '\n';
     }
   }
+  // The items kept only to be written back (their rows have no format).
+  for (const IgnoredItem& item : config.ignored) {
+    out += item.name;
+    if (!item.args.empty()) out += " " + quote_fields(item.args);
+    out += '\n';
+  }
   return out;
 }
 
@@ -151,9 +157,10 @@ std::string unchangeable_difference(const Config& running, const Config& fresh) 
 
 std::string speaker_difference(const Config& running, const Config& fresh) {
   static constexpr std::string_view kSpeakerItems[] = {
-      "api",      "broadcast",         "broadcast_from", "channel",         "device",
-      "mixer",    "multicast_loop",    "multicast_ttl",  "pause_mode",      "rtp_max_payload",
-      "rtp_mode", "rtp_mtu_discovery", "sample_format",  "speaker_command",
+      "api",           "broadcast",       "broadcast_from", "channel",
+      "device",        "mixer",           "multicast_loop", "multicast_ttl",
+      "pause_mode",    "rtp_max_payload", "rtp_mode",       "rtp_mtu_discovery",
+      "sample_format", "speaker_command", "rtp_timestamps", "rtp_delay_threshold",
   };
   for (std::string_view name : kSpeakerItems) {
     const ConfigItem* item = find_config_item(name);

@@ -86,6 +86,19 @@ struct SampleFormat {
 enum class RtpMode { automatic, unicast, broadcast, multicast, request };
 enum class PauseMode { silence, suspend };
 enum class MtuDiscovery { system_default, yes, no };
+// What the RTP timestamps of a stream count: frames (RFC 3551, what standard
+// receivers expect) or samples (frames times channels, as DisOrder 5.2's
+// disorder-playrtp reads them).
+enum class RtpTimestamps { frames, samples };
+
+// An item of DisOrder's that has no meaning here: accepted with any
+// arguments, kept so that the file can be written back, and named once in
+// disorderd's log (ignored_item_notes()).
+struct IgnoredItem {
+  std::string name;
+  std::vector<std::string> args;
+  bool operator==(const IgnoredItem&) const = default;
+};
 
 // The defaults that apply when no namepart / transform line is given, and the
 // built-in stopwords that stopword lines add to.
@@ -154,9 +167,19 @@ struct Config {
   RtpMode rtp_mode = RtpMode::automatic;
   MtuDiscovery rtp_mtu_discovery = MtuDiscovery::system_default;
   int rtp_rcvbuf = 0; // bytes; 0: the system default
+  // How far (in frames at 44.1 kHz) the RTP sender may fall behind its
+  // schedule before the lost time counts as a silence (a jump in the
+  // timestamps and a marker) rather than being caught up.  882 is 20 ms.
+  int rtp_delay_threshold = 882;
+  // Names this listener's disorder-playrtp in its log (DisOrder's
+  // Disobedience names the instances it runs with it); empty: none.
+  std::string rtp_instance_name;
   NetAddress rtp_request_address{AF_UNSPEC, "", "0"};
   // Where rtp-request may send streams besides the requester's own address.
   std::vector<AddressPrefix> rtp_request_allow;
+  // The timestamp unit of a broadcast (unicast, broadcast, multicast)
+  // stream; in rtp_mode request each listener gets the unit it asks for.
+  RtpTimestamps rtp_timestamps = RtpTimestamps::frames;
   SampleFormat sample_format;
   int signal = SIGKILL;
   int sox_generation = 1;
@@ -181,6 +204,9 @@ struct Config {
   std::vector<Transform> transform = default_transforms();
   bool transform_is_default = true;
   std::string url; // empty: inferred from each request
+
+  // DisOrder's items that are accepted and ignored, in file order.
+  std::vector<IgnoredItem> ignored;
 
   std::string socket_path() const;         // home + "/socket"
   std::string private_socket_path() const; // home + "/private/socket"
@@ -268,6 +294,12 @@ const ConfigItem* find_config_item(std::string_view name);
 std::string_view to_string(RtpMode mode);
 std::string_view to_string(PauseMode mode);
 std::string_view to_string(MtuDiscovery mode);
+std::string_view to_string(RtpTimestamps unit);
+
+// One log line for each distinct ignored item in config (checkpoint_kbyte,
+// templates, ...), saying that it is ignored and why.  disorderd logs them
+// when it reads its configuration; other programs stay quiet.
+std::vector<std::string> ignored_item_notes(const Config& config);
 // "SIGKILL" for 9; "signal N" for a number with no name.
 std::string signal_name(int signal);
 // "16/44100/2", "16b/44100/2"

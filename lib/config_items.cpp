@@ -186,6 +186,10 @@ constexpr std::pair<std::string_view, MtuDiscovery> kMtuDiscovery[] = {
     {"yes", MtuDiscovery::yes},
     {"no", MtuDiscovery::no},
 };
+constexpr std::pair<std::string_view, RtpTimestamps> kRtpTimestamps[] = {
+    {"frames", RtpTimestamps::frames},
+    {"samples", RtpTimestamps::samples},
+};
 
 template <typename E> std::string_view keyword_name(KeywordTable<E> table, E value) {
   for (const auto& [name, v] : table)
@@ -592,6 +596,32 @@ template <auto Member, typename Type> constexpr ConfigItem alias_of(std::string_
           [](Config& c, const Args& a) { c.*Member = Type::parse(a); }, nullptr};
 }
 
+// A name as a template argument, for rows whose functions need their own
+// name (ignored_item).
+template <std::size_t N> struct FixedName {
+  char text[N];
+  constexpr FixedName(const char (&s)[N]) { std::copy_n(s, N, text); }
+};
+
+// An item of DisOrder's with no meaning here: any arguments are accepted and
+// kept in Config::ignored, which format_config() writes back.
+template <FixedName Name> constexpr ConfigItem ignored_item() {
+  return {Name.text, "(ignored)",
+          [](Config& c, const Args& a) {
+            c.ignored.push_back({Name.text, a});
+          },
+          nullptr};
+}
+
+// Why each ignored item has no meaning here (for the log).
+constexpr std::pair<std::string_view, std::string_view> kIgnoredReasons[] = {
+    {"checkpoint_kbyte", "DisOrder's Berkeley DB checkpoints; the database here is SQLite"},
+    {"checkpoint_min", "DisOrder's Berkeley DB checkpoints; the database here is SQLite"},
+    {"dbversion", "DisOrder's emulation of old database versions, for its own tests"},
+    {"rtp_verbose", "DisOrder's once-a-minute RTP statistics in the log"},
+    {"templates", "the templates of DisOrder's CGI, which this jukebox does not have"},
+};
+
 // Grouped as disorder_config(5) groups them, alphabetical within a group.
 constexpr ConfigItem kItems[] = {
     // --- global
@@ -678,6 +708,20 @@ constexpr ConfigItem kItems[] = {
     // --- server (playlists)
     scalar<&Config::playlist_lock_timeout, Seconds<1>>("playlist_lock_timeout", "10"),
     scalar<&Config::playlist_max, Int<1>>("playlist_max", "2147483647"),
+
+    // --- server, added for DisOrder's configuration files
+    alias_of<&Config::nice_rescan, Int<-20, 19>>("nice"),
+    scalar<&Config::rtp_delay_threshold, Int<1, 44100 * 60>>("rtp_delay_threshold", "882"),
+    scalar<&Config::rtp_instance_name, AnyString>("rtp_instance_name", "\"\""),
+    scalar<&Config::rtp_timestamps, Keyword<RtpTimestamps, kRtpTimestamps>>("rtp_timestamps",
+                                                                            "frames"),
+
+    // --- DisOrder's, accepted and ignored
+    ignored_item<"checkpoint_kbyte">(),
+    ignored_item<"checkpoint_min">(),
+    ignored_item<"dbversion">(),
+    ignored_item<"rtp_verbose">(),
+    ignored_item<"templates">(),
 };
 
 } // namespace
@@ -726,6 +770,23 @@ std::string_view to_string(PauseMode mode) {
 }
 std::string_view to_string(MtuDiscovery mode) {
   return keyword_name<MtuDiscovery>(kMtuDiscovery, mode);
+}
+std::string_view to_string(RtpTimestamps unit) {
+  return keyword_name<RtpTimestamps>(kRtpTimestamps, unit);
+}
+
+std::vector<std::string> ignored_item_notes(const Config& config) {
+  std::vector<std::string> notes;
+  std::vector<std::string_view> seen;
+  for (const IgnoredItem& item : config.ignored) {
+    if (std::find(seen.begin(), seen.end(), item.name) != seen.end()) continue;
+    seen.push_back(item.name);
+    std::string_view why = "an item of DisOrder's";
+    for (const auto& [name, reason] : kIgnoredReasons)
+      if (name == item.name) why = reason;
+    notes.push_back("configuration item " + item.name + " is ignored (" + std::string(why) + ")");
+  }
+  return notes;
 }
 
 std::string signal_name(int signal) {

@@ -12,11 +12,13 @@
 //   cancel ID              forget ID; if it is playing, stop it now
 //   pause | resume
 //   volume LEFT RIGHT      0..100 each
-//   rtp-add KEY ADDRESS PORT
+//   rtp-add KEY ADDRESS PORT [OPTION...]
 //                          rtp_mode request: also send the stream to
 //                          ADDRESS PORT (numeric), as listener KEY (an
 //                          opaque token, one per requesting connection);
 //                          an existing KEY moves to the new destination.
+//                          Options: frames (else timestamps count
+//                          samples), rtcp (sender reports to PORT+1).
 //                          At most kMaxRtpListeners at once.  Sent again
 //                          for every listener after each hello.
 //   rtp-remove KEY         stop sending to KEY (unknown keys are ignored)

@@ -207,6 +207,8 @@ int main(int argc, char** argv) {
     bool to_syslog = opts.syslog || !opts.foreground;
     if (!opts.foreground) report = daemonize();
     log_setup("disorderd", to_syslog ? LogSink::syslog_sink : LogSink::stderr_sink, opts.debug);
+    for (const std::string& note : ignored_item_notes(*config))
+      log_info(note);
     // The pidfile is written before root is given up, so it may live in a
     // directory only root can write (its removal at exit may then fail).
     if (opts.pidfile) {

@@ -74,4 +74,29 @@ void check_rtp_destination(const RtpDestination& destination, const RtpRequester
                             destination.host + ")");
 }
 
+std::vector<std::string> RtpListenerOptions::words() const {
+  std::vector<std::string> out{frames ? "frames" : "samples"};
+  if (rtcp) out.push_back("rtcp");
+  return out;
+}
+
+RtpListenerOptions parse_rtp_listener_options(std::span<const std::string> options) {
+  RtpListenerOptions o;
+  bool unit_given = false;
+  for (const std::string& word : options) {
+    if (word == "frames" || word == "samples") {
+      const bool frames = word == "frames";
+      if (unit_given && o.frames != frames)
+        throw RtpDestinationError("frames and samples are exclusive");
+      o.frames = frames;
+      unit_given = true;
+    } else if (word == "rtcp") {
+      o.rtcp = true;
+    } else {
+      throw RtpDestinationError("unknown option '" + word + "' (frames, samples or rtcp)");
+    }
+  }
+  return o;
+}
+
 } // namespace disorder

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace disorder {
 
@@ -32,6 +33,22 @@ struct RtpDestination {
 // (names are refused: resolving one could block the server) and a port
 // from 1 to 65535.  Throws RtpDestinationError.
 RtpDestination parse_rtp_destination(const std::string& address, const std::string& port);
+
+// What a listener asks for after ADDRESS and PORT (rtp-request's
+// OPTIONS): the timestamp unit, and whether it wants RTCP sender reports.
+// A listener that asks for nothing is DisOrder's disorder-playrtp, which
+// counts timestamps in samples and must get nothing on its port+1.
+struct RtpListenerOptions {
+  bool frames = false; // timestamps count frames (RFC 3551); else samples
+  bool rtcp = false;
+  // As the speaker's rtp-add takes them: "frames" or "samples", then "rtcp"
+  // if asked for.
+  std::vector<std::string> words() const;
+};
+
+// Each of options is "frames", "samples" or "rtcp", at most one of the
+// first two.  Throws RtpDestinationError.
+RtpListenerOptions parse_rtp_listener_options(std::span<const std::string> options);
 
 // Who asks for a stream.
 struct RtpRequester {

@@ -18,7 +18,8 @@ std::string standing_key(const std::string& key) {
 
 } // namespace
 
-void RtpRequests::request(const Connection* conn, const RtpDestination& destination) {
+void RtpRequests::request(const Connection* conn, const RtpDestination& destination,
+                          const RtpListenerOptions& options) {
   auto it = keys_.find(conn);
   if (it == keys_.end()) {
     if (keys_.size() >= kMaxRtpListeners)
@@ -28,9 +29,16 @@ void RtpRequests::request(const Connection* conn, const RtpDestination& destinat
   // A second request from the same connection keeps its key: the speaker
   // moves the stream rather than adding one.
   const std::string& key = it->second;
-  log_info("RTP stream " + key + " to " + destination.host + " " + destination.port);
-  if (SpeakerLink* link = playback_.speaker_link())
-    link->set_standing(standing_key(key), {"rtp-add", key, destination.host, destination.port});
+  std::vector<std::string> add{"rtp-add", key, destination.host, destination.port};
+  std::string described;
+  for (std::string& word : options.words()) {
+    described += described.empty() ? "" : " ";
+    described += word;
+    add.push_back(std::move(word));
+  }
+  log_info("RTP stream " + key + " to " + destination.host + " " + destination.port + " (" +
+           described + ")");
+  if (SpeakerLink* link = playback_.speaker_link()) link->set_standing(standing_key(key), add);
 }
 
 bool RtpRequests::cancel(const Connection* conn) {

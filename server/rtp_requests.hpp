@@ -27,9 +27,10 @@ public:
   RtpRequests& operator=(const RtpRequests&) = delete;
 
   // Starts (or moves) conn's stream to destination, which the caller has
-  // checked (check_rtp_destination).  Throws UserError when
-  // kMaxRtpListeners streams are already going.
-  void request(const Connection* conn, const RtpDestination& destination);
+  // checked (check_rtp_destination), with the listener's options.  Throws
+  // UserError when kMaxRtpListeners streams are already going.
+  void request(const Connection* conn, const RtpDestination& destination,
+               const RtpListenerOptions& options);
   // Stops conn's stream; false if it had none.
   bool cancel(const Connection* conn);
   // conn is closing: its stream (if any) stops.

@@ -300,6 +300,8 @@ std::string Server::reconfigure() {
   std::string why = unchangeable_difference(*config_, *fresh);
   if (!why.empty()) return why;
   const std::string speaker_item = speaker_difference(*config_, *fresh);
+  for (const std::string& note : ignored_item_notes(*fresh))
+    log_info(note);
   config_ = std::move(fresh);
   set_connection_limit();
   if (!speaker_item.empty() && playback_.speaker_link()) {

@@ -18,10 +18,14 @@
 #include "split.hpp"
 #include "stream_request.hpp"
 
+#include <arpa/inet.h>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <event2/event.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 using namespace disorder;
 using namespace disorder::playrtp;
@@ -71,6 +75,43 @@ Endpoint request_endpoint(const Options& o, const Config& config) {
   if (e.host.empty())
     e.host = local_address_towards_server(config, config.rtp_request_address.family);
   return e;
+}
+
+// A socket on port+1 of `rtp`'s address, or an empty Fd if it is taken.
+Fd bind_next_port(const RtpSocket& rtp) {
+  sockaddr_storage address = rtp.local;
+  in_port_t* port = address.ss_family == AF_INET6
+                        ? &reinterpret_cast<sockaddr_in6&>(address).sin6_port
+                        : &reinterpret_cast<sockaddr_in&>(address).sin_port;
+  if (ntohs(*port) == 65535) return Fd();
+  *port = htons(static_cast<std::uint16_t>(ntohs(*port) + 1));
+  Fd fd(::socket(address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) throw_errno("socket");
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), rtp.local_length) < 0)
+    return Fd();
+  return fd;
+}
+
+// A requested stream: the RTP socket, and the one on its port+1 where the
+// server sends the RTCP sender reports that the request asks for, held so
+// that they reach no other program.  With a port the system chooses, pairs
+// are tried until one has port+1 free; with a given port whose port+1 is
+// taken, the request goes without RTCP.
+struct RequestSockets {
+  RtpSocket rtp;
+  Fd rtcp;
+};
+
+RequestSockets open_request_sockets(const Endpoint& e, int rcvbuf) {
+  const bool chosen = e.port == "0";
+  for (int attempt = 0;; ++attempt) {
+    RequestSockets s{open_rtp_socket(e.host, e.port, rcvbuf), Fd()};
+    s.rtcp = bind_next_port(s.rtp);
+    if (s.rtcp || !chosen || attempt == 31) {
+      if (!s.rtcp) log_warning("port+1 of " + s.rtp.description + " is taken: no RTCP asked for");
+      return s;
+    }
+  }
 }
 
 Endpoint choose_endpoint(const Options& o, const Config& config) {
@@ -134,6 +175,14 @@ int run(const Options& o) {
   // A command that exits is an error return from write(), not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   const Config config = load_client_config(ConfigPaths::from_environment(o.config, o.user_config));
+  if (!config.rtp_instance_name.empty()) {
+    // rtp_instance_name tells apart the listeners that run side by side on
+    // one host: it names this one in every log line.  Static, because the
+    // log keeps the pointer until the process exits.
+    static std::string program;
+    program = "disorder-playrtp[" + config.rtp_instance_name + "]";
+    log_setup(program.c_str(), LogSink::stderr_sink, o.debug);
+  }
 
   AudioFormat dynamic;
   dynamic.byte_order = std::endian::big;
@@ -178,7 +227,15 @@ int run(const Options& o) {
   std::unique_ptr<Backend> backend = make_backend(output_config, backend_options);
 
   const Endpoint endpoint = choose_endpoint(o, config);
-  RtpSocket socket = open_rtp_socket(endpoint.host, endpoint.port, static_cast<int>(rcvbuf));
+  RtpSocket socket;
+  Fd rtcp_socket;
+  if (endpoint.request) {
+    RequestSockets pair = open_request_sockets(endpoint, static_cast<int>(rcvbuf));
+    socket = std::move(pair.rtp);
+    rtcp_socket = std::move(pair.rtcp);
+  } else {
+    socket = open_rtp_socket(endpoint.host, endpoint.port, static_cast<int>(rcvbuf));
+  }
   log_info("listening on " + socket.description + "; playing with " + output_config.api);
 
   playrtp::Player::Settings settings;
@@ -206,11 +263,22 @@ int run(const Options& o) {
     monitor->add(std::chrono::seconds(1));
   }
 
+  // The sender reports are read and dropped: playout keeps its own time
+  // from the data packets.
+  std::unique_ptr<Event> rtcp_reader;
+  if (rtcp_socket) {
+    rtcp_reader = Event::io(loop, rtcp_socket.get(), EV_READ | EV_PERSIST, [&](short) {
+      char buffer[1500];
+      while (::recv(rtcp_socket.get(), buffer, sizeof buffer, MSG_DONTWAIT) >= 0) {
+      }
+    });
+    rtcp_reader->add();
+  }
   std::unique_ptr<StreamRequest> request;
   if (endpoint.request) {
-    request =
-        std::make_unique<StreamRequest>(config, numeric_host(socket.local, socket.local_length),
-                                        numeric_port(socket.local, socket.local_length));
+    request = std::make_unique<StreamRequest>(
+        config, numeric_host(socket.local, socket.local_length),
+        numeric_port(socket.local, socket.local_length), static_cast<bool>(rtcp_socket));
     request->start();
   }
   player.start();

@@ -49,8 +49,8 @@ std::string local_address_towards_server(const Config& config, int family) {
   return numeric_host(local, length);
 }
 
-StreamRequest::StreamRequest(Config config, std::string host, std::string port)
-    : config_(std::move(config)), host_(std::move(host)), port_(std::move(port)) {}
+StreamRequest::StreamRequest(Config config, std::string host, std::string port, bool rtcp)
+    : config_(std::move(config)), host_(std::move(host)), port_(std::move(port)), rtcp_(rtcp) {}
 
 StreamRequest::~StreamRequest() {
   if (thread_.joinable()) {
@@ -72,7 +72,19 @@ StreamRequest::~StreamRequest() {
 
 void StreamRequest::request() {
   Client c = Client::connect(config_);
-  c.command({"rtp-request", host_, port_});
+  // Frame-counted timestamps (RFC 3551), and RTCP sender reports on
+  // port+1 if the caller holds it.  A server that takes only ADDRESS PORT
+  // (DisOrder's) answers 500: then the plain request, and its stream
+  // counts samples, which the stream tracker recognises.
+  std::vector<std::string> ask{"rtp-request", host_, port_, "frames"};
+  if (rtcp_) ask.push_back("rtcp");
+  Reply reply = c.request(ask);
+  if (reply.code == 500) {
+    log_info("the server takes no options with rtp-request (" + reply.text +
+             "): asking without them");
+    reply = c.request({"rtp-request", host_, port_});
+  }
+  if (!reply.ok()) throw CommandError(reply.code, reply.text);
   client_.emplace(std::move(c));
   log_info("the server is sending a stream to " + host_ + " port " + port_);
 }

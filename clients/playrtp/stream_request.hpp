@@ -40,7 +40,8 @@ public:
   static constexpr std::chrono::seconds kRetryInterval{5};
 
   // host and port: where we receive, as the server should send.
-  StreamRequest(Config config, std::string host, std::string port);
+  // rtcp: ask for RTCP sender reports too (the caller holds port+1).
+  StreamRequest(Config config, std::string host, std::string port, bool rtcp);
   StreamRequest(const StreamRequest&) = delete;
   StreamRequest& operator=(const StreamRequest&) = delete;
   ~StreamRequest(); // cancels the stream and joins the thread
@@ -55,6 +56,7 @@ private:
 
   const Config config_;
   const std::string host_, port_;
+  const bool rtcp_;
   std::optional<Client> client_; // the thread's, after start()
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -115,6 +115,7 @@ void rtp_request(CommandContext& ctx, std::span<const std::string> args) {
   if (!request_mode(config)) throw UserError("not in RTP request mode");
   try {
     const RtpDestination destination = parse_rtp_destination(args[1], args[2]);
+    const RtpListenerOptions options = parse_rtp_listener_options(args.subspan(3));
     RtpRequester requester;
     std::vector<IpAddress> own;
     if (ctx.conn.is_local()) {
@@ -125,7 +126,7 @@ void rtp_request(CommandContext& ctx, std::span<const std::string> args) {
       if (!requester.peer) throw UserError("cannot tell the address you are connected from");
     }
     check_rtp_destination(destination, requester, config.rtp_request_allow);
-    ctx.server.rtp_requests().request(&ctx.conn, destination);
+    ctx.server.rtp_requests().request(&ctx.conn, destination, options);
   } catch (const RtpDestinationError& e) {
     throw UserError(e.what());
   }

@@ -32,13 +32,11 @@ public:
   using Error::Error;
 };
 
-// What RTP timestamps count: frames (RFC 3551, the default) or samples
-// (frames times channels, as DisOrder 5.2 does).
-enum class RtpTimestamps { frames, samples };
-
-// Options from the command line that the configuration has no item for.
+// Options from the command line, most of which the configuration has no
+// item for.
 struct BackendOptions {
-  RtpTimestamps rtp_timestamps = RtpTimestamps::frames;
+  // --rtp-timestamps, which overrides the configuration's rtp_timestamps.
+  std::optional<RtpTimestamps> rtp_timestamps;
   std::string ao_file; // ao: write to this file with a file driver
   // How much audio a command or ALSA output holds ahead of time (a command
   // takes three quarters of that at a time, ALSA half); zero for the backend's own default (50 ms
@@ -90,12 +88,13 @@ public:
   virtual std::optional<std::pair<int, int>> volume() { return std::nullopt; }
 
   // rtp_mode request: also send the stream to HOST PORT (numeric, so that
-  // nothing blocks), as listener `key`; a known key moves there.  Throws
+  // nothing blocks), as listener `key`, with the options the listener asked
+  // for (rtp_listeners.hpp); a known key moves there.  Throws
   // Error for a bad address, too many listeners, or a backend that does
   // not stream on request.  remove_listener() of an unknown key does
   // nothing.
   virtual void add_listener(const std::string& /*key*/, const std::string& /*host*/,
-                            const std::string& /*port*/) {
+                            const std::string& /*port*/, std::span<const std::string> /*options*/) {
     throw Error("this output does not send RTP on request");
   }
   virtual void remove_listener(const std::string& /*key*/) {}

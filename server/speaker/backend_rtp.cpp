@@ -4,11 +4,17 @@
 // leaves at its time on CLOCK_MONOTONIC (clock_nanosleep, TIMER_ABSTIME);
 // when there is nothing to send (pause, underrun, idle) nothing is sent,
 // the timestamp keeps counting real time, and the next packet carries the
-// marker bit.  RTCP sender reports (rtcp.hpp) go to port+1 of every
-// destination from the audio thread, right after a data packet, from a
-// buffer made in advance: after the first packet of a stream or after a
-// silence, after the first packet to a new listener, and every
-// kReportIntervalNs while sending; a BYE when the output closes.
+// marker bit.  RTCP sender reports (rtcp.hpp) go to port+1 of the fixed
+// destination and of each listener that asked for them, from the audio
+// thread, right after a data packet, from a buffer made in advance: after
+// the first packet of a stream or after a silence, after the first packet
+// to a new listener, and every kReportIntervalNs while sending; a BYE when
+// the output closes.
+//
+// The timestamps count frames or samples (RtpTimestamps): the fixed
+// destination gets rtp_timestamps' unit, each listener the unit it asked
+// for.  Both counts run side by side from random starts, so a packet's
+// header is the same but for its timestamp.
 #include "backend.hpp"
 #include "fd.hpp"
 #include "log.hpp"
@@ -38,9 +44,6 @@ namespace disorder {
 
 namespace {
 
-// A gap longer than this between where the schedule is and the clock is a
-// silence (the schedule restarts from now) rather than jitter to absorb.
-constexpr std::int64_t kGapNs = 20'000'000;
 // Send errors (nobody listening, no route) are logged this often at most.
 constexpr std::int64_t kErrorLogIntervalNs = 60'000'000'000;
 // RTCP sender reports while sending.  RFC 3550 6.2 asks for at least 5 s;
@@ -138,12 +141,14 @@ public:
       : broadcast_(config.broadcast), broadcast_from_(config.broadcast_from),
         mode_(config.rtp_mode), ttl_(config.multicast_ttl), loop_(config.multicast_loop),
         mtu_discovery_(config.rtp_mtu_discovery), max_payload_(config.rtp_max_payload),
-        timestamps_(options.rtp_timestamps), cname_(make_cname()) {
+        timestamps_(options.rtp_timestamps.value_or(config.rtp_timestamps)),
+        delay_threshold_frames_(config.rtp_delay_threshold), cname_(make_cname()) {
     // Random per RFC 3550 5.1: SSRC, and the first sequence number and
-    // timestamp, so that streams from restarts cannot be confused.
+    // timestamps, so that streams from restarts cannot be confused.
     ssrc_ = random32();
     sequence_ = static_cast<std::uint16_t>(random32());
-    timestamp_ = random32();
+    timestamp_[kFramesIndex] = random32();
+    timestamp_[kSamplesIndex] = random32();
     if (mode_ != RtpMode::request && !broadcast_)
       log_warning("api rtp without a broadcast address: no RTP is sent");
   }
@@ -153,6 +158,10 @@ public:
     format_ = format;
     payload_type_ = rtp_payload_type(format);
     bpf_ = format.bytes_per_frame();
+    // A gap longer than rtp_delay_threshold between where the schedule is
+    // and the clock is a silence (the schedule restarts from now) rather
+    // than a delay to catch up.
+    gap_ns_ = static_cast<std::int64_t>(delay_threshold_frames_) * 1000000000 / format.rate;
     int family = AF_INET;
     if (mode_ == RtpMode::request) {
       // Unconnected: each packet names its listener.  Without IPV6
@@ -179,16 +188,15 @@ public:
         throw BackendError("connecting the RTP socket to " + broadcast_->host + " " +
                            broadcast_->service + ": " + strerror(errno));
       // RTCP from a socket of its own (from any port of the same local
-      // address), whose send errors are ignored.
-      sockaddr_storage rtcp_to;
-      if (rtcp_address(reinterpret_cast<const sockaddr*>(&to.address), to.length, rtcp_to)) {
+      // address), whose send errors are ignored.  Not connected: on a
+      // connected socket the ICMP "port unreachable" for a report that
+      // nobody received fails the next send, so a listener that starts
+      // later would miss every other report.
+      if (rtcp_address(reinterpret_cast<const sockaddr*>(&to.address), to.length, rtcp_to_)) {
         std::optional<NetAddress> from = broadcast_from_;
         if (from) from->service = "0";
-        Fd rtcp = make_socket(family, mode, from, "RTCP");
-        if (::connect(rtcp.get(), reinterpret_cast<const sockaddr*>(&rtcp_to), to.length) < 0)
-          throw BackendError("connecting the RTCP socket to " + broadcast_->host + ": " +
-                             strerror(errno));
-        rtcp_socket_ = std::move(rtcp);
+        rtcp_socket_ = make_socket(family, mode, from, "RTCP");
+        rtcp_to_length_ = to.length;
       }
       socket_ = std::move(fd);
       log_debug(std::string("RTP to ") + broadcast_->host + " " + broadcast_->service + " (" +
@@ -245,11 +253,26 @@ public:
     open_ = false;
   }
 
-  void add_listener(const std::string& key, const std::string& host,
-                    const std::string& port) override {
+  void add_listener(const std::string& key, const std::string& host, const std::string& port,
+                    std::span<const std::string> options) override {
     if (mode_ != RtpMode::request)
       throw Error("rtp_mode is not request: the stream does not go to listeners that ask");
     if (key.empty()) throw Error("an empty listener key");
+    // No option: DisOrder's listener (samples, no RTCP).
+    std::uint32_t bits = 0;
+    for (const std::string& o : options) {
+      if (o == "frames") {
+        bits |= RtpListeners::kFrames;
+      } else if (o == "samples") {
+        bits &= ~RtpListeners::kFrames;
+      } else if (o == "rtcp") {
+        bits |= RtpListeners::kRtcp;
+      } else {
+        throw Error("unknown listener option " + o);
+      }
+    }
+    std::string described = (bits & RtpListeners::kFrames) ? "frames" : "samples";
+    if (bits & RtpListeners::kRtcp) described += ", RTCP";
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_DGRAM;
@@ -259,11 +282,11 @@ public:
     if (rc != 0)
       throw Error("listener " + host + " " + port +
                   " is not a numeric address and port: " + gai_strerror(rc));
-    const bool added = listeners_.set(key, result->ai_addr, result->ai_addrlen);
+    const bool added = listeners_.set(key, result->ai_addr, result->ai_addrlen, bits);
     ::freeaddrinfo(result);
     if (!added)
       throw Error("too many RTP listeners (at most " + std::to_string(RtpListeners::kSlots) + ")");
-    log_info("RTP listener " + key + ": " + host + " " + port);
+    log_info("RTP listener " + key + ": " + host + " " + port + " (" + described + ")");
   }
 
   void remove_listener(const std::string& key) override {
@@ -316,12 +339,12 @@ private:
       frames_ = 0;
       scheduled_ = true;
       marker_ = true;
-    } else if (gap_ || now - next_ns() > kGapNs) {
+    } else if (gap_ || now - next_ns() > gap_ns_) {
       const std::int64_t late = now - next_ns();
       if (late > 0) {
         const auto gap_frames =
             static_cast<std::uint64_t>(static_cast<__int128>(late) * format_.rate / 1000000000);
-        timestamp_ += static_cast<std::uint32_t>(gap_frames * units_per_frame());
+        count_timestamps(gap_frames);
       }
       anchor_ns_ = now;
       frames_ = 0;
@@ -330,12 +353,24 @@ private:
     gap_ = false;
   }
 
-  std::uint32_t units_per_frame() const {
-    return timestamps_ == RtpTimestamps::samples ? format_.channels : 1u;
+  static constexpr std::size_t kFramesIndex = 0, kSamplesIndex = 1;
+  static std::size_t index_of(RtpTimestamps unit) {
+    return unit == RtpTimestamps::samples ? kSamplesIndex : kFramesIndex;
+  }
+  static std::size_t index_of_listener(std::uint32_t options) {
+    return (options & RtpListeners::kFrames) ? kFramesIndex : kSamplesIndex;
+  }
+  std::uint32_t units_per_frame(std::size_t index) const {
+    return index == kSamplesIndex ? format_.channels : 1u;
+  }
+  // Both timestamps move on by `frames`.
+  void count_timestamps(std::uint64_t frames) {
+    for (std::size_t u : {kFramesIndex, kSamplesIndex})
+      timestamp_[u] += static_cast<std::uint32_t>(frames * units_per_frame(u));
   }
 
   void advance(std::size_t frames) {
-    timestamp_ += static_cast<std::uint32_t>(frames * units_per_frame());
+    count_timestamps(frames);
     frames_ += frames;
     while (frames_ >= format_.rate) {
       frames_ -= format_.rate;
@@ -346,23 +381,29 @@ private:
   void send_packet(const char* samples, std::size_t frames) {
     schedule_from_now_if_late();
     sleep_until_ns(next_ns());
-    RtpHeader h;
-    h.marker = marker_;
-    h.payload_type = payload_type_;
-    h.sequence = sequence_;
-    h.timestamp = timestamp_;
-    h.ssrc = ssrc_;
-    std::uint8_t header[kRtpHeaderSize];
-    encode_rtp_header(h, header);
-    iovec iov[2] = {{header, sizeof header}, {const_cast<char*>(samples), frames * bpf_}};
+    // The header in each unit; they differ only in the timestamp.
+    std::uint8_t headers[2][kRtpHeaderSize];
+    for (std::size_t u : {kFramesIndex, kSamplesIndex}) {
+      RtpHeader h;
+      h.marker = marker_;
+      h.payload_type = payload_type_;
+      h.sequence = sequence_;
+      h.timestamp = timestamp_[u];
+      h.ssrc = ssrc_;
+      encode_rtp_header(h, headers[u]);
+    }
+    iovec iov[2] = {{headers[index_of(timestamps_)], kRtpHeaderSize},
+                    {const_cast<char*>(samples), frames * bpf_}};
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = 2;
     std::uint64_t fresh = 0; // listeners that get their first packet now
     if (mode_ == RtpMode::request) {
-      listeners_.for_each([&](std::size_t i, const sockaddr* to, socklen_t length, bool first) {
+      listeners_.for_each([&](std::size_t i, const sockaddr* to, socklen_t length,
+                              std::uint32_t options, bool first) {
         const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
         if (fd < 0) return;
+        iov[0].iov_base = headers[index_of_listener(options)];
         msg.msg_name = const_cast<sockaddr*>(to);
         msg.msg_namelen = length;
         if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) send_failed(errno);
@@ -388,8 +429,9 @@ private:
 
   // The RTCP compound packet for this instant (an SR and our CNAME, and a
   // BYE if bye), to port+1 of the fixed destination and of every listener
-  // (all) or of the listeners in `only` (a bit per slot).  Send errors are
-  // ignored: nobody need listen to RTCP.
+  // that asked for RTCP (all) or of those in `only` (a bit per slot), with
+  // the RTP timestamp in each one's unit.  Send errors are ignored: nobody
+  // need listen to RTCP.
   void send_reports(bool bye, bool all, std::uint64_t only) {
     // The RTP timestamp of this instant on the pacing clock: timestamp_ is
     // due at next_ns(), and the timestamp advances by the frames that
@@ -401,31 +443,39 @@ private:
     const auto frames = static_cast<std::int64_t>(static_cast<__int128>(now - next_ns()) *
                                                   format_.rate / 1000000000);
     info.ssrc = ssrc_;
-    info.rtp_timestamp = timestamp_ + static_cast<std::uint32_t>(
-                                          frames * static_cast<std::int64_t>(units_per_frame()));
     info.packet_count = packets_;
     info.octet_count = octets_;
-    std::size_t size;
-    try {
-      size = bye ? encode_rtcp_bye(info, cname_, rtcp_buffer_)
-                 : encode_rtcp_sender_report(info, cname_, rtcp_buffer_);
-    } catch (const Error&) {
-      return; // cannot happen: the buffer fits the longest CNAME
+    std::size_t sizes[2];
+    for (std::size_t u : {kFramesIndex, kSamplesIndex}) {
+      info.rtp_timestamp =
+          timestamp_[u] +
+          static_cast<std::uint32_t>(frames * static_cast<std::int64_t>(units_per_frame(u)));
+      try {
+        sizes[u] = bye ? encode_rtcp_bye(info, cname_, rtcp_buffers_[u])
+                       : encode_rtcp_sender_report(info, cname_, rtcp_buffers_[u]);
+      } catch (const Error&) {
+        return; // cannot happen: the buffer fits the longest CNAME
+      }
     }
     if (rtcp_socket_ && all) {
-      [[maybe_unused]] ssize_t n =
-          ::send(rtcp_socket_.get(), rtcp_buffer_.data(), size, MSG_DONTWAIT | MSG_NOSIGNAL);
+      const std::size_t u = index_of(timestamps_);
+      [[maybe_unused]] ssize_t n = ::sendto(
+          rtcp_socket_.get(), rtcp_buffers_[u].data(), sizes[u], MSG_DONTWAIT | MSG_NOSIGNAL,
+          reinterpret_cast<const sockaddr*>(&rtcp_to_), rtcp_to_length_);
     }
     if (mode_ != RtpMode::request) return;
-    listeners_.for_each([&](std::size_t i, const sockaddr* to, socklen_t length, bool) {
-      if (!all && !(only & (std::uint64_t{1} << i))) return;
-      const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
-      sockaddr_storage rtcp_to;
-      if (fd < 0 || !rtcp_address(to, length, rtcp_to)) return;
-      [[maybe_unused]] ssize_t n =
-          ::sendto(fd, rtcp_buffer_.data(), size, MSG_DONTWAIT | MSG_NOSIGNAL,
-                   reinterpret_cast<const sockaddr*>(&rtcp_to), length);
-    });
+    listeners_.for_each(
+        [&](std::size_t i, const sockaddr* to, socklen_t length, std::uint32_t options, bool) {
+          if (!(options & RtpListeners::kRtcp)) return; // DisOrder's listener: nothing on port+1
+          if (!all && !(only & (std::uint64_t{1} << i))) return;
+          const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
+          sockaddr_storage rtcp_to;
+          if (fd < 0 || !rtcp_address(to, length, rtcp_to)) return;
+          const std::size_t u = index_of_listener(options);
+          [[maybe_unused]] ssize_t n =
+              ::sendto(fd, rtcp_buffers_[u].data(), sizes[u], MSG_DONTWAIT | MSG_NOSIGNAL,
+                       reinterpret_cast<const sockaddr*>(&rtcp_to), length);
+        });
   }
 
   // Nobody listening (ECONNREFUSED), no route, a full queue: expected on a
@@ -446,7 +496,9 @@ private:
   bool loop_;
   MtuDiscovery mtu_discovery_;
   std::optional<int> max_payload_;
-  RtpTimestamps timestamps_;
+  RtpTimestamps timestamps_; // the fixed destination's unit
+  int delay_threshold_frames_;
+  std::int64_t gap_ns_ = 20'000'000;
 
   const std::string cname_;
 
@@ -456,8 +508,10 @@ private:
   std::uint8_t payload_type_ = kRtpPayloadL16Stereo;
   // Request mode: socket_ (IPv4) and socket6_, unconnected, for RTP and
   // RTCP.  Otherwise socket_ is connected to the destination and
-  // rtcp_socket_ to its port+1.
+  // rtcp_socket_ sends to its port+1, rtcp_to_.
   Fd socket_, socket6_, rtcp_socket_;
+  sockaddr_storage rtcp_to_{};
+  socklen_t rtcp_to_length_ = 0;
   bool open_ = false;
   // Loop thread writes, audio thread reads (lock-free).
   RtpListeners listeners_;
@@ -465,7 +519,7 @@ private:
 
   std::uint32_t ssrc_ = 0;
   std::uint16_t sequence_ = 0;
-  std::uint32_t timestamp_ = 0;
+  std::uint32_t timestamp_[2] = {}; // kFramesIndex, kSamplesIndex
   bool marker_ = true;
   bool gap_ = false;
   bool scheduled_ = false;
@@ -479,7 +533,7 @@ private:
   std::uint32_t packets_ = 0;
   std::uint32_t octets_ = 0;
   std::int64_t next_report_ns_ = 0;
-  std::array<std::uint8_t, 512> rtcp_buffer_{};
+  std::array<std::uint8_t, 512> rtcp_buffers_[2]{}; // one per unit
   // SR 28, SDES with the longest CNAME 268, BYE 8.
   static_assert(512 >= 28 + 4 + (4 + 2 + kSdesItemMax + 1 + 3) / 4 * 4 + 8);
 };

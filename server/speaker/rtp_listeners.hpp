@@ -9,6 +9,12 @@
 // and keeps the copy only if the sequence number was the same even number
 // before and after.  A slot being rewritten at that moment is simply
 // skipped for one packet.
+//
+// Each listener also has options, the ones its rtp-request asked for
+// (disorder_protocol(5)): the timestamp unit, and whether it wants RTCP
+// sender reports on its port+1.  A listener that asked for nothing is
+// taken to be DisOrder's disorder-playrtp: sample-counted timestamps, and
+// nothing on port+1, where another of its kind may be listening.
 #pragma once
 
 #include "speaker_protocol.hpp"
@@ -26,23 +32,28 @@ namespace disorder {
 class RtpListeners {
 public:
   static constexpr std::size_t kSlots = kMaxRtpListeners;
+  // Option bits.
+  static constexpr std::uint32_t kFrames = 1; // timestamps count frames (else samples)
+  static constexpr std::uint32_t kRtcp = 2;   // sender reports to port+1
 
   // --- loop thread
-  // Sends to `address` as listener `key` from the next packet on (a known
-  // key moves to the new address).  False when every slot is taken.
-  bool set(const std::string& key, const sockaddr* address, socklen_t length) {
+  // Sends to `address` as listener `key`, with the option bits `options`,
+  // from the next packet on (a known key moves to the new address).  False
+  // when every slot is taken.
+  bool set(const std::string& key, const sockaddr* address, socklen_t length,
+           std::uint32_t options) {
     if (length == 0 || length > kAddressBytes) return false;
     std::size_t free = kSlots;
     for (std::size_t i = 0; i < kSlots; ++i) {
       if (!keys_[i].empty() && keys_[i] == key) {
-        write(i, address, length);
+        write(i, address, length, options);
         return true;
       }
       if (keys_[i].empty() && free == kSlots) free = i;
     }
     if (free == kSlots) return false;
     keys_[free] = key;
-    write(free, address, length);
+    write(free, address, length, options);
     return true;
   }
   // Stops sending to `key`; false if there is no such listener.
@@ -50,7 +61,7 @@ public:
     for (std::size_t i = 0; i < kSlots; ++i) {
       if (!keys_[i].empty() && keys_[i] == key) {
         keys_[i].clear();
-        write(i, nullptr, 0);
+        write(i, nullptr, 0, 0);
         return true;
       }
     }
@@ -58,18 +69,19 @@ public:
   }
 
   // --- audio thread
-  // Calls fn(index, address, length, fresh) for each listener, where
-  // fresh is true the first time a slot's current address is visited.
+  // Calls fn(index, address, length, options, fresh) for each listener,
+  // where fresh is true the first time a slot's current address is visited.
   template <typename Fn> void for_each(Fn&& fn) {
     for (std::size_t i = 0; i < kSlots; ++i) {
       Slot& s = slots_[i];
       if (s.length.load(std::memory_order_relaxed) == 0) continue; // cheap first look
       sockaddr_storage address;
-      std::uint32_t length = 0, sequence = 0;
-      if (!read(s, address, length, sequence) || length == 0) continue;
+      std::uint32_t length = 0, options = 0, sequence = 0;
+      if (!read(s, address, length, options, sequence) || length == 0) continue;
       const bool fresh = seen_[i] != sequence;
       seen_[i] = sequence;
-      fn(i, reinterpret_cast<const sockaddr*>(&address), static_cast<socklen_t>(length), fresh);
+      fn(i, reinterpret_cast<const sockaddr*>(&address), static_cast<socklen_t>(length), options,
+         fresh);
     }
   }
 
@@ -81,10 +93,11 @@ private:
   struct Slot {
     std::atomic<std::uint32_t> sequence{0}; // odd while the loop thread rewrites the slot
     std::atomic<std::uint32_t> length{0};   // of the address; 0 for an empty slot
+    std::atomic<std::uint32_t> options{0};  // kFrames | kRtcp
     std::array<std::atomic<std::uint32_t>, kWords> words{};
   };
 
-  void write(std::size_t i, const sockaddr* address, socklen_t length) {
+  void write(std::size_t i, const sockaddr* address, socklen_t length, std::uint32_t options) {
     Slot& s = slots_[i];
     std::uint32_t words[kWords] = {};
     if (length) std::memcpy(words, address, length);
@@ -94,11 +107,12 @@ private:
     for (std::size_t w = 0; w < kWords; ++w)
       s.words[w].store(words[w], std::memory_order_relaxed);
     s.length.store(static_cast<std::uint32_t>(length), std::memory_order_relaxed);
+    s.options.store(options, std::memory_order_relaxed);
     s.sequence.store(sequence + 2, std::memory_order_release);
   }
 
   static bool read(Slot& s, sockaddr_storage& address, std::uint32_t& length,
-                   std::uint32_t& sequence) {
+                   std::uint32_t& options, std::uint32_t& sequence) {
     for (int attempt = 0; attempt < 4; ++attempt) {
       const std::uint32_t before = s.sequence.load(std::memory_order_acquire);
       if (before & 1) continue;
@@ -106,6 +120,7 @@ private:
       for (std::size_t w = 0; w < kWords; ++w)
         words[w] = s.words[w].load(std::memory_order_relaxed);
       length = s.length.load(std::memory_order_relaxed);
+      options = s.options.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);
       if (s.sequence.load(std::memory_order_relaxed) != before) continue;
       std::memcpy(&address, words, kAddressBytes);

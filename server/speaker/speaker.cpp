@@ -171,8 +171,9 @@ void Speaker::handle(std::vector<std::string>& f, Fd fd) {
     if (!l || !r) throw SyntaxError("volume " + f[1] + " " + f[2] + " is not two numbers 0..100");
     set_volume(*l, *r);
   } else if (cmd == "rtp-add") {
-    want(3);
-    backend_.add_listener(f[1], f[2], f[3]);
+    // KEY ADDRESS PORT, then the listener's options (rtp_listeners.hpp).
+    if (f.size() < 4) throw SyntaxError("rtp-add needs KEY ADDRESS PORT");
+    backend_.add_listener(f[1], f[2], f[3], std::span<const std::string>(f).subspan(4));
   } else if (cmd == "rtp-remove") {
     want(1);
     backend_.remove_listener(f[1]);

@@ -510,14 +510,21 @@ def in_request_mode_the_server_streams_to_the_listener_that_asks():
             listener.wait_done(1)
             listener.stop()
             assert find(listener.samples(), track) >= 0, "the track is not in the output"
+            # It asked for, and got, frame-counted timestamps and RTCP.
+            assert listener.stats["format"] == "16b/44100/2/frames", listener.stats
+            assert " (frames rtcp)" in s.log_text(), s.log_text()
 
 
 class StandInServer:
     """Enough of disorderd on its privileged socket for a listener to log
     in (trusted) and request a stream: it sends `signal_` by RTP to the
-    address the listener names, and records the commands it got."""
+    address the listener names, and records the commands it got.  As
+    DisOrder's server (disorder=True) it takes rtp-request with ADDRESS and
+    PORT only (anything longer is a 500) and counts timestamps in
+    samples."""
 
-    def __init__(self, home, signal_):
+    def __init__(self, home, signal_, disorder=False):
+        self.disorder = disorder
         os.makedirs(os.path.join(home, "private"))
         self.path = os.path.join(home, "private", "socket")
         self.signal = signal_
@@ -541,11 +548,14 @@ class StandInServer:
             self.commands.append(words)
             if words[0] == "user":
                 f.write(b"230 OK\n")
+            elif words[0] == "rtp-request" and self.disorder and len(words) != 3:
+                f.write(b"500 wrong number of arguments\n")
             elif words[0] == "rtp-request":
                 f.write(b"250 OK\n")
                 dest = (words[1], int(words[2]))
                 # Started before the test can see it, so that it can join it.
-                sender = threading.Thread(target=Sender(dest, self.signal).run)
+                units = 2 if self.disorder else 1
+                sender = threading.Thread(target=Sender(dest, self.signal, units=units).run)
                 sender.start()
                 self.sender = sender
             else:
@@ -558,7 +568,8 @@ def a_listener_requests_its_own_stream_and_cancels_it():
     try:
         config = os.path.join(home, "config")
         with open(config, "w") as f:
-            f.write(f"home {home}\nrtp_always_request yes\nusername tester\n")
+            f.write(f"home {home}\nrtp_always_request yes\nusername tester\n"
+                    "rtp_instance_name kitchen\n")
         signal_ = tone(770, 1.5)
         server = StandInServer(home, signal_)
         with Listener(config=config) as listener:
@@ -568,10 +579,38 @@ def a_listener_requests_its_own_stream_and_cancels_it():
             listener.wait_done(int(1.5 * RATE) // PACKET)
             listener.stop()
             assert_plays_exactly(listener.samples(), signal_)
+            # rtp_instance_name names this listener in its log.
+            assert listener.lines and all(line.startswith("disorder-playrtp[kitchen]: ")
+                                          for line in listener.lines), listener.lines
         assert server.commands[0] == ["user", "tester", "-"], server.commands
         request = server.commands[1]
-        assert request[:2] == ["rtp-request", "127.0.0.1"], request
+        # It asks for frame-counted timestamps and RTCP sender reports.
+        assert request[:2] == ["rtp-request", "127.0.0.1"] and request[3:] == ["frames", "rtcp"], \
+            request
         assert ["rtp-cancel"] in server.commands, server.commands
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@test
+def from_a_disorder_server_it_requests_a_plain_stream_and_plays_its_samples():
+    home = tempfile.mkdtemp(prefix="playrtp-home-")
+    try:
+        config = os.path.join(home, "config")
+        with open(config, "w") as f:
+            f.write(f"home {home}\nrtp_always_request yes\nusername tester\n")
+        signal_ = tone(770, 1.5)
+        server = StandInServer(home, signal_, disorder=True)
+        with Listener(config=config) as listener:
+            listener.wait_listening()
+            wait_for(lambda: server.sender, "the listener to request a stream")
+            server.sender.join()
+            listener.wait_done(int(1.5 * RATE) // PACKET)
+            listener.stop()
+            assert_plays_exactly(listener.samples(), signal_)
+            assert listener.stats["format"] == "16b/44100/2/samples", listener.stats
+        requests = [c for c in server.commands if c[0] == "rtp-request"]
+        assert [len(r) for r in requests] == [5, 3], requests  # with options, then without
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -3,9 +3,13 @@
 with `api rtp` and `rtp_mode request` plays a generated tone; listeners
 (UDP sockets on 127.0.0.1, each with its own logged-in protocol connection)
 ask for a stream with rtp-request and get one until they send rtp-cancel or
-close their connection.  Every stream carries RTCP sender reports on port+1,
-whose NTP and RTP timestamps must agree with the wall clock and with the
-data packets."""
+close their connection.  A listener that asks with the options `frames rtcp`
+(as our disorder-playrtp does) gets frame-counted timestamps and RTCP sender
+reports on port+1, whose NTP and RTP timestamps must agree with the wall
+clock and with the data packets; one that asks with ADDRESS PORT alone (as
+DisOrder's does) gets sample-counted timestamps and nothing on port+1.  In
+broadcast mode, rtp_timestamps chooses the unit, and sender reports go to
+the destination's port+1."""
 import os
 import signal
 import socket
@@ -20,7 +24,7 @@ FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-spe
 
 
 class Jukebox(Server):
-    def __init__(self, mode="request", extra=()):
+    def __init__(self, mode="request", extra=(), broadcast_port=None):
         super().__init__()
         self.music = os.path.join(self.dir, "music")
         os.makedirs(self.music)
@@ -28,7 +32,8 @@ class Jukebox(Server):
         if mode == "request":
             lines.append("rtp_mode request")
         else:
-            lines.append(f"broadcast 127.0.0.1 {_udp_pair()[0].getsockname()[1]}")
+            port = broadcast_port or _udp_pair()[0].getsockname()[1]
+            lines.append(f"broadcast 127.0.0.1 {port}")
         self.extra_config = "\n".join(lines) + "\n"
         self.write_config()
 
@@ -110,7 +115,7 @@ class Listener:
     """A listener: RTP and RTCP sockets on host whose datagrams threads
     collect with their arrival times (monotonic and wall clock), and a
     protocol connection of its own (over TCP from tcp_from if given, else on
-    the local socket)."""
+    the local socket; none without a server)."""
 
     def __init__(self, server, user="listener", password="pw", host="127.0.0.1", tcp_from=None):
         self.host = host
@@ -126,7 +131,9 @@ class Listener:
                         for s, f in ((self.rtp, parse_rtp), (self.rtcp, parse_rtcp))]
         for t in self.threads:
             t.start()
-        if tcp_from:
+        if server is None:
+            self.conn = None
+        elif tcp_from:
             self.conn = server.connect(user, password, tcp=True, source=tcp_from)
         else:
             self.conn = server.connect(user, password)
@@ -156,8 +163,10 @@ class Listener:
                     (mono, wall, parse(data)))
                 self.cond.notify_all()
 
-    def request(self, port=None):
-        self.conn.ok("rtp-request", self.host, str(port or self.port))
+    def request(self, port=None, options=("frames", "rtcp")):
+        """rtp-request, by default with the options our disorder-playrtp
+        sends; options=() asks as DisOrder's listener does."""
+        self.conn.ok("rtp-request", self.host, str(port or self.port), *options)
 
     def wait_packets(self, n, since=0.0, timeout=10):
         """Waits until n packets arrived at or after monotonic time `since`."""
@@ -184,13 +193,32 @@ class Listener:
         with self.cond:
             return self.packets[-1][0] if self.packets else None
 
+    def drain(self):
+        """Stops the threads and collects what is left in the sockets, so
+        that nothing sent before now goes unseen, however slow the threads
+        were to read it."""
+        self.stopping = True
+        for t in self.threads:
+            t.join()
+        for sock, parse in ((self.rtp, parse_rtp), (self.rtcp, parse_rtcp)):
+            sock.setblocking(False)
+            while True:
+                try:
+                    data = sock.recv(65536)
+                except BlockingIOError:
+                    break
+                now = (time.monotonic(), time.time(), parse(data))
+                with self.cond:
+                    (self.packets if parse is parse_rtp else self.reports).append(now)
+
     def close(self):
         self.stopping = True
         for t in self.threads:
             t.join()
         self.rtp.close()
         self.rtcp.close()
-        self.conn.close()
+        if self.conn:
+            self.conn.close()
 
 
 def by_seq(listener):
@@ -316,6 +344,184 @@ def sender_reports_match_the_wall_clock_and_the_stream():
             assert abs(((r1["rtp_ts"] - ts0 + 2**31) & 0xffffffff) - 2**31) \
                 < 2 * FRAMES_PER_PACKET, (r1["rtp_ts"], ts0)
             assert r1["packets"] == 1, r1
+        finally:
+            x.close()
+
+
+def units_per_frame(listener):
+    """What the timestamps of listener's packets count, from the packets
+    themselves: the timestamp step between consecutive packets of one run
+    (no marker) over the frames of audio (4 bytes each) that the first
+    carried.  Every step must agree."""
+    with listener.cond:
+        packets = sorted((p for _, _, p in listener.packets), key=lambda p: p["seq"])
+    steps = set()
+    for a, b in zip(packets, packets[1:]):
+        if (b["seq"] - a["seq"]) & 0xffff != 1 or b["marker"]:
+            continue
+        step = (b["ts"] - a["ts"]) & 0xffffffff
+        frames = len(a["payload"]) // 4
+        assert step % frames == 0, (step, frames)
+        steps.add(step // frames)
+    assert len(steps) == 1, f"timestamp steps of {steps} units a frame"
+    return steps.pop()
+
+
+def assert_report_near_its_packet(listener, report, units):
+    """A sender report's RTP timestamp is in the stream's unit: within a
+    packet or two of the timestamp of the data packet it followed (the
+    report counts the packets sent before it)."""
+    with listener.cond:
+        first = listener.packets[0][2]
+    assert first["marker"], first  # the listener heard the stream from its start
+    packet = by_seq(listener)[(first["seq"] + report["packets"] - 1) & 0xffff]
+    off = ((report["rtp_ts"] - packet["ts"] + 2**31) & 0xffffffff) - 2**31
+    assert abs(off) < 2 * units * FRAMES_PER_PACKET, (off, report, packet["ts"])
+
+
+@test
+def each_listener_gets_the_timestamp_unit_it_understands_and_only_ours_gets_rtcp():
+    with Jukebox() as s:
+        track = s.add_track("long.wav", 4.0)
+        s.rescan()
+        s.add_user("listener", "pw", "read")
+        ours, theirs = Listener(s), Listener(s)
+        try:
+            ours.request()                # frames rtcp, as our disorder-playrtp asks
+            theirs.request(options=())    # ADDRESS PORT alone, as DisOrder's does
+            events = Events(s)
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            events.wait("playing", track)
+            for x in (ours, theirs):
+                x.wait_packets(100)
+            ours.wait_reports(1)
+            ours.drain()
+            theirs.drain()
+            assert units_per_frame(ours) == 1       # frames (RFC 3551)
+            assert units_per_frame(theirs) == 2     # samples of 2 channels (DisOrder 5.2)
+            # One stream: the same packets but for their timestamps.
+            a, b = by_seq(ours), by_seq(theirs)
+            common = set(a) & set(b)
+            assert len(common) >= 90, len(common)
+            for seq in common:
+                assert a[seq]["payload"] == b[seq]["payload"] and a[seq]["ssrc"] == b[seq]["ssrc"]
+            assert_report_near_its_packet(ours, ours.reports[0][2], 1)
+            # Nothing ever reached theirs' port+1, where a second DisOrder
+            # listener might be.
+            assert theirs.reports == [], theirs.reports
+        finally:
+            ours.close()
+            theirs.close()
+
+
+@test
+def rtp_request_options_are_checked():
+    with Jukebox() as s:
+        s.add_user("listener", "pw", "read")
+        with closing(s.connect("listener", "pw")) as c:
+            for options in (("frames", "samples"), ("rtcp", "nonsense"), ("FRAMES",)):
+                code, text, _ = c.command("rtp-request", "127.0.0.1", "9000", *options)
+                assert code == 550, (options, code, text)
+            code, text, _ = c.command("rtp-request", "127.0.0.1", "9000", "frames", "rtcp", "x")
+            assert code == 500, (code, text)
+            c.ok("rtp-request", "127.0.0.1", "9000", "samples", "rtcp")
+            c.ok("rtp-request", "127.0.0.1", "9000", "rtcp", "frames")
+            c.ok("rtp-request", "127.0.0.1", "9000")
+
+
+@test
+def a_broadcast_counts_in_rtp_timestamps_and_reports_on_port_plus_one():
+    for unit, units in (("frames", 1), ("samples", 2)):
+        x = Listener(None)
+        try:
+            with Jukebox(mode="broadcast", broadcast_port=x.port,
+                         extra=[f"rtp_timestamps {unit}"]) as s:
+                track = s.add_track("long.wav", 3.0)
+                s.rescan()
+                with closing(s.root()) as r:
+                    r.ok("play", track)
+                x.wait_packets(100)
+                x.wait_reports(1)
+                x.drain()
+                assert units_per_frame(x) == units, unit
+                report = x.reports[0][2]
+                assert report["ssrc"] == x.packets[0][2]["ssrc"], report
+                assert_report_near_its_packet(x, report, units)
+        finally:
+            x.close()
+
+
+@test
+def a_broadcast_listener_that_starts_late_gets_the_next_sender_report():
+    # Nobody listens on port+1 when the first report goes (the host answers
+    # "port unreachable"); a receiver that binds it then gets the next
+    # report, 5 s after the first, not every other one.
+    rtp, rtcp = _udp_pair()
+    rtcp_port = rtcp.getsockname()[1]
+    rtcp.close()
+    late = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        with Jukebox(mode="broadcast", broadcast_port=rtp.getsockname()[1]) as s:
+            track = s.add_track("long.wav", 7.0)
+            s.rescan()
+            with closing(s.root()) as r:
+                r.ok("play", track)
+            # The first report follows the first packet, at once.
+            rtp.settimeout(10)
+            rtp.recv(65536)
+            first = time.monotonic()
+            late.bind(("127.0.0.1", rtcp_port))
+            late.settimeout(10)
+            report = parse_rtcp(late.recv(65536))
+            assert time.monotonic() - first < 7.5, time.monotonic() - first
+            assert report["packets"] > 1, report
+    finally:
+        rtp.close()
+        late.close()
+
+
+@test
+def rtp_delay_threshold_decides_whether_a_stall_is_a_silence():
+    # The speaker is stopped for 0.3 s while it plays: beyond the default
+    # threshold (20 ms) the time lost is a silence, a marker and a jump in
+    # the timestamps; within a threshold of a second it is caught up, the
+    # stream running on without either.
+    for threshold, silence in ((None, True), (44100, False)):
+        x = Listener(None)
+        try:
+            extra = [f"rtp_delay_threshold {threshold}"] if threshold else []
+            with Jukebox(mode="broadcast", broadcast_port=x.port, extra=extra) as s:
+                track = s.add_track("long.wav", 3.0)
+                s.rescan()
+                with closing(s.root()) as r:
+                    r.ok("play", track)
+                x.wait_packets(30)
+                speakers = [p for p in pids_named("disorder-speaker")
+                            if parent_pid(p) == s.proc.pid]
+                assert len(speakers) == 1, speakers
+                os.kill(speakers[0], signal.SIGSTOP)
+                try:
+                    time.sleep(0.3)  # the stall itself, not a wait for anything
+                finally:
+                    os.kill(speakers[0], signal.SIGCONT)
+                x.wait_packets(60, since=time.monotonic())
+                x.drain()
+                with x.cond:
+                    packets = [p for _, _, p in x.packets]
+                seq0 = packets[0]["seq"]
+                packets.sort(key=lambda p: (p["seq"] - seq0) & 0xffff)
+                jumps = []
+                for a, b in zip(packets, packets[1:]):
+                    assert (b["seq"] - a["seq"]) & 0xffff == 1, "a packet was lost on loopback"
+                    step = (b["ts"] - a["ts"]) & 0xffffffff
+                    if b["marker"] or step != len(a["payload"]) // 4:
+                        jumps.append((b["marker"], step - len(a["payload"]) // 4))
+                if silence:
+                    # At least the stall: marked, and about 0.3 s of time.
+                    assert any(m and gap > 0.2 * RATE for m, gap in jumps), jumps
+                else:
+                    assert jumps == [], jumps
         finally:
             x.close()
 

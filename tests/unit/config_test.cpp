@@ -753,7 +753,12 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "transform",
                                 "url"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 67u);
+  // DisOrder's items that its page leaves out, and rtp_timestamps.
+  for (std::string_view name :
+       {"checkpoint_kbyte", "checkpoint_min", "dbversion", "nice", "rtp_delay_threshold",
+        "rtp_instance_name", "rtp_verbose", "templates", "rtp_timestamps"})
+    EXPECT_NE(find_config_item(name), nullptr) << name;
+  EXPECT_EQ(names.size(), 76u);
 }
 
 // The table's documented default, written as a file would write it, must
@@ -1089,6 +1094,61 @@ TEST(ConfigPathsTest, WorksEndToEndWithClientLoading) {
 
 // ------------------------------------------------------------ reconfigure
 
+// A DisOrder configuration file loads unchanged: its items that the page
+// leaves out work (nice, rtp_delay_threshold, rtp_instance_name) or are
+// accepted and named once each as ignored.
+TEST(ConfigValues, DisOrderItems) {
+  const char* text = "checkpoint_kbyte 64\n"
+                     "checkpoint_min 5\n"
+                     "dbversion 2\n"
+                     "nice 7\n"
+                     "rtp_delay_threshold 1000\n"
+                     "rtp_instance_name kitchen\n"
+                     "rtp_verbose 1\n"
+                     "templates /usr/share/disorder/templates /etc/disorder/templates\n"
+                     "templates\n"
+                     "checkpoint_kbyte 128\n";
+  Config c = parse(text);
+  EXPECT_EQ(c.nice_rescan, 7); // nice is DisOrder's other name for nice_rescan
+  EXPECT_EQ(c.rtp_delay_threshold, 1000);
+  EXPECT_EQ(c.rtp_instance_name, "kitchen");
+  EXPECT_EQ(ignored_item_notes(c),
+            (std::vector<std::string>{
+                "configuration item checkpoint_kbyte is ignored (DisOrder's Berkeley DB "
+                "checkpoints; the database here is SQLite)",
+                "configuration item checkpoint_min is ignored (DisOrder's Berkeley DB "
+                "checkpoints; the database here is SQLite)",
+                "configuration item dbversion is ignored (DisOrder's emulation of old database "
+                "versions, for its own tests)",
+                "configuration item rtp_verbose is ignored (DisOrder's once-a-minute RTP "
+                "statistics in the log)",
+                "configuration item templates is ignored (the templates of DisOrder's CGI, "
+                "which this jukebox does not have)",
+            }));
+  EXPECT_TRUE(ignored_item_notes(Config{}).empty());
+  // Written back as they came, so that the file survives a round trip.
+  const std::string formatted = format_config(c);
+  EXPECT_NE(formatted.find("\ntemplates /usr/share/disorder/templates /etc/disorder/templates\n"
+                           "templates\n"),
+            std::string::npos)
+      << formatted;
+  EXPECT_EQ(parse(formatted), c);
+
+  EXPECT_EQ(error_of("nice x"), "test.conf:1: nice: 'x' is not an integer");
+  EXPECT_EQ(error_of("rtp_delay_threshold 0"),
+            "test.conf:1: rtp_delay_threshold: '0' is too small (the minimum is 1)");
+}
+
+TEST(ConfigValues, RtpTimestamps) {
+  EXPECT_EQ(Config{}.rtp_timestamps, RtpTimestamps::frames);
+  EXPECT_EQ(parse("rtp_timestamps samples").rtp_timestamps, RtpTimestamps::samples);
+  EXPECT_EQ(parse("rtp_timestamps samples\nrtp_timestamps frames").rtp_timestamps,
+            RtpTimestamps::frames);
+  EXPECT_EQ(error_of("rtp_timestamps seconds"),
+            "test.conf:1: rtp_timestamps: 'seconds' is not one of frames, samples");
+  EXPECT_EQ(to_string(RtpTimestamps::samples), "samples");
+}
+
 TEST(ConfigReload, SpeakerItems) {
   Config running = parse("api rtp\nbroadcast 127.0.0.1 9003\nqueue_pad 10");
   EXPECT_EQ(speaker_difference(running, running), "");
@@ -1101,6 +1161,12 @@ TEST(ConfigReload, SpeakerItems) {
   EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
                                               "rtp_mode request")),
             "rtp_mode");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
+                                              "rtp_timestamps samples")),
+            "rtp_timestamps");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
+                                              "rtp_delay_threshold 4410")),
+            "rtp_delay_threshold");
 }
 
 TEST(ConfigReload, UnchangeableItems) {

@@ -121,3 +121,25 @@ TEST(RtpDestination, RtpRequestAllowPermitsOtherAddresses) {
   // Still only unicast, whatever the list says.
   EXPECT_THROW(parse_rtp_destination("239.1.2.3", "9000"), RtpDestinationError);
 }
+
+// rtp-request's options: what the listener understands.  None is
+// DisOrder's listener: samples, no RTCP.
+TEST(RtpDestination, ListenerOptions) {
+  auto parse = [](std::vector<std::string> words) { return parse_rtp_listener_options(words); };
+  const RtpListenerOptions none = parse({});
+  EXPECT_FALSE(none.frames);
+  EXPECT_FALSE(none.rtcp);
+  EXPECT_EQ(none.words(), (std::vector<std::string>{"samples"}));
+  EXPECT_EQ(parse({"frames", "rtcp"}).words(), (std::vector<std::string>{"frames", "rtcp"}));
+  EXPECT_EQ(parse({"rtcp", "frames"}).words(), (std::vector<std::string>{"frames", "rtcp"}));
+  EXPECT_EQ(parse({"samples", "rtcp"}).words(), (std::vector<std::string>{"samples", "rtcp"}));
+  EXPECT_EQ(parse({"frames", "frames"}).words(), (std::vector<std::string>{"frames"}));
+  EXPECT_THROW(parse({"frames", "samples"}), RtpDestinationError);
+  EXPECT_THROW(parse({"FRAMES"}), RtpDestinationError);
+  try {
+    parse({"rtcp", "bogus"});
+    ADD_FAILURE() << "no error";
+  } catch (const RtpDestinationError& e) {
+    EXPECT_STREQ(e.what(), "unknown option 'bogus' (frames, samples or rtcp)");
+  }
+}
