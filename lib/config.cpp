@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
+#include <functional>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,8 +31,17 @@ enum class Need {
 // their owner.
 enum class Privacy { any, owner_only };
 
+// How deep `include` may nest (a file that includes itself stops here).
+constexpr int kMaxIncludeDepth = 10;
+
+void apply_lines(Config& config, std::string_view text, const std::string& filename,
+                 const std::function<void(const std::string&)>& include);
+
 // Applies one file to config.  Returns false if the file was skipped.
-bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy) {
+// `include PATH` lines apply PATH there and then (a relative PATH is taken
+// from this file's directory), with the same privacy rule.
+bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy,
+                       int depth = 0) {
   if (path.empty() && need != Need::required) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -58,7 +68,17 @@ bool apply_config_file(Config& config, const std::string& path, Need need, Priva
     if (n == 0) break;
     text.append(buffer, static_cast<size_t>(n));
   }
-  apply_config_text(config, text, path);
+  apply_lines(config, text, path, [&](const std::string& included) {
+    if (depth + 1 >= kMaxIncludeDepth)
+      throw SyntaxError("include: more than " + std::to_string(kMaxIncludeDepth) +
+                        " files deep (does a file include itself?)");
+    std::string full = included;
+    if (!full.empty() && full[0] != '/') {
+      const auto slash = path.rfind('/');
+      if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
+    }
+    apply_config_file(config, full, Need::required, privacy, depth + 1);
+  });
   return true;
 }
 
@@ -79,7 +99,13 @@ std::optional<std::string> environment(const char* name) {
 
 } // namespace
 
-void apply_config_text(Config& config, std::string_view text, const std::string& filename) {
+namespace {
+
+// The lines of one file; `include` (which DisOrder's Debian package writes)
+// goes to `include`, or is refused when that is empty (text that is not a
+// file).
+void apply_lines(Config& config, std::string_view text, const std::string& filename,
+                 const std::function<void(const std::string&)>& include) {
   size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -89,6 +115,16 @@ void apply_config_text(Config& config, std::string_view text, const std::string&
     try {
       std::vector<std::string> fields = split_fields(line, SplitMode::config);
       if (fields.empty()) continue;
+      if (fields[0] == "include") {
+        if (fields.size() != 2) throw SyntaxError("include takes one file name");
+        if (!include) throw SyntaxError("include is only allowed in a configuration file");
+        try {
+          include(fields[1]);
+        } catch (const SystemError& e) {
+          throw SyntaxError(std::string("include: ") + e.what());
+        }
+        continue;
+      }
       const ConfigItem* item = find_config_item(fields[0]);
       if (item == nullptr) throw SyntaxError("unknown configuration item '" + fields[0] + "'");
       const std::string name = std::move(fields[0]);
@@ -102,6 +138,12 @@ void apply_config_text(Config& config, std::string_view text, const std::string&
       throw ConfigError(filename + ":" + std::to_string(line_number) + ": " + e.what());
     }
   }
+}
+
+} // namespace
+
+void apply_config_text(Config& config, std::string_view text, const std::string& filename) {
+  apply_lines(config, text, filename, nullptr);
 }
 
 std::string format_config(const Config& config) {

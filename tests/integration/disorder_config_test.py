@@ -3,10 +3,12 @@
 items of DisOrder 5.2's disorder_config(5) and the ones that its page
 leaves out (nice, rtp_delay_threshold, rtp_instance_name, and the
 checkpoint_kbyte, checkpoint_min, dbversion, rtp_verbose and templates that
-have no meaning here), and says once in its log, for each of the latter,
-that it is ignored."""
+have no meaning here), and the file that DisOrder's Debian package
+includes, and says once in its log, for each of the ignored items, that it
+is ignored."""
 import os
 
+from audio import tone, write_wav
 from harness import Server, closing, run_tests, test
 
 IGNORED = ("checkpoint_kbyte", "checkpoint_min", "dbversion", "rtp_verbose", "templates")
@@ -17,10 +19,16 @@ class DisOrderConfigured(Server):
         super().__init__()
         music = os.path.join(self.dir, "music")
         os.makedirs(music)
+        # What the Debian package's configuration questions wrote.
+        debconf = os.path.join(self.dir, "conf.debconf")
+        with open(debconf, "w") as f:
+            f.write(f"# created automatically from debconf information\n"
+                    f"collection fs UTF-8 {music}\n"
+                    f"scratch {os.path.join(music, 'scratch.ogg')}\n")
         # As a DisOrder installation might have it (the server's home,
         # listening address and user come from the harness).
         self.extra_config = "\n".join([
-            f"collection fs UTF-8 {music}",
+            f"include {debconf}",
             "alias {/artist}{/album}{/title}{ext}",
             "api rtp",
             "rtp_mode request",
@@ -73,6 +81,13 @@ def a_disorder_configuration_file_loads_and_names_what_it_ignores():
     with DisOrderConfigured() as s:
         with closing(s.root()) as r:
             r.ok("version")
+            # The included collection is the server's.
+            os.makedirs(os.path.join(s.dir, "music", "artist"))
+            track = os.path.join(s.dir, "music", "artist", "song.wav")
+            write_wav(track, tone(440, 0.2))
+            r.ok("rescan", "wait")
+            _, body = r.ok("files", os.path.join(s.dir, "music", "artist"))
+            assert body == [track], body
             log = s.log_text()
             for name in IGNORED:
                 assert log.count(f"configuration item {name} is ignored (") == 1, (name, log)

@@ -887,6 +887,54 @@ TEST(ConfigFiles, ServerReadsSystemThenPrivate) {
   }
 }
 
+// include FILE, as DisOrder's Debian package writes it: the file's lines
+// apply at that point; a relative name is taken from the including file's
+// directory.
+TEST(ConfigFiles, IncludeAppliesAnotherFileThere) {
+  TempDir dir;
+  const std::string debconf =
+      dir.write("conf.debconf", "collection fs UTF-8 /srv/music\nlisten 0.0.0.0 9999\n", 0644);
+  dir.write("nested", "include conf.debconf\nhistory 7\n", 0644);
+  ConfigPaths paths;
+  paths.system =
+      dir.write("config", "history 3\nuser jukebox\ninclude " + debconf + "\nqueue_pad 4\n", 0644);
+  Config c = load_server_config(paths);
+  ASSERT_EQ(c.collection.size(), 1u);
+  EXPECT_EQ(c.collection[0].root, "/srv/music");
+  EXPECT_EQ(c.listen->service, "9999");
+  EXPECT_EQ(c.queue_pad, 4);
+  EXPECT_EQ(c.user, "jukebox");
+
+  paths.system = dir.write("config", "history 3\ninclude nested\n", 0644);
+  c = load_server_config(paths);
+  EXPECT_EQ(c.history, 7); // after the include, so it wins
+  EXPECT_EQ(c.collection.size(), 1u);
+
+  // Errors name the file and line that has them.
+  dir.write("bad", "queue_pad -1\n", 0644);
+  paths.system = dir.write("config", "include bad\n", 0644);
+  try {
+    load_server_config(paths);
+    FAIL() << "no exception";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              dir.path() + "/bad:1: queue_pad: '-1' is too small (the minimum is 0)");
+  }
+  paths.system = dir.write("config", "\ninclude missing\n", 0644);
+  try {
+    load_server_config(paths);
+    FAIL() << "no exception";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), paths.system + ":2: include: cannot open " + dir.path() +
+                                         "/missing: No such file or directory");
+  }
+  paths.system = dir.write("config", "include config\n", 0644);
+  EXPECT_THROW(load_server_config(paths), ConfigError); // a loop ends
+  EXPECT_EQ(error_of("include x y"), "test.conf:1: include takes one file name");
+  EXPECT_EQ(error_of("include /etc/passwd"),
+            "test.conf:1: include is only allowed in a configuration file");
+}
+
 TEST(ConfigFiles, ErrorsNameTheFileThatHasThem) {
   TempDir dir;
   ConfigPaths paths;
