@@ -3,7 +3,8 @@
 // entries, and the check that a stream goes only where the requester may
 // aim it.  The input is lines: ADDRESS, PORT, the requester's peer address
 // ("local" for the UNIX socket), then
-// allow entries, or host addresses when they start with "host ".  Refusals
+// allow entries, host addresses when they start with "host ", or the
+// request's options (frames, samples, rtcp) when they start with "option ".  Refusals
 // are correct answers; a crash, a hang, or a stream allowed to an address
 // that neither the requester nor the allow list stands for is a bug.
 //
@@ -43,8 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::vector<AddressPrefix> allow;
   std::vector<IpAddress> host;
+  std::vector<std::string> options;
   for (std::size_t i = 3; i < lines.size(); ++i) {
     std::string_view line = lines[i];
+    if (line.starts_with("option ")) {
+      options.emplace_back(line.substr(7));
+      continue;
+    }
     if (line.starts_with("host ")) {
       if (auto a = parse_ip_address(line.substr(5))) host.push_back(*a);
       continue;
@@ -55,6 +61,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(p->contains(p->address));
     require(parse_address_prefix(p->text) == p);
     allow.push_back(std::move(*p));
+  }
+
+  // The options the speaker gets parse back to the same.
+  try {
+    const RtpListenerOptions o = parse_rtp_listener_options(options);
+    const RtpListenerOptions back = parse_rtp_listener_options(o.words());
+    require(back.frames == o.frames && back.rtcp == o.rtcp && back.words() == o.words());
+  } catch (const RtpDestinationError&) {
   }
 
   RtpRequester requester;
