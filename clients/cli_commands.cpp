@@ -354,7 +354,8 @@ const std::array table{
             [](Context& c, Args a) { c.print_value(fields("part", a)); }},
     Command{"pause", 0, 0, "", "Pause the current track",
             [](Context& c, Args) { c.run({"pause"}); }},
-    Command{"play", 1, unlimited, "TRACK...", "Add the TRACKs to the end of the queue",
+    Command{"play", 1, unlimited, "TRACK...",
+            "Add the TRACKs to the queue, before the random picks",
             [](Context& c, Args a) {
               for (const auto& track : a)
                 c.run({"play", track});

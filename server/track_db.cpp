@@ -35,6 +35,21 @@ bool fits_a_body_line(std::string_view name) {
   return name.find('\n') == std::string_view::npos;
 }
 
+// The directory name is in ("/" for a name directly below the root of the
+// file system, "" for a name without a slash).
+std::string_view parent_dir(std::string_view name) {
+  size_t slash = name.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  return slash == 0 ? name.substr(0, 1) : name.substr(0, slash);
+}
+
+// Whether name is below directory root.
+bool strictly_below(std::string_view name, std::string_view root) {
+  root = strip_trailing_slashes(root);
+  if (root == "/") return name.size() > 1 && name.front() == '/';
+  return name.size() > root.size() + 1 && name.starts_with(root) && name[root.size()] == '/';
+}
+
 std::string_view basename(std::string_view name) {
   size_t slash = name.rfind('/');
   return slash == std::string_view::npos ? name : name.substr(slash + 1);
@@ -117,7 +132,7 @@ std::optional<std::string> TrackDb::resolve(std::string_view name) {
     q->bind(1, name);
     if (q->step()) return std::string(name);
   }
-  const auto& map = aliases();
+  const auto& map = aliases().tracks;
   auto it = map.find(name);
   if (it == map.end()) return std::nullopt;
   return it->second;
@@ -159,7 +174,7 @@ std::string TrackDb::collection_version() {
   return q->step() ? q->column_text(0) : std::string();
 }
 
-const std::map<std::string, std::string, std::less<>>& TrackDb::aliases() {
+const TrackDb::AliasIndex& TrackDb::aliases() {
   std::string version = collection_version();
   if (aliases_ && version == aliases_version_) return *aliases_;
   // pref_words has a row for exactly the tracks with trackname_
@@ -170,14 +185,25 @@ const std::map<std::string, std::string, std::less<>>& TrackDb::aliases() {
     while (q->step())
       renamed.push_back(q->column_text(0));
   }
-  std::map<std::string, std::string, std::less<>> map;
+  AliasIndex index;
   for (const auto& name : renamed) {
     TrackFacts f = facts(name, {});
+    if (!has_trackname_prefs(f)) continue;
     // Names from clients are looked up in NFC; preference values may not
     // have been sent in it.
-    if (has_trackname_prefs(f)) map.emplace(to_nfc(alias_of(parts_, alias_pattern_, f)), name);
+    std::string alias = to_nfc(alias_of(parts_, alias_pattern_, f));
+    // Its directories, up to the track's root (which holds the track
+    // itself, so is listed already).
+    const std::string root = to_nfc(f.root);
+    for (std::string_view dir = parent_dir(alias); strictly_below(dir, root);) {
+      index.dirs.emplace(dir);
+      std::string_view up = parent_dir(dir);
+      if (up.size() >= dir.size()) break;
+      dir = up;
+    }
+    index.tracks.emplace(std::move(alias), name);
   }
-  aliases_ = std::move(map);
+  aliases_ = std::move(index);
   aliases_version_ = std::move(version);
   return *aliases_;
 }
@@ -195,14 +221,44 @@ std::vector<std::string> TrackDb::listing(const std::string& sql, std::string_vi
   return out;
 }
 
+namespace {
+
+// Adds to out the names directly in dir (filter permitting), keeps out
+// sorted and drops repeats: an alias that spells a real track's name (or a
+// directory that also holds real tracks) is listed once.
+template <typename Names>
+void merge_virtual(std::vector<std::string>& out, const Names& names, std::string_view dir,
+                   BoundedMatcher* filter) {
+  bool added = false;
+  for (const auto& name : names) {
+    std::string_view n = name;
+    if (parent_dir(n) != dir || !fits_a_body_line(n)) continue;
+    if (filter && !filter->matches(basename(n))) continue;
+    out.emplace_back(n);
+    added = true;
+  }
+  if (!added) return;
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+} // namespace
+
 std::vector<std::string> TrackDb::files(std::string_view dir, BoundedMatcher* filter) {
-  return listing("SELECT name FROM tracks WHERE dir = ?1 ORDER BY name", dir, filter);
+  auto out = listing("SELECT name FROM tracks WHERE dir = ?1 ORDER BY name", dir, filter);
+  std::vector<std::string_view> aliases;
+  for (const auto& [alias, track] : this->aliases().tracks)
+    aliases.push_back(alias);
+  merge_virtual(out, aliases, strip_trailing_slashes(dir), filter);
+  return out;
 }
 
 std::vector<std::string> TrackDb::dirs(std::string_view dir, BoundedMatcher* filter) {
   // A directory is never its own subdirectory (a root of "/" would be).
-  return listing("SELECT name FROM dirs WHERE parent = ?1 AND name <> ?1 ORDER BY name", dir,
-                 filter);
+  auto out =
+      listing("SELECT name FROM dirs WHERE parent = ?1 AND name <> ?1 ORDER BY name", dir, filter);
+  merge_virtual(out, aliases().dirs, strip_trailing_slashes(dir), filter);
+  return out;
 }
 
 std::vector<std::string> TrackDb::newest(std::int64_t max, std::int64_t since) {
@@ -326,12 +382,19 @@ std::vector<std::string> TrackDb::search(std::string_view terms) {
 
 std::vector<std::string> TrackDb::tags() {
   std::vector<std::string> out;
-  // Several spellings of one tag: the first in code-point order stands for
-  // them all, so that the answer does not depend on row order.
+  // Several spellings of one tag (accents aside, the same once normalised):
+  // the first in code-point order stands for them all, so that the answer
+  // does not depend on row order.  Rows written before tags were normalised
+  // are normalised here.
   Query q(db_, "SELECT min(tt.tag) FROM track_tags tt JOIN tracks t ON t.name = tt.track"
                " GROUP BY tt.key ORDER BY tt.key");
   while (q->step()) {
     std::string tag = q->column_text(0);
+    try {
+      tag = normalise_tag(tag);
+    } catch (const SyntaxError&) {
+      // Not UTF-8: shown as it is.
+    }
     if (fits_a_body_line(tag)) out.push_back(std::move(tag));
   }
   return out;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,8 +68,10 @@ public:
   // listing fail.
 
   // The tracks (files) and the subdirectories directly in dir, sorted, only
-  // those whose basename filter matches when filter is given.  Throws
-  // RegexpLimitError from the filter.
+  // those whose basename filter matches when filter is given.  Aliases are
+  // virtual file names (disorder_config(5) alias): files lists the aliases
+  // in dir as well, and dirs the directories that hold only aliases.
+  // Throws RegexpLimitError from the filter.
   std::vector<std::string> files(std::string_view dir, BoundedMatcher* filter);
   std::vector<std::string> dirs(std::string_view dir, BoundedMatcher* filter);
   // At most max tracks first seen at or after since (seconds), newest first.
@@ -93,17 +96,23 @@ private:
                                    BoundedMatcher* filter);
   NameSet tracks_matching_words(const std::vector<std::string>& words);
   NameSet tracks_tagged(const std::string& key, bool present_only);
-  const std::map<std::string, std::string, std::less<>>& aliases();
+  struct AliasIndex {
+    // alias -> track, for the tracks that have trackname_ preferences
+    std::map<std::string, std::string, std::less<>> tracks;
+    // The directories aliases are in, and those above them up to (not
+    // including) the collection root of their track.
+    std::set<std::string, std::less<>> dirs;
+  };
+  const AliasIndex& aliases();
   std::string collection_version();
 
   Database& db_;
   NameParts parts_;
   std::string alias_pattern_;
   SearchWords words_;
-  // alias -> track, for the tracks that have trackname_ preferences, and the
-  // rescan_state it was computed against (tags and roots change with a
-  // rescan).
-  std::optional<std::map<std::string, std::string, std::less<>>> aliases_;
+  // The aliases, and the rescan_state they were computed against (tags and
+  // roots change with a rescan).
+  std::optional<AliasIndex> aliases_;
   std::string aliases_version_;
 };
 

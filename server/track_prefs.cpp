@@ -26,7 +26,7 @@ std::optional<std::string> TrackPrefs::get(std::string_view track, std::string_v
   Statement& st = db_.cached("SELECT value FROM prefs WHERE track = ?1 AND name = ?2");
   st.bind(1, track).bind(2, name);
   std::optional<std::string> value;
-  if (st.step()) value = st.column_text(0);
+  if (st.step()) value = stored_form(name, st.column_text(0));
   st.reset();
   return value;
 }
@@ -35,8 +35,11 @@ std::vector<std::pair<std::string, std::string>> TrackPrefs::all(std::string_vie
   Statement& st = db_.cached("SELECT name, value FROM prefs WHERE track = ?1 ORDER BY name");
   st.bind(1, track);
   std::vector<std::pair<std::string, std::string>> out;
-  while (st.step())
-    out.emplace_back(st.column_text(0), st.column_text(1));
+  while (st.step()) {
+    std::string name = st.column_text(0);
+    std::string value = stored_form(name, st.column_text(1));
+    out.emplace_back(std::move(name), std::move(value));
+  }
   st.reset();
   return out;
 }
@@ -49,9 +52,17 @@ void TrackPrefs::check_value(std::string_view name, std::string_view value) {
   }
 }
 
-void TrackPrefs::set(std::string_view track, std::string_view name, std::string_view value) {
+std::string TrackPrefs::stored_form(std::string_view name, std::string_view value) {
+  // Values stored before tags were normalised are normalised as they are
+  // read, so that no migration is needed.
+  if (name == "tags") return normalised_tags_or_same(value);
+  return std::string(value);
+}
+
+std::string TrackPrefs::set(std::string_view track, std::string_view name, std::string_view given) {
   if (name.empty()) throw SyntaxError("empty preference name");
-  check_value(name, value);
+  check_value(name, given);
+  const std::string value = name == "tags" ? normalise_tags(given) : std::string(given);
   Reindexed reindexed(*this, name);
   db_.transaction([&] {
     Statement& st = db_.cached("INSERT INTO prefs (track, name, value) VALUES (?1, ?2, ?3)"
@@ -61,6 +72,7 @@ void TrackPrefs::set(std::string_view track, std::string_view name, std::string_
     st.reset();
     reindex(track, name);
   });
+  return value;
 }
 
 bool TrackPrefs::unset(std::string_view track, std::string_view name) {
@@ -97,7 +109,7 @@ void TrackPrefs::reindex_tags(std::string_view track) {
     // A second spelling of the same tag on one track: the first one stays.
     Statement& st =
         db_.cached("INSERT OR IGNORE INTO track_tags (key, track, tag) VALUES (?1, ?2, ?3)");
-    st.bind(1, key).bind(2, track).bind(3, tag);
+    st.bind(1, key).bind(2, track).bind(3, normalise_tag(tag));
     st.run();
     st.reset();
   }

@@ -4,7 +4,9 @@
 // change keeps the indexes derived from preferences in step, in the same
 // transaction: track_tags for the `tags` preference, pref_words/pref_search
 // for trackname_ preferences, and the alias cache of TrackDb.  A change that
-// cannot be saved (DatabaseError) leaves all of them as they were.  Lives on
+// cannot be saved (DatabaseError) leaves all of them as they were.  The
+// tags preference is kept in DisOrder's normal form (names/tags.hpp): set
+// stores it so, and get and all return an older value so too.  Lives on
 // the loop thread; every method may throw DatabaseError.
 #pragma once
 
@@ -30,7 +32,8 @@ public:
   std::vector<std::pair<std::string, std::string>> all(std::string_view track);
   // track is a real track name (callers resolve aliases first).  Throws
   // SyntaxError for a value the preference cannot take (see check_value).
-  void set(std::string_view track, std::string_view name, std::string_view value);
+  // Returns the value as stored (tags normalised), which is what get gives.
+  std::string set(std::string_view track, std::string_view name, std::string_view value);
   // False when it was not set.
   bool unset(std::string_view track, std::string_view name);
 
@@ -38,6 +41,8 @@ public:
   // preference holds printable text (commas separate its tags, so no tag
   // can hold one).
   static void check_value(std::string_view name, std::string_view value);
+  // value as preference name is stored and shown (the tags normalised).
+  static std::string stored_form(std::string_view name, std::string_view value);
 
 private:
   // Brings the index that depends on preference name of track in line with

@@ -25,8 +25,14 @@ void change_global_pref(Server& server, const std::string& key,
   if (key == "playing" || key == "random-play") {
     server.set_flag(key, !value || *value == "yes");
   } else if (value) {
-    server.globals().set(key, *value);
-    server.events().emit("global_pref", {key, *value});
+    std::string stored;
+    try {
+      stored = server.globals().set(key, *value);
+    } catch (const SyntaxError& e) {
+      throw UserError(e.what());
+    }
+    // What get-global now answers (tag lists are normalised).
+    server.events().emit("global_pref", {key, stored});
   } else {
     server.globals().unset(key);
     server.events().emit("global_pref", {key});

@@ -37,12 +37,14 @@ void get(CommandContext& ctx, std::span<const std::string> args) {
 
 void set(CommandContext& ctx, std::span<const std::string> args) {
   std::string track = existing_track(ctx, args);
+  std::string stored;
   try {
-    ctx.server.track_prefs().set(track, args[2], args[3]);
+    stored = ctx.server.track_prefs().set(track, args[2], args[3]);
   } catch (const SyntaxError& e) {
     throw UserError(e.what());
   }
-  ctx.server.events().emit("pref", {track, args[2], args[3]});
+  // What get now answers (tags are normalised).
+  ctx.server.events().emit("pref", {track, args[2], stored});
   ctx.conn.reply(250, "OK");
 }
 

@@ -56,7 +56,7 @@ int parse_volume(const std::string& s) {
 void play(CommandContext& ctx, std::span<const std::string> args) {
   std::string track = playable(ctx, args[1]);
   auto& pb = playback(ctx);
-  ctx.conn.reply(252, quote_field(pb.add(pb.queue().entries().size(), track, ctx.conn.user(),
+  ctx.conn.reply(252, quote_field(pb.add(pb.queue().before_random_picks(), track, ctx.conn.user(),
                                          Origin::picked)));
 }
 

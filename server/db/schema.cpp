@@ -89,7 +89,8 @@ CREATE TABLE rescan_state (
 ) WITHOUT ROWID;
 -- The tags of each track's `tags` preference, one row per tag, kept in
 -- step with prefs by the server (track_prefs.cpp).  key is the form tags
--- are compared in (names/tags.hpp), tag the spelling the user wrote.
+-- are compared in (names/tags.hpp), tag its normal form (as written, in
+-- rows from older versions, which are normalised when read).
 CREATE TABLE track_tags (
   key TEXT NOT NULL,
   track TEXT NOT NULL,

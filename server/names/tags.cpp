@@ -3,6 +3,7 @@
 
 #include "error.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <unicase.h>
@@ -50,31 +51,67 @@ std::vector<std::string> split_tags(std::string_view value) {
   return tags;
 }
 
-std::string tag_key(std::string_view tag) {
+namespace {
+
+// tag case-folded and in the given normalisation form, its whitespace runs
+// made single spaces and trimmed; combining diacritical marks are dropped
+// when drop_accents.
+std::string fold(std::string_view tag, uninorm_t form, bool drop_accents) {
   const auto* s = reinterpret_cast<const uint8_t*>(tag.data());
   if (u8_check(s, tag.size())) throw SyntaxError("tag is not valid UTF-8");
   size_t length = 0;
-  // No language: keys are stored, so they must not change with the locale
-  // the server happens to run in.
+  // No language: the result is stored, so it must not change with the
+  // locale the server happens to run in.
   std::unique_ptr<uint8_t, FreeDeleter> folded(
-      u8_casefold(s, tag.size(), nullptr, UNINORM_NFD, nullptr, &length));
+      u8_casefold(s, tag.size(), nullptr, form, nullptr, &length));
   if (!folded) throw std::bad_alloc();
-  std::string key;
-  key.reserve(length);
+  std::string out;
+  out.reserve(length);
   bool pending_space = false;
   for (size_t i = 0; i < length;) {
     ucs4_t c;
     int n = u8_mbtouc(&c, folded.get() + i, length - i);
     if (uc_is_property_white_space(c)) {
-      pending_space = !key.empty();
-    } else if (!is_diacritic(c)) {
-      if (pending_space) key += ' ';
+      pending_space = !out.empty();
+    } else if (!drop_accents || !is_diacritic(c)) {
+      if (pending_space) out += ' ';
       pending_space = false;
-      key.append(reinterpret_cast<const char*>(folded.get() + i), static_cast<size_t>(n));
+      out.append(reinterpret_cast<const char*>(folded.get() + i), static_cast<size_t>(n));
     }
     i += static_cast<size_t>(n);
   }
-  return key;
+  return out;
+}
+
+} // namespace
+
+std::string tag_key(std::string_view tag) {
+  return fold(tag, UNINORM_NFD, true);
+}
+
+std::string normalise_tag(std::string_view tag) {
+  return fold(tag, UNINORM_NFC, false);
+}
+
+std::string normalise_tags(std::string_view value) {
+  std::vector<std::string> seen;
+  std::string out;
+  for (const auto& tag : split_tags(value)) {
+    std::string t = normalise_tag(tag);
+    if (t.empty() || std::find(seen.begin(), seen.end(), t) != seen.end()) continue;
+    if (!out.empty()) out += ", ";
+    out += t;
+    seen.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string normalised_tags_or_same(std::string_view value) {
+  try {
+    return normalise_tags(value);
+  } catch (const SyntaxError&) {
+    return std::string(value);
+  }
 }
 
 } // namespace disorder

@@ -159,6 +159,13 @@ int PlayQueue::index_of(std::string_view id) const {
   return -1;
 }
 
+std::size_t PlayQueue::before_random_picks() const {
+  std::size_t at = queue_.size();
+  while (at > 0 && queue_[at - 1].origin == Origin::random)
+    --at;
+  return at;
+}
+
 std::vector<std::string> PlayQueue::insert(std::size_t position,
                                            std::span<const std::string> tracks,
                                            const std::string& submitter, Origin origin) {

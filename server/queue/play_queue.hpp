@@ -46,6 +46,11 @@ public:
   const QueueEntry* find(std::string_view id) const;
   // Position of id in entries(), or -1.
   int index_of(std::string_view id) const;
+  // Where a user's pick goes (disorder_protocol(5) play): before the
+  // trailing run of random picks, after every other entry, so that it does
+  // not wait behind tracks nobody chose.  Picks keep the order they were
+  // made in, and so do the random picks behind them.
+  std::size_t before_random_picks() const;
 
   // --- Changes asked for by clients: all or nothing (OnFailure::refuse).
   // Inserts tracks, in order, before entries()[position] (clamped to the

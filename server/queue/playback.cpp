@@ -198,7 +198,9 @@ void Playback::fill_random() {
     exclude.insert(e.track);
   size_t have = queue_.entries().size(), want = static_cast<size_t>(std::max(config.queue_pad, 0));
   if (have >= want) return;
-  auto picks = picker_.pick(config, exclude, want - have);
+  TagFilter tags{server_.globals().tag_keys("required-tags"),
+                 server_.globals().tag_keys("prohibited-tags")};
+  auto picks = picker_.pick(config, exclude, want - have, tags);
   try {
     add(queue_.entries().size(), picks, "", Origin::random);
     random_failing_ = false;
@@ -208,39 +210,59 @@ void Playback::fill_random() {
   }
 }
 
+void Playback::stop_stale() {
+  for (auto it = running_.begin(); it != running_.end();) {
+    const std::string id = it->first;
+    ++it;
+    bool current = queue_.playing() && queue_.playing()->id == id;
+    bool head = !queue_.entries().empty() && queue_.entries().front().id == id;
+    if (!current && !head) stop_player(id);
+  }
+}
+
+bool Playback::advance() {
+  bool enabled = server_.globals().flag("playing");
+  if (!enabled || paused_ || queue_.entries().empty() || !speaker_ || !speaker_->running())
+    return false;
+  // Keep the next track running and announced, so that it follows the
+  // current one without a gap (or starts now if nothing plays).
+  const QueueEntry& head = queue_.entries().front();
+  const std::string id = head.id;
+  if (!ensure_running(head)) return false;
+  if (queue_.entries().empty() || queue_.entries().front().id != id) return false;
+  auto& r = running_[id];
+  if (!r.self_playing && !r.announced) {
+    if (queue_.playing() && running_.count(queue_.playing()->id) &&
+        running_[queue_.playing()->id].self_playing)
+      return false; // it plays by itself: the speaker learns of the next one when it ends
+    speaker_->send({"play", id});
+    r.announced = true;
+  }
+  if (queue_.playing()) return false; // the speaker says when it moves on
+  // While the speaker cannot write to its output it plays nothing: the
+  // track starts when it says so, not before.
+  if (!r.self_playing && output_failing_) return false;
+  // Nothing plays, so the speaker (or the player) starts this one now.  It
+  // is the playing track from this moment, as clients see it: a `playing`
+  // right after `enable` or `scratch` shows it, as on DisOrder.  Should it
+  // then fail to play, the speaker says so and it ends as failed.
+  track_started(id);
+  return true;
+}
+
 void Playback::tick() {
   if (in_tick_) return;
   in_tick_ = true;
   try {
-    fill_random();
-    bool enabled = server_.globals().flag("playing");
-    if (enabled && !paused_ && !queue_.entries().empty() && speaker_ && speaker_->running()) {
-      // Keep the next track running and announced, so that it follows the
-      // current one without a gap (or starts now if nothing plays).
-      const QueueEntry& head = queue_.entries().front();
-      bool ready = ensure_running(head);
-      if (ready && !queue_.entries().empty() && queue_.entries().front().id == head.id) {
-        auto& r = running_[head.id];
-        if (r.self_playing) {
-          if (!queue_.playing()) track_started(head.id);
-        } else if (!r.announced) {
-          if (!queue_.playing() || !running_.count(queue_.playing()->id) ||
-              !running_[queue_.playing()->id].self_playing) {
-            speaker_->send({"play", head.id});
-            r.announced = true;
-          }
-        }
-      }
+    // A second pass when the first started a track: the queue is padded
+    // again and the track after it is made ready (gapless).  Never more:
+    // a tick must end even when every track fails at once.
+    for (int pass = 0; pass < 2; ++pass) {
+      fill_random();
+      stop_stale();
+      if (!advance()) break;
     }
-    // Anything running that is neither playing nor the head is stale (the
-    // queue changed under it).
-    for (auto it = running_.begin(); it != running_.end();) {
-      const std::string id = it->first;
-      ++it;
-      bool current = queue_.playing() && queue_.playing()->id == id;
-      bool head = !queue_.entries().empty() && queue_.entries().front().id == id;
-      if (!current && !head) stop_player(id);
-    }
+    stop_stale();
   } catch (const std::exception& e) {
     log_error(std::string("scheduling: ") + e.what());
   }
@@ -278,6 +300,8 @@ void Playback::track_started(const std::string& id) {
   if (queue_.playing()) {
     // The speaker moved on before reporting the end of the last one.
     track_ended(queue_.playing()->id, true, "");
+    // Its end has started this one already (tick), or made it stale.
+    if (queue_.entries().empty() || queue_.entries().front().id != id) return;
   }
   const QueueEntry& e = queue_.start_head(now());
   server_.events().emit("removed", {e.id});
@@ -434,6 +458,7 @@ void Playback::playing_disabled(bool now_too, const std::string& user) {
 void Playback::speaker_message(const std::vector<std::string>& f) {
   const std::string& what = f[0];
   auto arg = [&f](size_t i) -> std::string { return i < f.size() ? f[i] : std::string(); };
+  if (what == "started" || what == "progress") output_failing_ = false; // it plays again
   if (what == "started") {
     track_started(arg(1));
   } else if (what == "progress") {
@@ -462,6 +487,8 @@ void Playback::speaker_message(const std::vector<std::string>& f) {
     } catch (const std::exception&) {
     }
   } else if (what == "error") {
+    // Its output failed; it says so once, and plays again when it can.
+    output_failing_ = true;
     log_error("speaker: " + arg(1));
   } else if (what == "hello" || what == "paused" || what == "resumed") {
     // Nothing to do: pause state is ours.
@@ -473,6 +500,8 @@ void Playback::speaker_message(const std::vector<std::string>& f) {
 void Playback::speaker_restarted() {
   // Whatever the old speaker had is gone.  The interrupted track plays
   // again from its start; players feeding the old speaker are stopped.
+  // The new one says if its output fails too.
+  output_failing_ = false;
   for (auto it = running_.begin(); it != running_.end();) {
     if (it->second.self_playing) {
       ++it;

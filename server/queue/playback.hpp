@@ -84,6 +84,13 @@ private:
   };
 
   bool ensure_running(const QueueEntry& entry);
+  // Stops what runs for an entry that is neither playing nor the head (the
+  // queue changed under it), before anything is handed to the speaker
+  // after it: the speaker plays in the order it is told.
+  void stop_stale();
+  // One step of tick(): the head of the queue made ready, handed to the
+  // speaker, and started when nothing plays.  True when it started a track.
+  bool advance();
   void stop_player(const std::string& id);
   // Signals a player's process group and reaps it, unreported.
   void abandon(pid_t pid, int sig);
@@ -112,6 +119,9 @@ private:
   bool paused_ = false;
   std::pair<int, int> volume_{100, 100};
   bool in_tick_ = false;
+  // The speaker has said that its output failed and has played nothing
+  // since: a track handed to it does not start (advance()).
+  bool output_failing_ = false;
   // Random picks could not be saved: said once in the log, not at every
   // tick, until they can again.
   bool random_failing_ = false;

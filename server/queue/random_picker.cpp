@@ -31,8 +31,25 @@ std::uint64_t seed() {
 
 RandomPicker::RandomPicker(Database& db) : db_(db), rng_(seed()) {}
 
-std::vector<std::string>
-RandomPicker::pick(const Config& config, const std::set<std::string>& exclude, std::size_t count) {
+std::set<std::string> RandomPicker::tagged(const std::vector<std::string>& keys) {
+  std::set<std::string> out;
+  auto& st = db_.cached("SELECT track FROM track_tags WHERE key = ?");
+  for (const auto& key : keys) {
+    st.bind(1, key);
+    while (st.step())
+      out.insert(st.column_text(0));
+    st.reset();
+  }
+  return out;
+}
+
+std::vector<std::string> RandomPicker::pick(const Config& config,
+                                            const std::set<std::string>& exclude, std::size_t count,
+                                            const TagFilter& tags) {
+  // Tagged tracks are usually few: their names are looked up once, rather
+  // than each track's tags in the pass below.
+  const std::set<std::string> required = tagged(tags.required);
+  const std::set<std::string> prohibited = tagged(tags.prohibited);
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   const std::int64_t new_since = now - config.new_bias_age.count();
   const std::int64_t replay_since = now - config.replay_min.count();
@@ -47,6 +64,8 @@ RandomPicker::pick(const Config& config, const std::set<std::string>& exclude, s
   while (st.step()) {
     std::string name = st.column_text(0);
     if (exclude.count(name)) continue;
+    if (!tags.required.empty() && !required.count(name)) continue;
+    if (prohibited.count(name)) continue;
     if (!st.column_is_null(3) && st.column_text(3) == "0") continue;
     if (config.replay_min.count() > 0 && !st.column_is_null(4)) {
       auto played = parse_int(st.column_text(4));

@@ -194,17 +194,38 @@ def aliases_name_renamed_tracks():
                                            "weight 12345"]
         c.ok("unset", alias, "weight")
         refused(c, 555, "get", hello, "weight")
-        # aliases are not listed as files
-        assert body(c, "files", col.path("Pref Artist/First Album")) == []
-        # non-ASCII alias, from a value sent decomposed
+        # aliases are virtual file names (as on DisOrder): listed in their
+        # directories, which are listed too, filters and all
+        assert body(c, "files", col.path("Pref Artist/First Album")) == [alias]
+        assert body(c, "files", col.path("Pref Artist/First Album/"), "^hello") == [alias]
+        assert body(c, "files", col.path("Pref Artist/First Album"), "^x") == []
+        assert body(c, "dirs", col.root) == [col.path(d) for d in [
+            "Artist One", "Other", "Pref Artist", "The Band", "Zoë Keating"]]
+        assert body(c, "dirs", col.root, "^pref") == [col.path("Pref Artist")]
+        assert body(c, "dirs", col.path("Pref Artist")) == [col.path("Pref Artist/First Album")]
+        assert body(c, "allfiles", col.path("Pref Artist")) == [
+            col.path("Pref Artist/First Album")]
+        assert body(c, "files", col.path("Pref Artist")) == []
+        assert body(c, "dirs", col.path("Pref Artist/First Album")) == []
+        # the real name is still listed where it is
+        assert body(c, "files", col.path("Artist One/First Album"), "hello") == [hello]
+        # non-ASCII alias, from a value sent decomposed, in the track's own directory
         c.ok("set", cafe, "trackname_display_title", unicodedata.normalize("NFD", "Ça Va"))
         assert value(c, "resolve", col.path("Zoë Keating/Ünïcode Álbum/Ça Va.flac")) == cafe
+        assert body(c, "files", col.path("Zoë Keating/Ünïcode Álbum")) == [
+            cafe, col.path("Zoë Keating/Ünïcode Álbum/Ça Va.flac")]
         # renaming again moves the alias; removing the preference removes it
         c.ok("set", hello, "trackname_display_artist", "Second Name")
         refused(c, 555, "resolve", alias)
         assert value(c, "resolve", col.path("Second Name/First Album/Hello World.mp3")) == hello
+        assert body(c, "files", col.path("Pref Artist/First Album")) == []
+        assert body(c, "files", col.path("Second Name/First Album")) == [
+            col.path("Second Name/First Album/Hello World.mp3")]
+        assert col.path("Pref Artist") not in body(c, "dirs", col.root)
         c.ok("unset", hello, "trackname_display_artist")
         refused(c, 555, "resolve", col.path("Second Name/First Album/Hello World.mp3"))
+        assert body(c, "dirs", col.root) == [col.path(d) for d in [
+            "Artist One", "Other", "The Band", "Zoë Keating"]]
 
     # An alias follows the file's tags when a rescan finds them changed.
     with Collection() as col:
@@ -419,13 +440,60 @@ def tags_are_listed_once_whatever_their_spelling():
         c.ok("set", col.path("Artist One/First Album/02 - Path Title.ogg"), "tags",
              " rock ,  slow   DANCE , Café,")
         c.ok("set", col.path("Zoë Keating/Ünïcode Álbum/03 - Café Crème.flac"), "tags", "cafe")
-        assert body(c, "tags") == ["Café", "Rock", "Slow Dance"]
+        # one spelling stands for them all: the first in code-point order
+        assert body(c, "tags") == ["cafe", "rock", "slow dance"]
         # commas separate tags, so a tag cannot hold one; no control characters
         text = refused(c, 550, "set", col.path("Other/Loose Track.wav"), "tags", "a\nb")
         assert "control" in text, text
         c.ok("unset", col.path("Zoë Keating/Ünïcode Álbum/03 - Café Crème.flac"), "tags")
         c.ok("unset", col.path("Artist One/First Album/02 - Path Title.ogg"), "tags")
-        assert body(c, "tags") == ["Rock", "Slow Dance"]
+        assert body(c, "tags") == ["rock", "slow dance"]
+
+
+@test
+def tags_are_normalised_as_disorder_does():
+    with Collection() as col, closing(col.server.root()) as c:
+        hello = col.path("Artist One/First Album/01 - Hello World.mp3")
+        loose = col.path("Other/Loose Track.wav")
+        events = col.server.root()
+        events.command("log")
+        c.ok("set", hello, "tags", "  first   tag, Another Tag")
+        assert value(c, "get", hello, "tags") == "first tag, another tag"
+        assert 'tags "first tag, another tag"' in body(c, "prefs", hello)
+        assert body(c, "tags") == ["another tag", "first tag"]
+        # the event says what was stored
+        while True:
+            words = split(events.read_event())
+            if words[0] == "pref" and words[2:3] == ["tags"]:
+                assert words == ["pref", hello, "tags", "first tag, another tag"], words
+                break
+        events.close()
+        # repeats and empty tags go; the order stays
+        c.ok("set", loose, "tags", "Zed,, ZED , Ünï  Côdé,")
+        assert value(c, "get", loose, "tags") == "zed, ünï côdé"
+        assert body(c, "tags") == ["another tag", "first tag", "ünï côdé", "zed"]
+        # the random-play tag lists are normalised the same way
+        c.ok("set-global", "prohibited-tags", " Loud,   VERY  Loud ")
+        assert value(c, "get-global", "prohibited-tags") == "loud, very loud"
+        c.ok("set-global", "other", " Not  A Tag List ")
+        assert value(c, "get-global", "other") == " Not  A Tag List "
+
+    # Values stored as given by an earlier version read back normalised.
+    with Collection() as col:
+        track = col.path("Other/Loose Track.wav")
+        db = sqlite3.connect(os.path.join(col.server.home, "disorder.db"))
+        with db:
+            db.execute("INSERT INTO prefs (track, name, value) VALUES (?, 'tags', ?)",
+                       (track, " Old   Style,OTHER "))
+            db.executemany("INSERT INTO track_tags (key, track, tag) VALUES (?, ?, ?)",
+                           [("old style", track, "Old   Style"), ("other", track, "OTHER")])
+            db.execute("INSERT INTO globals (name, value) VALUES ('required-tags', ' Old  Style')")
+        db.close()
+        with closing(col.server.root()) as c:
+            assert value(c, "get", track, "tags") == "old style, other"
+            assert body(c, "prefs", track) == ['tags "old style, other"']
+            assert body(c, "tags") == ["old style", "other"]
+            assert value(c, "get-global", "required-tags") == "old style"
 
 
 @test
@@ -487,8 +555,10 @@ def preferences_get_set_unset_with_events_and_rights():
         with closing(s.root()) as watcher, closing(s.connect("tweaker", "pw")) as c, \
                 closing(s.connect("reader", "pw")) as reader:
             assert watcher.command("log")[0] == 254
-            # the initial state lines: play, random play and the volume
-            watcher.read_event(), watcher.read_event(), watcher.read_event()
+            # the initial state lines: play, random play, whether a track
+            # plays, and the volume
+            while not watcher.read_event().startswith("volume "):
+                pass
             refused(c, 555, "get", track, "weight")
             assert body(c, "prefs", track) == []
             c.ok("set", track, "weight", "100")
@@ -553,12 +623,12 @@ def preferences_outlive_removal_rescan_and_restart():
                 assert value(c, "exists", track) == "yes"
                 assert value(c, "get", track, "weight") == "5"
                 assert body(c, "prefs", track) == [
-                    "tags Keeper", 'trackname_display_title "Renamed Loose"', "weight 5"]
+                    "tags keeper", 'trackname_display_title "Renamed Loose"', "weight 5"]
                 assert value(c, "resolve", alias) == track
                 assert value(c, "part", track, "display", "title") == "Renamed Loose"
                 assert body(c, "search", "renamed loose") == [track]
                 assert body(c, "search", "tag:keeper") == [track]
-                assert body(c, "tags") == ["Keeper"]
+                assert body(c, "tags") == ["keeper"]
         check()
         s.stop()
         s.start()
@@ -594,6 +664,14 @@ def the_cli_runs_the_collection_commands():
         assert cli("unset", hello, "weight") == ""
         assert "tracks: 7" in cli("stats").splitlines()
         assert cli("tags") == ""
+        # tags come back normalised; aliases are listed with the files
+        assert cli("set", hello, "tags", "  Two   Words, ROCK") == ""
+        assert cli("get", hello, "tags") == "two words, rock\n"
+        assert cli("tags") == "rock\ntwo words\n"
+        alias = col.path("Artist One/Two Words/Hello World.mp3")
+        assert cli("files", col.path("Artist One/Two Words")) == alias + "\n"
+        assert cli("dirs", col.path("Artist One")) == (
+            album + "\n" + col.path("Artist One/Two Words") + "\n")
 
 
 @test

@@ -11,6 +11,7 @@ import time
 
 from audio import RATE, Events, Jukebox, encode, find, tone, write_wav
 from harness import BUILDDIR, closing, parent_pid, pids_named, fields, run_tests, test, wait_for
+from harness import quote, split
 
 
 @test
@@ -436,6 +437,172 @@ def a_scratch_sound_plays_after_a_scratch_and_disable_now_stops():
         assert find(s.output_samples(), tone(1000, 0.2)) >= 0
     finally:
         s.cleanup()
+
+
+def _pipelined(c, *commands):
+    """Sends the commands in one write, so that the server reads them in one
+    go and answers the second before anything else can happen; returns the
+    (code, text) of each reply."""
+    c.send_raw("".join(" ".join(quote(a) for a in cmd) + "\n" for cmd in commands))
+    return [c.read_response() for _ in commands]
+
+
+def _warm_up(s, events, r):
+    """Plays a short track through, so that the speaker is surely up."""
+    warm = s.track("warm.wav", 0.1, 300)
+    s.rescan()
+    r.ok("play", warm)
+    events.wait("completed", warm)
+
+
+@test
+def the_next_track_plays_at_once_after_enable_and_scratch():
+    # DisOrder's clients poll `playing` once after enable or scratch: it
+    # must already show the track that starts (disorder_protocol(5) playing).
+    with Jukebox() as s:
+        events = Events(s)
+        with closing(s.root()) as r:
+            _warm_up(s, events, r)
+            a = s.track("a.wav", 20.0, 440)
+            b = s.track("b.wav", 20.0, 660)
+            c = s.track("c.wav", 2.0, 880)
+            s.rescan()
+            r.ok("disable")
+            ida, idb = r.ok("play", a)[0], r.ok("play", b)[0]
+            r.ok("play", c)
+            (code, _), (code2, text) = _pipelined(r, ["enable"], ["playing"])
+            assert code == 250 and code2 == 252, (code, code2, text)
+            info = fields(text)
+            assert info["id"] == ida and info["track"] == a and info["state"] == "started", info
+            assert [fields(l)["id"] for l in r.ok("queue")[1]][0] == idb
+            events.wait("playing", a)
+            # scratch: the next track is playing by the time scratch is answered
+            (code, _), (code2, text) = _pipelined(r, ["scratch"], ["playing"])
+            assert code == 250 and code2 == 252, (code, code2, text)
+            assert fields(text)["id"] == idb, text
+            # and without pipelining, as a client that waits for each reply
+            r.ok("scratch")
+            info = fields(r.ok("playing")[0])
+            assert info["track"] == c, info
+            events.wait("completed", c)
+            assert r.command("playing")[0] == 259
+        # what played last played whole
+        assert find(s.output_samples(), tone(880, 2.0)) >= 0
+        events.close()
+
+
+@test
+def a_track_shown_playing_that_cannot_play_ends_as_failed():
+    # Shown as playing from the moment it is handed to the speaker; if it
+    # then cannot play, it is recorded as failed, and the next one plays.
+    with Jukebox() as s:
+        events = Events(s)
+        with closing(s.root()) as r:
+            _warm_up(s, events, r)
+            bad = os.path.join(s.music, "bad.mp3")
+            with open(bad, "wb") as f:
+                f.write(os.urandom(20000))
+            good = s.track("good.wav", 0.3, 550)
+            s.rescan()
+            r.ok("disable")
+            idbad = r.ok("play", bad)[0]
+            r.ok("play", good)
+            (_, _), (code, text) = _pipelined(r, ["enable"], ["playing"])
+            assert code == 252 and fields(text)["id"] == idbad, (code, text)
+            events.wait("failed", bad)
+            events.wait("completed", good)
+            states = {fields(l)["track"]: fields(l)["state"] for l in r.ok("recent")[1]}
+            assert states[bad] == "failed" and states[good] == "ok", states
+        events.close()
+
+
+@test
+def after_a_scratch_the_scratch_sound_is_playing_at_once():
+    s = Jukebox()
+    sound = os.path.join(s.dir, "scratch.wav")
+    write_wav(sound, tone(1000, 0.2))
+    s.extra_config += f"scratch {sound}\n"
+    s.write_config()
+    try:
+        s.start()
+        events = Events(s)
+        with closing(s.root()) as r:
+            _warm_up(s, events, r)
+            a = s.track("a.wav", 20.0, 440)
+            b = s.track("b.wav", 0.3, 660)
+            s.rescan()
+            r.ok("play", a)
+            r.ok("play", b)
+            events.wait("playing", a)
+            (code, _), (code2, text) = _pipelined(r, ["scratch"], ["playing"])
+            assert code == 250 and code2 == 252, (code, code2, text)
+            info = fields(text)
+            assert info["track"] == sound and info["origin"] == "scratch", info
+            events.wait("completed", b)
+    finally:
+        s.cleanup()
+
+
+@test
+def a_users_pick_goes_before_the_random_picks():
+    with Jukebox("queue_pad 3\n") as s:
+        for i in range(6):
+            s.track(f"r/{i}.wav", 0.2, 200 + 50 * i)
+        a, b, c, d = (s.track(f"u/{n}.wav", 0.2, 700) for n in "abcd")
+        with closing(s.root()) as r:
+            r.ok("disable")
+            s.rescan()
+            r.ok("random-disable")
+            r.ok("random-enable")
+
+            def queue():
+                return [fields(l) for l in r.ok("queue")[1]]
+            wait_for(lambda: len(queue()) >= 3, "the random picks")
+            randoms = [e["id"] for e in queue()]
+            assert all(e["origin"] == "random" for e in queue()), queue()
+            ida = r.ok("play", a)[0]
+            idb = r.ok("play", b)[0]
+            # picks in the order they were made, then the random picks in theirs
+            assert [e["id"] for e in queue()] == [ida, idb] + randoms, queue()
+            # the CLI queues each of its tracks the same way
+            s.cli("--user", "root", "play", c, d)
+            q = queue()
+            assert [e["track"] for e in q[:4]] == [a, b, c, d], q
+            assert [e["id"] for e in q[4:]] == randoms, q
+            # playafter with no target still goes to the head
+            r.ok("playafter", "", a)
+            assert queue()[0]["track"] == a and len(queue()) == 8
+
+
+@test
+def random_picks_have_the_required_tags_and_none_prohibited():
+    with Jukebox("queue_pad 3\n") as s:
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("random-disable")
+            rock = s.track("rock.wav")
+            slow = s.track("rock-slow.wav")
+            jazz = s.track("jazz.wav")
+            s.track("none.wav")
+            s.rescan()
+            r.ok("set", rock, "tags", "Rock")
+            r.ok("set", slow, "tags", "rock, Slow")
+            r.ok("set", jazz, "tags", "jazz")
+            # the lists are normalised as tags are (DisOrder's form)
+            r.ok("set-global", "required-tags", "  ROCK ,  Jazz  Fusion")
+            assert split(r.ok("get-global", "required-tags")[0]) == ["rock, jazz fusion"]
+            r.ok("set-global", "prohibited-tags", "slow")
+            r.ok("random-enable")
+
+            def queue():
+                return [fields(l)["track"] for l in r.ok("queue")[1]]
+            # the only track with rock and without slow, however many are wanted
+            assert wait_for(queue, "a random pick") == [rock]
+            # new lists apply to the next picks
+            r.ok("set-global", "required-tags", "JAZZ, slow")
+            r.ok("unset-global", "prohibited-tags")
+            r.ok("remove", fields(r.ok("queue")[1][0])["id"])
+            assert sorted(wait_for(queue, "random picks")) == sorted([slow, jazz]), queue()
 
 
 @test

@@ -152,3 +152,22 @@ TEST(Tags, KeysIgnoreCaseAccentsAndSpacing) {
   EXPECT_EQ(tag_key(" \u0301 "), "");
   EXPECT_THROW(tag_key("\xff"), SyntaxError);
 }
+
+TEST(Tags, NormalisedAsDisOrderDoes) {
+  EXPECT_EQ(normalise_tag("  First   Tag "), "first tag");
+  EXPECT_EQ(normalise_tag("Café\u00A0Crème"), "café crème"); // accents kept
+  EXPECT_EQ(normalise_tag("CAFE\u0301"), "caf\u00e9");       // composed (NFC)
+  EXPECT_EQ(normalise_tag("Straße"), "strasse");
+  EXPECT_EQ(normalise_tag(" \t "), "");
+  EXPECT_THROW(normalise_tag("\xff"), SyntaxError);
+  EXPECT_EQ(normalise_tags("  first   tag, Another Tag"), "first tag, another tag");
+  // Empty tags and repeats are left out; the order is kept.
+  EXPECT_EQ(normalise_tags("b,,  A , a, B  ,"), "b, a");
+  EXPECT_EQ(normalise_tags(" , "), "");
+  // Normalising twice changes nothing, and keys do not change either.
+  EXPECT_EQ(normalise_tags("first tag, another tag"), "first tag, another tag");
+  EXPECT_EQ(tag_key(normalise_tag("  Café   Crème ")), tag_key("  Café   Crème "));
+  // Values read back from an older database that are not UTF-8 stay as they are.
+  EXPECT_EQ(normalised_tags_or_same("A,\xff"), "A,\xff");
+  EXPECT_EQ(normalised_tags_or_same("A , B"), "a, b");
+}

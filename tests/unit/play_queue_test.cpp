@@ -61,6 +61,26 @@ std::vector<std::string> tracks(const std::vector<QueueEntry>& entries) {
 
 const std::vector<std::string> kTwo{"/m/a", "/m/b"};
 
+TEST(PlayQueue, UserPicksGoBeforeTheTrailingRandomPicks) {
+  Home home;
+  PlayQueue q(home.db());
+  EXPECT_EQ(q.before_random_picks(), 0u);
+  const std::vector<std::string> r{"/m/r1", "/m/r2"};
+  q.insert(0, r, "", Origin::random);
+  EXPECT_EQ(q.before_random_picks(), 0u);
+  const std::vector<std::string> a{"/m/a"}, b{"/m/b"};
+  q.insert(q.before_random_picks(), a, "amy", Origin::picked);
+  q.insert(q.before_random_picks(), b, "bo", Origin::picked);
+  // Picks in the order they were made, the random picks in theirs.
+  EXPECT_EQ(tracks(q.entries()), (std::vector<std::string>{"/m/a", "/m/b", "/m/r1", "/m/r2"}));
+  // Only the trailing run counts: a random pick ahead of a user's pick (or
+  // one adopted) stays ahead.
+  const std::vector<std::string> r3{"/m/r3"};
+  q.insert(0, r3, "", Origin::random);
+  EXPECT_TRUE(q.adopt(q.entries()[3].id, "cy")); // r1
+  EXPECT_EQ(q.before_random_picks(), 4u);
+}
+
 TEST(PlayQueue, ClientChangesThatCannotBeSavedChangeNothing) {
   Home home;
   PlayQueue q(home.db());

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <map>
@@ -121,6 +122,39 @@ TEST(RandomPicker, ReplayMinAndExcludedTracksAreNotPicked) {
   // replay_min 0 lets a played track come back at once.
   config.replay_min = std::chrono::seconds(0);
   EXPECT_EQ(picker.pick(config, {}, 10).size(), 4u);
+}
+
+TEST(RandomPicker, RequiredAndProhibitedTagsLimitThePicks) {
+  Collection c;
+  for (const char* name : {"/m/rock", "/m/rock-slow", "/m/jazz", "/m/none"})
+    c.add(name, kOld);
+  // The tags preference as the server indexes it (track_prefs.cpp): one row
+  // per tag key.
+  auto tag = [&](const std::string& track, const std::string& key) {
+    auto& st = c.db().cached("INSERT INTO track_tags (key, track, tag) VALUES (?, ?, ?)");
+    st.bind(1, key).bind(2, track).bind(3, key);
+    st.run();
+  };
+  tag("/m/rock", "rock");
+  tag("/m/rock-slow", "rock");
+  tag("/m/rock-slow", "slow");
+  tag("/m/jazz", "jazz");
+  Config config;
+  RandomPicker picker(c.db());
+  auto picked = [&](disorder::TagFilter f) {
+    auto v = picker.pick(config, {}, 10, f);
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(picked({}), (V{"/m/jazz", "/m/none", "/m/rock", "/m/rock-slow"}));
+  // At least one of the required tags.
+  EXPECT_EQ(picked({{"rock"}, {}}), (V{"/m/rock", "/m/rock-slow"}));
+  EXPECT_EQ(picked({{"jazz", "slow"}, {}}), (V{"/m/jazz", "/m/rock-slow"}));
+  // None of the prohibited ones.
+  EXPECT_EQ(picked({{}, {"slow", "jazz"}}), (V{"/m/none", "/m/rock"}));
+  EXPECT_EQ(picked({{"rock"}, {"slow"}}), (V{"/m/rock"}));
+  EXPECT_EQ(picked({{"nothing"}, {}}), V{});
 }
 
 } // namespace
