@@ -115,9 +115,9 @@ void run_scheduled_event(Server& server, const ScheduledEvent& e) {
   if (e.action == "play") {
     auto track = server.tracks().resolve(e.track);
     if (!track) throw Error("no such track " + echo(e.track));
-    // As its owner's `play` would.
+    // As its owner's `play` would: before the random picks.
     auto& pb = server.playback();
-    pb.add(pb.queue().entries().size(), *track, e.who, Origin::scheduled);
+    pb.add(pb.queue().before_random_picks(), *track, e.who, Origin::scheduled);
   } else {
     change_global_pref(server, e.key, e.value);
   }
