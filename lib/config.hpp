@@ -154,7 +154,7 @@ struct Config {
   std::vector<Player> player;
   // Playlists: how long a playlist-lock lasts, and how many tracks a
   // playlist may hold (DisOrder's default: no real limit).
-  std::chrono::seconds playlist_lock_timeout{10};
+  std::chrono::seconds playlist_lock_timeout{0}; // 0: until unlocked
   int playlist_max = INT_MAX;
   int queue_pad = 10;
   std::chrono::seconds reminder_interval{600};

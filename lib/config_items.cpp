@@ -706,7 +706,7 @@ constexpr ConfigItem kItems[] = {
     optional_scalar<&Config::url, Url>("url", "(inferred from each request)"),
 
     // --- server (playlists)
-    scalar<&Config::playlist_lock_timeout, Seconds<1>>("playlist_lock_timeout", "10"),
+    scalar<&Config::playlist_lock_timeout, Seconds<0>>("playlist_lock_timeout", "0"),
     scalar<&Config::playlist_max, Int<1>>("playlist_max", "2147483647"),
 
     // --- server, added for DisOrder's configuration files

@@ -115,9 +115,16 @@ void Playlists::check_not_locked_by_other(const std::string& name, const void* h
 
 void Playlists::lock(const std::string& name, const void* holder, Clock::time_point now,
                      std::chrono::seconds lifetime) {
-  check_not_locked_by_other(name, holder, now);
-  unlock(holder);
-  locks_[name] = Lock{holder, now + lifetime};
+  // As on DisOrder: one lock per connection, and no taking another's.
+  for (auto it = locks_.begin(); it != locks_.end(); ++it)
+    if (it->second.holder == holder) {
+      if (it->second.expires > now) throw UserError("Already holding a lock");
+      locks_.erase(it);
+      break;
+    }
+  const auto it = locks_.find(name);
+  if (it != locks_.end() && it->second.expires > now) throw UserError("Already locked");
+  locks_[name] = Lock{holder, lifetime.count() > 0 ? now + lifetime : Clock::time_point::max()};
 }
 
 bool Playlists::holds(const std::string& name, const void* holder, Clock::time_point now) const {

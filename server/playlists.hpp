@@ -68,7 +68,9 @@ public:
   // Throws UserError if a holder other than this one has name locked.
   void check_not_locked_by_other(const std::string& name, const void* holder,
                                  Clock::time_point now) const;
-  // Releases the holder's previous lock; throws as above.
+  // Throws UserError if the holder already has a lock ("Already holding a
+  // lock") or another holder has this one ("Already locked").  A lifetime
+  // of 0: until unlocked.
   void lock(const std::string& name, const void* holder, Clock::time_point now,
             std::chrono::seconds lifetime);
   // Whether holder has name locked and the lock has not expired.

@@ -86,12 +86,12 @@ void playlist_lock(CommandContext& ctx, std::span<const std::string> args) {
   if (!may_change(ctx, name)) return;
   ctx.server.playlists().lock(name, &ctx.conn, Playlists::Clock::now(),
                               ctx.server.config().playlist_lock_timeout);
-  ctx.conn.reply(250, "acquired lock");
+  ctx.conn.reply(250, "Acquired lock");
 }
 
 void playlist_unlock(CommandContext& ctx, std::span<const std::string>) {
-  if (!ctx.server.playlists().unlock(&ctx.conn)) throw UserError("no playlist is locked");
-  ctx.conn.reply(250, "released lock");
+  if (!ctx.server.playlists().unlock(&ctx.conn)) throw UserError("Not holding a lock");
+  ctx.conn.reply(250, "Released lock");
 }
 
 void playlist_set(CommandContext& ctx, std::span<const std::string> args) {
@@ -100,9 +100,11 @@ void playlist_set(CommandContext& ctx, std::span<const std::string> args) {
   auto& lists = ctx.server.playlists();
   const Config& config = ctx.server.config();
   if (!lists.holds(name, &ctx.conn, Playlists::Clock::now()))
-    throw UserError("playlist " + echo(name) +
-                    " is not locked (playlist-lock it first; a lock lasts " +
-                    std::to_string(config.playlist_lock_timeout.count()) + " s)");
+    throw UserError(
+        "playlist " + echo(name) + " is not locked (playlist-lock it first" +
+        (config.playlist_lock_timeout.count() > 0
+             ? "; a lock lasts " + std::to_string(config.playlist_lock_timeout.count()) + " s)"
+             : ")"));
   if (ctx.body.size() > static_cast<size_t>(config.playlist_max))
     throw UserError("playlist too long: " + std::to_string(ctx.body.size()) +
                     " tracks, playlist_max is " + std::to_string(config.playlist_max));

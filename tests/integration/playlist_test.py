@@ -175,12 +175,18 @@ def locks_and_bodies_keep_connections_in_step():
             closing(s.connect("bob", "pw")) as bob:
         alice.ok("playlist-lock", "mix")
         code, text, _ = bob.command("playlist-lock", "mix")
-        assert code == 550 and "locked" in text, (code, text)
+        assert (code, text) == (550, "Already locked"), (code, text)
+        # One lock per connection, as on DisOrder: a second is refused, even
+        # of the same playlist, and the first is kept.
+        assert alice.command("playlist-lock", "other")[:2] == (550, "Already holding a lock")
+        assert alice.command("playlist-lock", "mix")[:2] == (550, "Already holding a lock")
+        assert bob.command("playlist-lock", "other")[:2] == (250, "Acquired lock")
+        assert bob.command("playlist-unlock")[:2] == (250, "Released lock")
         # A refused command's body is still read: the connection stays in step.
         code, text = body_command(bob, ["playlist-set", "mix"], ["/music/z.wav", "."])
         assert code == 550 and "not locked" in text, (code, text)
         assert bob.ok("playlists")[1] == []
-        assert bob.command("playlist-unlock")[0] == 550
+        assert bob.command("playlist-unlock")[:2] == (550, "Not holding a lock")
         # The lock goes with the connection.
         alice.close()
         wait_for(lambda: bob.command("playlist-lock", "mix")[0] == 250, "alice's lock to go")

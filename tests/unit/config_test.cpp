@@ -422,13 +422,13 @@ TEST(ConfigValues, ClientConnectionLimits) {
 // DisOrder's playlist items: a lock lasts 10 s, and a playlist may be as
 // long as an int allows.
 TEST(ConfigValues, PlaylistLimits) {
-  EXPECT_EQ(Config{}.playlist_lock_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(Config{}.playlist_lock_timeout, std::chrono::seconds(0));
   EXPECT_EQ(Config{}.playlist_max, 2147483647);
   Config c = parse("playlist_lock_timeout 2\nplaylist_max 3\n");
   EXPECT_EQ(c.playlist_lock_timeout, std::chrono::seconds(2));
   EXPECT_EQ(c.playlist_max, 3);
-  EXPECT_EQ(error_of("playlist_lock_timeout 0"),
-            "test.conf:1: playlist_lock_timeout: '0' is too small (the minimum is 1)");
+  EXPECT_EQ(error_of("playlist_lock_timeout -1"),
+            "test.conf:1: playlist_lock_timeout: '-1' is too small (the minimum is 0)");
   EXPECT_EQ(error_of("playlist_max 0"),
             "test.conf:1: playlist_max: '0' is too small (the minimum is 1)");
   EXPECT_EQ(error_of("playlist_max many"), "test.conf:1: playlist_max: 'many' is not an integer");
