@@ -150,8 +150,16 @@ struct Algorithm {
   static Args format(const std::string& value) { return {value}; }
 };
 
+// DisOrder spells rights with spaces ("move any"): a list written without
+// quotes arrives as several arguments, which are words of one list.
 struct RightsList {
-  static Rights parse(const Args& args) { return parse_rights(only_argument(args)); }
+  static Rights parse(const Args& args) {
+    if (args.empty()) throw SyntaxError("missing argument");
+    std::string text;
+    for (const auto& a : args)
+      text += (text.empty() ? "" : " ") + a;
+    return parse_rights(text);
+  }
   static Args format(Rights value) { return {format_rights(value)}; }
 };
 

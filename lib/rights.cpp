@@ -1,4 +1,4 @@
-// Parsing and formatting of rights lists.
+// Parsing and formatting of rights lists, in DisOrder's spelling.
 #include "rights.hpp"
 
 #include "error.hpp"
@@ -13,22 +13,22 @@ namespace {
 constexpr std::array<std::pair<std::string_view, Rights>, 19> kRights{{
     {"read", right::read},
     {"play", right::play},
-    {"move_any", right::move_any},
-    {"move_mine", right::move_mine},
-    {"move_random", right::move_random},
-    {"remove_any", right::remove_any},
-    {"remove_mine", right::remove_mine},
-    {"remove_random", right::remove_random},
-    {"scratch_any", right::scratch_any},
-    {"scratch_mine", right::scratch_mine},
-    {"scratch_random", right::scratch_random},
+    {"move any", right::move_any},
+    {"move mine", right::move_mine},
+    {"move random", right::move_random},
+    {"remove any", right::remove_any},
+    {"remove mine", right::remove_mine},
+    {"remove random", right::remove_random},
+    {"scratch any", right::scratch_any},
+    {"scratch mine", right::scratch_mine},
+    {"scratch random", right::scratch_random},
     {"volume", right::volume},
     {"admin", right::admin},
     {"rescan", right::rescan},
     {"register", right::register_},
     {"userinfo", right::userinfo},
     {"prefs", right::prefs},
-    {"global_prefs", right::global_prefs},
+    {"global prefs", right::global_prefs},
     {"pause", right::pause},
 }};
 
@@ -50,8 +50,15 @@ Rights parse_rights(std::string_view text) {
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (item.empty()) continue;
     std::string name(item);
-    for (char& c : name)
-      if (c == ' ' || c == '-') c = '_';
+    // DisOrder writes "move any"; configurations and scripts also write
+    // "move_any" or "move-any".  Runs of blanks count as one.
+    std::string words;
+    for (char c : name) {
+      if (c == '_' || c == '-' || c == '\t') c = ' ';
+      if (c == ' ' && (words.empty() || words.back() == ' ')) continue;
+      words += c;
+    }
+    name = words;
     if (name == "all") {
       result |= right::all;
       continue;
@@ -69,12 +76,16 @@ Rights parse_rights(std::string_view text) {
   return result;
 }
 
-std::string format_rights(Rights rights) {
+std::string format_rights(Rights rights, RightsSpelling spelling) {
   std::string out;
   for (const auto& [n, bit] : kRights) {
     if (rights & bit) {
       if (!out.empty()) out += ',';
-      out += n;
+      std::string name(n);
+      if (spelling == RightsSpelling::underscores)
+        for (char& c : name)
+          if (c == ' ') c = '_';
+      out += name;
     }
   }
   return out;

@@ -41,14 +41,21 @@ inline constexpr Rights scratch = scratch_any | scratch_mine | scratch_random;
 inline constexpr Rights default_set = all & ~(admin | register_);
 } // namespace right
 
-// Parse "read,play,move_mine,...".  Each name may be written with an
-// underscore, a space or a hyphen between its words ("move any",
-// "move_any"); "all" stands for every right.  Throws SyntaxError naming the
-// first unknown right.  An empty string is no rights.
+// Parse "read,play,move mine,...".  Each name may be written with a
+// space (DisOrder's spelling), an underscore or a hyphen between its words
+// ("move any", "move_any", "move-any"); "all" stands for every right.
+// Throws SyntaxError naming the first unknown right.  An empty string is no
+// rights.
 Rights parse_rights(std::string_view text);
 
+// How format_rights writes the names of two words.
+enum class RightsSpelling {
+  disorder,    // "move any", as DisOrder's server writes them and its clients parse them
+  underscores, // "move_any", for lists whose fields are separated by spaces
+};
+
 // Format as the canonical comma-separated list, in the order of the table
-// above, with underscores ("read,play,move_any").
-std::string format_rights(Rights rights);
+// above ("read,play,move any").
+std::string format_rights(Rights rights, RightsSpelling spelling = RightsSpelling::disorder);
 
 } // namespace disorder

@@ -51,7 +51,9 @@ void usage(std::FILE* f) {
 
 void help_commands() {
   for (const auto& c : all_commands()) {
-    std::string rights = c.needs_auth ? format_rights(c.rights) : "-";
+    // Fields are separated by spaces here, so the names of two words are
+    // written with an underscore.
+    std::string rights = c.needs_auth ? format_rights(c.rights, RightsSpelling::underscores) : "-";
     // NAME MIN-ARGS MAX-ARGS RIGHTS, and "body" if a body follows the command.
     std::printf("%s %d %d %s%s\n", std::string(c.name).c_str(), c.min_args, c.max_args,
                 rights.empty() ? "-" : rights.c_str(), c.takes_body ? " body" : "");

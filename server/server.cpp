@@ -321,7 +321,9 @@ void Server::user_changed(const std::string& name) {
     if (c->closed() || !c->authenticated() || c->user() != name) continue;
     c->set_rights(rights);
     if (c->is_logging())
-      c->deliver(EventLog::format("state", {"rights_changed", format_rights(rights)}));
+      // An event of its own, as DisOrder's server sends it (its page lists
+      // it under "state", but its clients expect it on its own).
+      c->deliver(EventLog::format("rights_changed", {format_rights(rights)}));
   }
 }
 

@@ -33,7 +33,7 @@ def local_root_administers_without_a_password():
         p = s.cli("--user", "root", "users")
         assert p.stdout.splitlines() == ["alice", "root"], p.stdout
         p = s.cli("--user", "root", "userinfo", "alice", "rights")
-        assert p.stdout == "read,play,global_prefs\n", p.stdout
+        assert p.stdout == "read,play,global prefs\n", p.stdout
         root_pw = s.cli("--user", "root", "userinfo", "root", "password").stdout.strip()
         assert len(root_pw) >= 16, root_pw
         # the same root password works over TCP, from the configuration

