@@ -107,11 +107,10 @@ void part(CommandContext& ctx, std::span<const std::string> args) {
 }
 
 void resolve(CommandContext& ctx, std::span<const std::string> args) {
+  // A name that is no alias is its own real name, as on DisOrder's server,
+  // whether or not it is a track (exists tells).
   auto real = ctx.server.tracks().resolve(client_name(args[1]));
-  if (!real)
-    ctx.conn.reply(555, "not found");
-  else
-    ctx.conn.reply(252, quote_field(*real));
+  ctx.conn.reply(252, quote_field(real ? *real : args[1]));
 }
 
 void files(CommandContext& ctx, std::span<const std::string> args) {
@@ -131,9 +130,12 @@ void new_tracks(CommandContext& ctx, std::span<const std::string> args) {
   std::int64_t max = config.new_max;
   if (args.size() > 1) {
     const std::string& a = args[1];
-    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), max);
-    if (ec != std::errc() || end != a.data() + a.size() || max < 1)
-      throw UserError("invalid maximum " + echo(a) + " (a positive whole number)");
+    std::int64_t given = 0;
+    auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), given);
+    if (ec != std::errc() || end != a.data() + a.size() || given < 0)
+      throw UserError("invalid maximum " + echo(a) + " (a whole number, 0 for new_max)");
+    // DisOrder's clients send "new 0" for "as many as the server likes".
+    if (given > 0) max = given;
   }
   auto since = std::chrono::system_clock::now() - config.noticed_history;
   std::int64_t since_s =

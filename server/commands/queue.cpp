@@ -128,8 +128,17 @@ void moveafter(CommandContext& ctx, std::span<const std::string> args) {
 void scratch(CommandContext& ctx, std::span<const std::string> args) {
   auto& pb = playback(ctx);
   const auto& playing = pb.queue().playing();
-  if (!playing) throw UserError("nothing is playing");
-  if (args.size() > 1 && args[1] != playing->id) throw UserError(echo(args[1]) + " is not playing");
+  // As DisOrder's server: nothing to scratch is no failure.  A client that
+  // scratches by ID races the end of the track; when it has lost, the track
+  // it meant has gone already.
+  if (!playing) {
+    ctx.conn.reply(250, "nothing is playing");
+    return;
+  }
+  if (args.size() > 1 && args[1] != playing->id) {
+    ctx.conn.reply(250, echo(args[1]) + " is not playing");
+    return;
+  }
   if (!may(ctx, *playing, right::scratch_any, right::scratch_mine, right::scratch_random)) {
     ctx.conn.reply(510, "Prohibited");
     return;
@@ -140,7 +149,11 @@ void scratch(CommandContext& ctx, std::span<const std::string> args) {
 
 void pause(CommandContext& ctx, std::span<const std::string>) {
   auto& pb = playback(ctx);
-  if (!pb.queue().playing()) throw UserError("nothing is playing");
+  // As DisOrder's server: with nothing to pause, nothing fails.
+  if (!pb.queue().playing()) {
+    ctx.conn.reply(250, "nothing is playing");
+    return;
+  }
   ctx.conn.reply(250, pb.pause() ? "paused" : "already paused");
 }
 

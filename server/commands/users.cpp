@@ -47,7 +47,12 @@ void register_user(CommandContext& ctx, std::span<const std::string> args) {
 
 void deluser(CommandContext& ctx, std::span<const std::string> args) {
   require_userman_transport(ctx);
-  if (!ctx.server.users().remove(args[1])) throw UserError("no such user " + echo(args[1]));
+  // DisOrder's server answers 250 for a user that does not exist: the user
+  // is gone either way.  Nobody was deleted, so no event.
+  if (!ctx.server.users().remove(args[1])) {
+    ctx.conn.reply(250, "User deleted");
+    return;
+  }
   log_info("user " + echo(args[1]) + " deleted by " + ctx.conn.user());
   ctx.server.events().emit("user_delete", {args[1]}, Audience::user_admins);
   ctx.server.user_changed(args[1]);

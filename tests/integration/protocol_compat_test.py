@@ -32,6 +32,32 @@ def _value(c, *args):
 
 
 @test
+def new_0_lists_new_max_tracks():
+    s = Server()
+    try:
+        music = os.path.join(s.dir, "music")
+        _write_tracks(music, ["a.wav", "b.wav", "c.wav"])
+        s.extra_config = f"collection fs utf-8 {music}\nnew_max 2\n"
+        s.write_config()
+        s.start()
+        with closing(s.root()) as c:
+            assert c.command("rescan", "wait")[:2] == (250, "rescan completed")
+            # DisOrder's CLI, GTK client and CGI all send "new 0".
+            code, text, body = c.command("new", "0")
+            assert code == 253, (code, text)
+            assert len(body) == 2, body
+            assert len(c.command("new")[2]) == 2
+            assert len(c.command("new", "3")[2]) == 3
+            code, text, _ = c.command("new", "-1")
+            assert code == 550 and "'-1'" in text, (code, text)
+            assert c.command("new", "x")[0] == 550
+        p = s.cli("--user", "root", "new", "0")
+        assert len(p.stdout.splitlines()) == 2, p.stdout
+    finally:
+        s.cleanup()
+
+
+@test
 def rights_are_written_as_disorder_writes_them_and_read_in_any_spelling():
     with Server(extra_config="default_rights read,play,move mine,global_prefs") as s:
         with closing(s.root()) as r:
@@ -94,6 +120,34 @@ def rights_change_is_an_event_of_its_own():
             while event.startswith(("state ", "volume ")):  # the log's opening state lines
                 event = watcher.read_event()
             assert split(event) == ["rights_changed", "read,move any,global prefs"], event
+
+
+@test
+def pause_and_scratch_with_nothing_playing_succeed():
+    with Server() as s:
+        with closing(s.root()) as r:
+            assert r.command("playing")[0] == 259
+            for cmd in (("pause",), ("scratch",), ("resume",)):
+                code, text, _ = r.command(*cmd)
+                assert code == 250, (cmd, code, text)
+        # scripts written for DisOrder's CLI see success
+        for cmd in ("pause", "scratch", "resume"):
+            p = s.cli("--user", "root", cmd, check=False)
+            assert p.returncode == 0, (cmd, p.returncode, p.stderr)
+
+
+@test
+def unknown_user_and_unknown_track_answer_as_disorder_does():
+    with Server() as s:
+        with closing(s.root()) as r:
+            # the user is gone either way
+            assert r.command("deluser", "nobody-here")[:2] == (250, "User deleted")
+            # a name that is no alias is its own real name, track or not
+            assert _value(r, "resolve", "/no/such/track.ogg") == "/no/such/track.ogg"
+            assert _value(r, "exists", "/no/such/track.ogg") == "no"
+        s.cli("--user", "root", "deluser", "nobody-here")
+        p = s.cli("--user", "root", "resolve", "/no/such/track.ogg")
+        assert p.stdout == "/no/such/track.ogg\n", p.stdout
 
 
 run_tests()
