@@ -134,6 +134,17 @@ Database::Database(const std::string& path, std::chrono::milliseconds busy_timeo
   exec("PRAGMA foreign_keys=ON");
 }
 
+Database::Database(const std::string& path, ReadOnly, std::chrono::milliseconds busy_timeout)
+    : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = cause(db_);
+    sqlite3_close(db_);
+    throw DatabaseError("opening database " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+}
+
 Database::~Database() {
   cache_.clear();
   sqlite3_close(db_);

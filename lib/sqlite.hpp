@@ -79,6 +79,12 @@ public:
   // be written is opened read-only: reads work, every write fails.
   explicit Database(const std::string& path,
                     std::chrono::milliseconds busy_timeout = std::chrono::seconds(10));
+  // Opens an existing file read-only and leaves its journal mode alone: for
+  // a program that only looks at a server's database (disorderd
+  // --wait-for-root).  Throws DatabaseError if the file does not exist.
+  struct ReadOnly {};
+  Database(const std::string& path, ReadOnly,
+           std::chrono::milliseconds busy_timeout = std::chrono::seconds(1));
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
   ~Database();

@@ -7,6 +7,7 @@
 #include "fd.hpp"
 #include "log.hpp"
 #include "server.hpp"
+#include "wait_for_root.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -31,6 +32,7 @@ struct Options {
   bool foreground = false;
   bool debug = false;
   bool syslog = false;
+  bool wait_for_root = false;
 };
 
 void usage(std::FILE* f) {
@@ -41,8 +43,8 @@ void usage(std::FILE* f) {
              "  --syslog, -s              log to syslog even in the foreground\n"
              "  --pidfile PATH, -P PATH   write the process ID to PATH\n"
              "  --debug, -d               log debugging messages\n"
-             "  --wait-for-root           accepted for compatibility (root is always\n"
-             "                            created before the server answers)\n"
+             "  --wait-for-root           wait until the user root exists, then exit\n"
+             "                            (starts no server)\n"
              "  --help-commands           list the protocol commands and their rights\n"
              "  --help, -h                this message\n"
              "  --version, -V             print the version\n",
@@ -175,6 +177,7 @@ int main(int argc, char** argv) {
       opts.debug = true;
       break;
     case opt_wait_for_root:
+      opts.wait_for_root = true;
       break;
     case opt_help_commands:
       help_commands();
@@ -206,6 +209,10 @@ int main(int argc, char** argv) {
   try {
     auto paths = ConfigPaths::from_environment(opts.config, std::nullopt);
     auto config = std::make_unique<Config>(load_server_config(paths));
+    if (opts.wait_for_root) {
+      wait_for_root(*config);
+      return 0;
+    }
     bool to_syslog = opts.syslog || !opts.foreground;
     if (!opts.foreground) report = daemonize();
     log_setup("disorderd", to_syslog ? LogSink::syslog_sink : LogSink::stderr_sink, opts.debug);

@@ -150,4 +150,53 @@ def unknown_user_and_unknown_track_answer_as_disorder_does():
         assert p.stdout == "/no/such/track.ogg\n", p.stdout
 
 
+@test
+def wait_for_root_returns_at_once_beside_a_running_server():
+    with Server() as s:
+        p = subprocess.run([DISORDERD, "--wait-for-root", "--config", s.config_path],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (p.returncode, p.stderr)
+        assert "another disorderd" not in p.stderr, p.stderr
+        # the running server is untouched, and no second one came up
+        assert s.proc.poll() is None
+        with closing(s.root()) as r:
+            r.ok("version")
+        assert s.log_text().count("listening on") == 1, s.log_text()
+
+
+def _state(pid):
+    """The state letter of a process (R, S, D, Z...)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+@test
+def wait_for_root_waits_for_a_server_to_create_root():
+    s = Server()
+    try:
+        waiter = subprocess.Popen([DISORDERD, "--wait-for-root", "--config", s.config_path],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # No server and no database: it looks, finds nothing and sleeps
+            # before it looks again; it starts nothing itself.
+            wait_for(lambda: _state(waiter.pid) == "S", "--wait-for-root to sleep")
+            assert waiter.poll() is None, waiter.communicate()
+            assert not os.path.exists(s.home), os.listdir(s.home)
+            s.start()
+            out, err = waiter.communicate(timeout=30)
+            assert waiter.returncode == 0, (waiter.returncode, err)
+        finally:
+            if waiter.poll() is None:
+                waiter.kill()
+                waiter.wait()
+        s.stop()
+        # The server has gone; its database still holds root.
+        p = subprocess.run([DISORDERD, "--wait-for-root", "--config", s.config_path],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (p.returncode, p.stderr)
+        assert not os.path.exists(s.socket_path), "a server was started"
+    finally:
+        s.cleanup()
+
+
 run_tests()
