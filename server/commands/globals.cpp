@@ -88,6 +88,10 @@ void get_global(CommandContext& ctx, std::span<const std::string> args) {
 
 void unset_global(CommandContext& ctx, std::span<const std::string> args) {
   check_global_writable(args[1]);
+  // As DisOrder's server: unsetting what is not set fails (and announces
+  // nothing).  The switches are never "not set": unset means on.
+  if (args[1] != "playing" && args[1] != "random-play" && !ctx.server.globals().get(args[1]))
+    throw UserError("not found");
   change_global_pref(ctx.server, args[1], std::nullopt);
   ctx.conn.reply(250, "OK");
 }

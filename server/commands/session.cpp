@@ -95,7 +95,11 @@ void make_cookie(CommandContext& ctx, std::span<const std::string>) {
 }
 
 void revoke(CommandContext& ctx, std::span<const std::string>) {
-  if (!ctx.conn.cookie) throw UserError("this login has no cookie to revoke");
+  // 510, as DisOrder's server answers.
+  if (!ctx.conn.cookie) {
+    ctx.conn.reply(510, "this login has no cookie to revoke");
+    return;
+  }
   ctx.server.cookies().revoke(*ctx.conn.cookie);
   ctx.conn.cookie.reset();
   ctx.conn.reply(250, "OK");

@@ -90,6 +90,12 @@ void userinfo(CommandContext& ctx, std::span<const std::string> args) {
     ctx.conn.reply(510, "Prohibited");
     return;
   }
+  // As DisOrder's server: no such user is an error (550), an unset
+  // property a harmless one (555).
+  if (!ctx.server.users().find(name)) {
+    ctx.conn.reply(550, "No such user");
+    return;
+  }
   auto value = ctx.server.users().property(name, prop);
   if (!value) {
     ctx.conn.reply(555, "Not found");

@@ -151,6 +151,23 @@ def unknown_user_and_unknown_track_answer_as_disorder_does():
 
 
 @test
+def refusals_use_disorders_codes():
+    with Server() as s:
+        with closing(s.root()) as r:
+            # an unknown user is an error, an unset property a harmless one
+            assert r.command("userinfo", "nobody-here", "email")[:2] == (550, "No such user")
+            assert r.command("userinfo", "root", "email")[0] == 555
+            # unsetting a global preference that is not set fails, quietly
+            r.ok("set-global", "motd", "hi")
+            r.ok("unset-global", "motd")
+            assert r.command("unset-global", "motd")[:2] == (550, "not found")
+            # revoke without a cookie
+            assert r.command("revoke")[0] == 510
+        p = s.cli("--user", "root", "userinfo", "nobody-here", "email", check=False)
+        assert p.returncode == 1 and "No such user" in p.stderr, (p.returncode, p.stderr)
+
+
+@test
 def wait_for_root_returns_at_once_beside_a_running_server():
     with Server() as s:
         p = subprocess.run([DISORDERD, "--wait-for-root", "--config", s.config_path],
