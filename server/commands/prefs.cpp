@@ -56,14 +56,14 @@ void unset(CommandContext& ctx, std::span<const std::string> args) {
 }
 
 void prefs(CommandContext& ctx, std::span<const std::string> args) {
+  // A name that is no track has no preferences: an empty body, as on
+  // DisOrder's server (its Python module would read a 555 as a reply and
+  // then wait for a body).
   auto track = track_of(ctx, args);
-  if (!track) {
-    ctx.conn.reply(555, "not found");
-    return;
-  }
   std::vector<std::string> lines;
-  for (const auto& [name, value] : ctx.server.track_prefs().all(*track))
-    lines.push_back(quote_fields({name, value}));
+  if (track)
+    for (const auto& [name, value] : ctx.server.track_prefs().all(*track))
+      lines.push_back(quote_fields({name, value}));
   ctx.conn.reply_body(253, "Track preferences follow", lines);
 }
 

@@ -163,6 +163,10 @@ def refusals_use_disorders_codes():
             assert r.command("unset-global", "motd")[:2] == (550, "not found")
             # revoke without a cookie
             assert r.command("revoke")[0] == 510
+            # DisOrder's Python module takes a 555 for an answer: a name that
+            # is no track has no length (550) and no preferences (empty body)
+            assert r.command("length", "/no/such/track.ogg")[0] == 550
+            assert r.command("prefs", "/no/such/track.ogg")[::2] == (253, [])
         p = s.cli("--user", "root", "userinfo", "nobody-here", "email", check=False)
         assert p.returncode == 1 and "No such user" in p.stderr, (p.returncode, p.stderr)
 
