@@ -99,12 +99,14 @@ void move(CommandContext& ctx, std::span<const std::string> args) {
     return;
   }
   auto& q = playback(ctx).queue();
-  const int from = q.index_of(e->id);
-  q.move(e->id, delta);
+  // A copy: moving rebuilds the queue, and e points into it.
+  const std::string id = e->id;
+  const int from = q.index_of(id);
+  q.move(id, delta);
   playback(ctx).moved(ctx.conn.user());
   // As DisOrder answers: the part of the distance the entry could not go,
   // being stopped by an end of the queue (0 when it went all the way).
-  ctx.conn.reply(252, std::to_string(delta - (from - q.index_of(e->id))));
+  ctx.conn.reply(252, std::to_string(delta - (from - q.index_of(id))));
 }
 
 void moveafter(CommandContext& ctx, std::span<const std::string> args) {

@@ -172,6 +172,32 @@ def refusals_use_disorders_codes():
 
 
 @test
+def move_answers_the_distance_it_could_not_go():
+    s = Server()
+    try:
+        music = os.path.join(s.dir, "music")
+        _write_tracks(music, ["a.wav", "b.wav", "c.wav"])
+        s.extra_config = f"collection fs utf-8 {music}\n"
+        s.write_config()
+        s.start()
+        with closing(s.root()) as c:
+            assert c.command("rescan", "wait")[:2] == (250, "rescan completed")
+            c.ok("disable")
+            c.ok("random-disable")
+            for e in c.ok("queue")[1]:
+                c.ok("remove", split(e)[split(e).index("id") + 1])
+            ids = [_value(c, "play", os.path.join(music, t)) for t in ("a.wav", "b.wav", "c.wav")]
+            assert _value(c, "move", ids[1], "0") == "0"
+            assert _value(c, "move", ids[1], "1") == "0"  # now at the head
+            assert _value(c, "move", ids[1], "5") == "5"  # already there: could not go at all
+            assert _value(c, "move", ids[1], "-5") == "-3"
+            order = [split(e)[split(e).index("id") + 1] for e in c.ok("queue")[1]]
+            assert order == [ids[0], ids[2], ids[1]], order
+    finally:
+        s.cleanup()
+
+
+@test
 def wait_for_root_returns_at_once_beside_a_running_server():
     with Server() as s:
         p = subprocess.run([DISORDERD, "--wait-for-root", "--config", s.config_path],
