@@ -94,6 +94,24 @@ TrackPrefs::Reindexed::~Reindexed() {
   if (name_.starts_with(kTrackname)) prefs_.tracks_.names_changed();
 }
 
+void TrackPrefs::reindex_all() {
+  Reindexed reindexed(*this, kTrackname);
+  db_.exec("DELETE FROM track_tags; DELETE FROM pref_words;");
+  const auto tracks_with = [this](const std::string& sql) {
+    std::vector<std::string> out;
+    Statement& st = db_.cached(sql);
+    while (st.step())
+      out.push_back(st.column_text(0));
+    st.reset();
+    return out;
+  };
+  for (const auto& track : tracks_with("SELECT DISTINCT track FROM prefs WHERE name = 'tags'"))
+    reindex_tags(track);
+  for (const auto& track : tracks_with("SELECT DISTINCT track FROM prefs"
+                                       " WHERE substr(name, 1, 10) = 'trackname_'"))
+    reindex_words(track);
+}
+
 void TrackPrefs::reindex(std::string_view track, std::string_view name) {
   if (name == "tags") reindex_tags(track);
   if (name.starts_with(kTrackname)) reindex_words(track);

@@ -44,6 +44,11 @@ public:
   // value as preference name is stored and shown (the tags normalised).
   static std::string stored_form(std::string_view name, std::string_view value);
 
+  // Rebuilds track_tags and pref_words from the prefs table, for every
+  // track, as disorder-dump(8) needs after writing prefs wholesale.  Starts
+  // no transaction: run it inside the caller's.
+  void reindex_all();
+
 private:
   // Brings the index that depends on preference name of track in line with
   // the prefs table.
