@@ -1,5 +1,6 @@
 // disorder-dump: backs up the state of a server that a rescan cannot
-// rebuild (users, preferences, global preferences, playlists) to a file,
+// rebuild (users, preferences, global preferences, playlists, scheduled
+// events) to a file,
 // restores it from one (ours, or one written by DisOrder 5.2's
 // disorder-dump), and rebuilds the indexes derived from track preferences.
 // disorder-dump(8) is the user's description.
@@ -43,8 +44,8 @@ void usage(std::FILE* f) {
              "  disorder-dump [OPTIONS] --undump FILE\n"
              "  disorder-dump [OPTIONS] --recompute-aliases\n"
              "Options:\n"
-             "  --dump FILE, -d FILE      write users, preferences, global preferences and\n"
-             "                            playlists to FILE (mode 0600)\n"
+             "  --dump FILE, -d FILE      write users, preferences, global preferences,\n"
+             "                            playlists and scheduled events to FILE (0600)\n"
              "  --undump FILE, -u FILE    replace them with FILE's (this program's format or\n"
              "                            DisOrder's); the server must not be running\n"
              "  --recompute-aliases, -a   rebuild the indexes derived from track preferences\n"
@@ -68,7 +69,8 @@ void set_action(Options& opts, Action action, const char* path) {
 std::string counts(const DumpData& data) {
   return std::to_string(data.users.size()) + " users, " + std::to_string(data.globals.size()) +
          " global preferences, " + std::to_string(data.prefs.size()) + " track preferences, " +
-         std::to_string(data.playlists.size()) + " playlists";
+         std::to_string(data.playlists.size()) + " playlists, " +
+         std::to_string(data.schedule.size()) + " scheduled events";
 }
 
 // The file's contents as DumpData, whichever of the two formats it is in.

@@ -1,6 +1,7 @@
 // What disorder-dump carries between a database and a dump file: the state
 // that cannot be rebuilt by a rescan (users with their passwords and
-// rights, track preferences, global preferences, playlists).  Plain data;
+// rights, track preferences, global preferences, playlists, scheduled
+// events).  Plain data;
 // dump_format.hpp reads and writes it as text, dump_db.hpp reads it from and
 // writes it to the server's database.
 #pragma once
@@ -44,11 +45,25 @@ struct DumpPlaylist {
   bool operator==(const DumpPlaylist&) const = default;
 };
 
+// A scheduled event (server/schedule.hpp), as the schedule table holds it.
+struct DumpEvent {
+  std::string id;
+  std::int64_t when = 0; // seconds since the epoch
+  std::string who;
+  std::string priority;             // junk or normal
+  std::string action;               // play or set-global
+  std::string track;                // play
+  std::string key;                  // set-global
+  std::optional<std::string> value; // set-global; unset: the event unsets key
+  bool operator==(const DumpEvent&) const = default;
+};
+
 struct DumpData {
   std::vector<DumpUser> users;
   std::vector<DumpGlobal> globals;
   std::vector<DumpPref> prefs;
   std::vector<DumpPlaylist> playlists;
+  std::vector<DumpEvent> schedule;
   bool operator==(const DumpData&) const = default;
 };
 

@@ -38,6 +38,14 @@ std::vector<std::string> split_tracks(const std::string& tracks) {
   return out;
 }
 
+bool has_table(Database& db, const char* name) {
+  auto& st = db.cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  st.bind(1, name);
+  const bool found = st.step();
+  st.reset();
+  return found;
+}
+
 [[noreturn]] void bad(const std::string& what) {
   throw DumpFormatError(what);
 }
@@ -91,6 +99,23 @@ DumpData read_database(Database& db, const PasswordVault& vault) {
     data.playlists.push_back(
         {lists.column_text(0), lists.column_text(1), split_tracks(lists.column_text(2))});
   lists.reset();
+  if (has_table(db, "schedule")) {
+    auto& events = db.cached(
+        "SELECT id, due, who, priority, action, track, key, value FROM schedule ORDER BY due, id");
+    while (events.step()) {
+      DumpEvent e;
+      e.id = events.column_text(0);
+      e.when = events.column_int(1);
+      e.who = events.column_text(2);
+      e.priority = events.column_text(3);
+      e.action = events.column_text(4);
+      e.track = events.column_text(5);
+      e.key = events.column_text(6);
+      if (!events.column_is_null(7)) e.value = events.column_text(7);
+      data.schedule.push_back(std::move(e));
+    }
+    events.reset();
+  }
   return data;
 }
 
@@ -128,13 +153,22 @@ void check_dump_data(const DumpData& data) {
       if (t.find('\n') != std::string::npos)
         bad("playlist '" + printable(p.name, 256) + "' holds a track name with a line feed");
   }
+  for (const auto& e : data.schedule) {
+    const std::string which = "scheduled event '" + printable(e.id, 64) + "'";
+    if (e.id.empty()) bad("a scheduled event has an empty ID");
+    if (e.priority != "junk" && e.priority != "normal")
+      bad(which + ": invalid priority '" + printable(e.priority, 64) + "' (junk or normal)");
+    if (e.action != "play" && e.action != "set-global")
+      bad(which + ": unknown action '" + printable(e.action, 64) + "'");
+  }
 }
 
 void replace_database(Database& db, const PasswordVault& vault, TrackPrefs& prefs,
                       const DumpData& data) {
   db.transaction([&] {
     db.exec("DELETE FROM users; DELETE FROM globals; DELETE FROM prefs;"
-            " DELETE FROM track_tags; DELETE FROM pref_words; DELETE FROM playlists;");
+            " DELETE FROM track_tags; DELETE FROM pref_words; DELETE FROM playlists;"
+            " DELETE FROM schedule;");
     auto& user = db.cached("INSERT INTO users (name, password, rights, email, created, "
                            "confirmation, cookie_binding) VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const auto& u : data.users) {
@@ -169,6 +203,24 @@ void replace_database(Database& db, const PasswordVault& vault, TrackPrefs& pref
         tracks += t + "\n";
       list.bind(1, p.name).bind(2, p.share).bind(3, tracks).run();
       list.reset();
+    }
+    auto& event = db.cached("INSERT INTO schedule (id, due, who, priority, action, track, key, "
+                            "value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const auto& e : data.schedule) {
+      event.bind(1, e.id).bind(2, e.when).bind(3, e.who).bind(4, e.priority).bind(5, e.action);
+      // As the server stores them (schedule.cpp): the fields of the other
+      // action are NULL.
+      if (e.action == "play") {
+        event.bind(6, e.track).bind(7, nullptr).bind(8, nullptr);
+      } else {
+        event.bind(6, nullptr).bind(7, e.key);
+        if (e.value)
+          event.bind(8, *e.value);
+        else
+          event.bind(8, nullptr);
+      }
+      event.run();
+      event.reset();
     }
     prefs.reindex_all();
   });

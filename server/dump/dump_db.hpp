@@ -12,7 +12,8 @@ namespace disorder {
 class TrackPrefs;
 
 // The users (passwords opened with vault), global preferences, track
-// preferences and playlists of db, each sorted by name, as of one moment:
+// preferences, playlists and scheduled events of db, each sorted by name
+// (events by time), as of one moment:
 // a read transaction sees one snapshot while the server goes on writing
 // (WAL).  Throws Error for a database newer than this program or too old
 // to hold playlists, or a password the vault cannot open (a key file that
@@ -21,11 +22,13 @@ DumpData read_database(Database& db, const PasswordVault& vault);
 
 // Throws DumpFormatError for what the server would not accept: a bad user,
 // playlist or preference name, a playlist share other than public, shared
-// or private, a tags preference with control characters.
+// or private, a tags preference with control characters, a scheduled event
+// without an ID, with a priority other than junk or normal, or for another
+// action than play or set-global.
 void check_dump_data(const DumpData& data);
 
-// Replaces the users, global preferences, track preferences and playlists
-// of db with data's, in one transaction, and rebuilds the indexes derived
+// Replaces the users, global preferences, track preferences, playlists and
+// scheduled events of db with data's, in one transaction, and rebuilds the indexes derived
 // from track preferences (prefs.reindex_all()).  Passwords are sealed with
 // vault; every user gets a new cookie binding, so no login cookie made
 // before survives.  Call check_dump_data() first.  On any error the

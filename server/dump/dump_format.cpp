@@ -49,6 +49,8 @@ public:
         pref_record(*fields);
       else if (kind == "playlist")
         playlist_record(*fields);
+      else if (kind == "schedule")
+        schedule_record(*fields);
       else
         fail("unknown record '" + kind + "'");
     }
@@ -166,12 +168,40 @@ private:
     data_.playlists.push_back({f[1], f[2], std::vector<std::string>(f.begin() + 3, f.end())});
   }
 
+  void schedule_record(const std::vector<std::string>& f) {
+    const auto usage = [this] {
+      fail("a schedule record is: schedule ID WHEN WHO PRIORITY play TRACK, or "
+           "schedule ID WHEN WHO PRIORITY set-global KEY [VALUE]");
+    };
+    if (f.size() < 7) usage();
+    DumpEvent e;
+    e.id = f[1];
+    if (!events_.insert(e.id).second) fail("scheduled event '" + e.id + "' appears twice");
+    auto when = to_integer(f[2]);
+    if (!when) fail("scheduled event '" + e.id + "': bad time '" + f[2] + "'");
+    e.when = *when;
+    e.who = f[3];
+    e.priority = f[4];
+    e.action = f[5];
+    if (e.action == "play") {
+      if (f.size() != 7) usage();
+      e.track = f[6];
+    } else if (e.action == "set-global") {
+      if (f.size() > 8) usage();
+      e.key = f[6];
+      if (f.size() == 8) e.value = f[7];
+    } else {
+      fail("scheduled event '" + e.id + "': unknown action '" + e.action + "'");
+    }
+    data_.schedule.push_back(std::move(e));
+  }
+
   std::string_view text_;
   size_t pos_ = 0;
   int line_ = 0;
   std::int64_t records_ = 0;
   DumpData data_;
-  std::set<std::string> users_, globals_, playlists_;
+  std::set<std::string> users_, globals_, playlists_, events_;
   std::set<std::pair<std::string, std::string>> prefs_;
 };
 
@@ -201,6 +231,18 @@ std::string format_dump(const DumpData& data) {
   for (const auto& p : data.playlists) {
     std::vector<std::string> f{"playlist", p.name, p.share};
     f.insert(f.end(), p.tracks.begin(), p.tracks.end());
+    out += line_of(f);
+    ++records;
+  }
+  for (const auto& e : data.schedule) {
+    std::vector<std::string> f{"schedule", e.id,       std::to_string(e.when),
+                               e.who,      e.priority, e.action};
+    if (e.action == "play") {
+      f.push_back(e.track);
+    } else {
+      f.push_back(e.key);
+      if (e.value) f.push_back(*e.value);
+    }
     out += line_of(f);
     ++records;
   }

@@ -25,8 +25,8 @@ public:
 inline constexpr int kDumpFormatVersion = 1;
 
 // The whole file.  Records come in a fixed order (users, global
-// preferences, track preferences, playlists), each kind sorted as data
-// holds it.
+// preferences, track preferences, playlists, scheduled events), each kind
+// in the order data holds it.
 std::string format_dump(const DumpData& data);
 
 // Whether text starts like a file format_dump() wrote (of any version).
@@ -35,7 +35,8 @@ bool is_own_dump(std::string_view text);
 // Parses a whole file.  Throws DumpFormatError for a file from a newer
 // version, one cut short (no end line, a last line without its line feed,
 // a record count that does not match), a malformed or unknown record, or
-// the same user, global preference, track preference or playlist twice.
+// the same user, global preference, track preference, playlist or
+// scheduled event twice.
 DumpData parse_dump(std::string_view text);
 
 } // namespace disorder

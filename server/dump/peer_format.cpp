@@ -57,8 +57,7 @@ public:
         playlist(key, value);
         break;
       case 'W':
-        notes_.push_back("scheduled event '" + printable(key, 64) +
-                         "' left out: this version does not carry scheduled events");
+        event(key, value);
         break;
       default:
         fail("unknown record type '" + printable(std::string_view(&type, 1)) + "'");
@@ -223,12 +222,46 @@ private:
     data_.playlists.push_back(std::move(p));
   }
 
+  void event(const std::string& id, const std::string& value) {
+    if (!events_.insert(id).second)
+      fail("scheduled event '" + printable(id, 64) + "' appears twice");
+    std::map<std::string, std::string> fields;
+    for (auto& [key, v] : pairs(value))
+      if (!fields.emplace(key, v).second)
+        fail("scheduled event '" + printable(id, 64) + "': '" + printable(key, 64) +
+             "' appears twice");
+    const auto field = [&](const char* name) -> const std::string& {
+      auto it = fields.find(name);
+      if (it == fields.end()) fail("scheduled event '" + printable(id, 64) + "' has no " + name);
+      return it->second;
+    };
+    DumpEvent e;
+    e.id = id;
+    e.who = field("who");
+    const std::string& when = field("when");
+    auto [end, ec] = std::from_chars(when.data(), when.data() + when.size(), e.when);
+    if (ec != std::errc() || end != when.data() + when.size())
+      fail("scheduled event '" + printable(id, 64) + "': bad time '" + printable(when, 64) + "'");
+    e.priority = field("priority");
+    e.action = field("action");
+    if (e.action == "play") {
+      e.track = field("track");
+    } else if (e.action == "set-global") {
+      e.key = field("key");
+      if (auto v = fields.find("value"); v != fields.end()) e.value = v->second;
+    } else {
+      fail("scheduled event '" + printable(id, 64) + "': unknown action '" +
+           printable(e.action, 64) + "'");
+    }
+    data_.schedule.push_back(std::move(e));
+  }
+
   std::string_view text_;
   std::vector<std::string>& notes_;
   size_t pos_ = 0;
   int record_ = 0;
   DumpData data_;
-  std::set<std::string> pref_tracks_, globals_, users_, playlists_;
+  std::set<std::string> pref_tracks_, globals_, users_, playlists_, events_;
 };
 
 } // namespace

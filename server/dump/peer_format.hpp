@@ -27,8 +27,8 @@ bool is_peer_dump(std::string_view text);
 // Throws DumpFormatError (dump_format.hpp) for a file cut short, of a
 // version other than 0, or damaged.  What the file holds that has no place
 // here is left out, with a sentence for each in notes: DisOrder's own
-// bookkeeping (global preferences whose names start with '_'), scheduled
-// events, unknown user properties.
+// bookkeeping (global preferences whose names start with '_') and unknown
+// user properties.
 DumpData parse_peer_dump(std::string_view text, std::vector<std::string>& notes);
 
 } // namespace disorder

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """disorder-dump end to end: a dump of a running server restored into a
 fresh home gives back the same users (logging in with their passwords),
-rights, preferences, global preferences and playlists through the
-protocol; a dump written by DisOrder 5.2's disorder-dump (written here by
+rights, preferences, global preferences, playlists and scheduled events
+through the protocol; a dump written by DisOrder 5.2's disorder-dump (written here by
 hand in its format) comes across the same way; a truncated or
 future-versioned file, or a running server, makes --undump refuse and
 change nothing; and the dump file is written privately, whole or not at
@@ -10,6 +10,7 @@ all."""
 import os
 import stat
 import subprocess
+import time
 import wave
 
 from harness import BUILDDIR, Server, closing, run_tests, split, test
@@ -88,9 +89,16 @@ def set_playlist(c, name, tracks, share=None):
         c.ok("playlist-set-share", name, share)
 
 
+def events(c):
+    """Every scheduled event as {ID: {key: value}}."""
+    return {i: dict(split(line) for line in body(c, "schedule-get", i))
+            for i in body(c, "schedule-list")}
+
+
 def fill(s):
-    """Users, preferences, global preferences and playlists, through the
-    protocol."""
+    """Users, preferences, global preferences, playlists and scheduled
+    events, through the protocol.  Returns the events as events() gives
+    them."""
     s.add_user("alice", "alice's \"pass\" word", "read,play,prefs")
     s.add_user("bob", "bob-pw", "read")
     with closing(s.root()) as r:
@@ -103,10 +111,19 @@ def fill(s):
     with closing(s.connect("alice", "alice's \"pass\" word")) as alice:
         set_playlist(alice, "alice.mine", [s.track(1), s.track(0)])
         set_playlist(alice, "party", [s.track(2)])
+        when = int(time.time()) + 86400
+        alice.ok("schedule-add", str(when), "normal", "play", s.track(1))
+    with closing(s.root()) as r:
+        r.ok("schedule-add", str(when + 60), "junk", "set-global", "random-play", "yes")
+        r.ok("schedule-add", str(when + 120), "normal", "set-global", "required-tags")
+        scheduled = events(r)
+    assert sorted(e["action"] for e in scheduled.values()) == ["play", "set-global", "set-global"]
+    return scheduled
 
 
-def check_filled(s, alias):
-    """What fill() stored, as clients see it; alias: the alias of track 2."""
+def check_filled(s, alias, scheduled):
+    """What fill() stored, as clients see it; alias: the alias of track 2,
+    scheduled: what fill() returned."""
     with closing(s.connect("alice", "alice's \"pass\" word")) as alice:
         assert value(alice, "userinfo", "alice", "rights") == "read,play,prefs"
         assert alice.ok("playlists")[1] == ["alice.mine", "party"]
@@ -126,6 +143,7 @@ def check_filled(s, alias):
         assert value(r, "userinfo", "bob", "email") == "bob@example.com"
         assert value(r, "userinfo", "bob", "rights") == "read"
         assert sorted(r.ok("users")[1]) == ["alice", "bob", "root"]
+        assert events(r) == scheduled
 
 
 @test
@@ -135,9 +153,9 @@ def a_dump_restored_into_a_fresh_home_gives_back_the_same_data():
     try:
         a.start()
         a.rescan()
-        fill(a)
+        scheduled = fill(a)
         alias = os.path.join(a.music, "Other/Renamed Loose.wav")
-        check_filled(a, alias)
+        check_filled(a, alias, scheduled)
         # Dumped while the server runs, into a file that exists, is open to
         # everyone, and is replaced.
         path = os.path.join(a.dir, "backup.dump")
@@ -164,7 +182,7 @@ def a_dump_restored_into_a_fresh_home_gives_back_the_same_data():
             assert stat.S_IMODE(os.stat(os.path.join(b.home, name)).st_mode) == 0o600, name
         b.start()
         b.rescan()
-        check_filled(b, alias)
+        check_filled(b, alias, scheduled)
         # The same dump again from the restored server.
         again = os.path.join(b.dir, "again.dump")
         b.dump("--dump", again)
@@ -197,7 +215,9 @@ password%3dbob%2525pw%26rights%3dread%252cmove%2520any%26created%3d1767225601\
 Uroot
 password%3droot-pw%26rights%3dall%26created%3d1767225000
 Wc5uiykq75Ym
-who%3droot%26when%3d1798797600%26priority%3dnormal%26action%3dplay%26track%3d{root}/Other/Loose.wav
+who%3dalice%26when%3d4102444800%26priority%3dnormal%26action%3dplay%26track%3d{root}/Other/Loose.wav
+W6gxGDNv2dY0
+who%3droot%26when%3d4102448400%26priority%3djunk%26action%3dset-global%26key%3drandom-play
 Lparty
 sharing%3dshared%260%3d{root}/Other/Loose.wav%26count%3d1
 Lalice.mine
@@ -231,7 +251,6 @@ def a_disorder_dump_comes_across():
             f.write(DISORDER_DUMP.format(root=root))
         p = s.dump("--undump", path)
         # What has no place here is named, not silently dropped.
-        assert "scheduled event 'c5uiykq75Ym' left out" in p.stderr, p.stderr
         assert "global preference '_dbversion' left out" in p.stderr, p.stderr
         s.start()
         s.rescan()
@@ -264,6 +283,12 @@ def a_disorder_dump_comes_across():
             assert bob.ok("playlists")[1] == ["alice.pub", "party"]
             assert bob.ok("playlist-get", "party")[1] == [loose]
             assert bob.ok("playlist-get-share", "party")[0] == "shared"
+            # Scheduled events, under DisOrder's IDs.
+            assert events(bob) == {
+                "c5uiykq75Ym": {"action": "play", "when": "4102444800", "who": "alice",
+                                "priority": "normal", "track": loose},
+                "6gxGDNv2dY0": {"action": "set-global", "when": "4102448400", "who": "root",
+                                "priority": "junk", "key": "random-play"}}
         s.stop()
         # Cut short, or of a version DisOrder 5.2 does not write: refused,
         # and nothing changes.
@@ -291,7 +316,7 @@ def undump_refuses_bad_files_and_a_running_server_and_changes_nothing():
     try:
         s.start()
         s.rescan()
-        fill(s)
+        scheduled = fill(s)
         good = os.path.join(s.dir, "good.dump")
         s.dump("--dump", good)
         with open(good) as f:
@@ -328,7 +353,7 @@ def undump_refuses_bad_files_and_a_running_server_and_changes_nothing():
         with open(after) as f:
             assert f.read() == text
         s.start()
-        check_filled(s, os.path.join(s.music, "Other/Renamed Loose.wav"))
+        check_filled(s, os.path.join(s.music, "Other/Renamed Loose.wav"), scheduled)
     finally:
         s.cleanup()
 
@@ -365,12 +390,12 @@ def the_command_line():
         assert "--recover: nothing to do" in p.stderr, p.stderr
         s.start()
         s.rescan()
-        fill(s)
+        scheduled = fill(s)
         s.stop()
         # Rebuilds what is derived from the preferences, with the same result.
         s.dump("--recompute-aliases", "--remove-pathless")
         s.start()
-        check_filled(s, os.path.join(s.music, "Other/Renamed Loose.wav"))
+        check_filled(s, os.path.join(s.music, "Other/Renamed Loose.wav"), scheduled)
     finally:
         s.cleanup()
 

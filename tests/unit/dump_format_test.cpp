@@ -21,6 +21,9 @@ DumpData sample() {
   d.prefs.push_back({"/music/line\nfeed.ogg", "trackname_display_title", "Line\nFeed"});
   d.playlists.push_back({"alice.mine", "private", {"/music/a b.ogg", "/music/c.ogg"}});
   d.playlists.push_back({"empty", "shared", {}});
+  d.schedule.push_back({"e1", 1800000000, "alice", "normal", "play", "/music/a b.ogg", "", {}});
+  d.schedule.push_back({"e2", 1800000001, "root", "junk", "set-global", "", "random-play", "no"});
+  d.schedule.push_back({"e3", 1800000002, "root", "junk", "set-global", "", "playing", {}});
   return d;
 }
 
@@ -39,7 +42,8 @@ TEST(DumpFormat, RoundTripsEveryField) {
   const DumpData d = sample();
   const std::string text = format_dump(d);
   EXPECT_TRUE(text.starts_with("disorder-dump 1\n"));
-  EXPECT_TRUE(text.ends_with("\nend 8\n"));
+  EXPECT_TRUE(text.ends_with("\nschedule e3 1800000002 root junk set-global playing\nend 11\n"))
+      << text;
   EXPECT_TRUE(is_own_dump(text));
   EXPECT_EQ(parse_dump(text), d);
 }
@@ -83,6 +87,11 @@ TEST(DumpFormat, RefusesMalformedRecords) {
             "line 2: user 'u': unknown property 'shoe'");
   EXPECT_EQ(error_of("disorder-dump 1\nglobal a b\nglobal a c\nend 2\n"),
             "line 3: global preference 'a' appears twice");
+  EXPECT_EQ(error_of("disorder-dump 1\nschedule e 1 u junk fly x\nend 1\n"),
+            "line 2: scheduled event 'e': unknown action 'fly'");
+  EXPECT_EQ(error_of("disorder-dump 1\nschedule e 1 u junk play\nend 1\n"),
+            "line 2: a schedule record is: schedule ID WHEN WHO PRIORITY play TRACK, or schedule "
+            "ID WHEN WHO PRIORITY set-global KEY [VALUE]");
   EXPECT_EQ(error_of("hello\n"),
             "line 1: not a disorder-dump file (it does not start with 'disorder-dump')");
   EXPECT_EQ(error_of(""), "the file is empty");
@@ -100,7 +109,9 @@ const char kPeer[] =
     "Ualice\n"
     "password%3dp%2525%2526%253d%26rights%3dread%252cmove%2520any%26created%3d17\n"
     "Uroot\npassword%3dr%26rights%3dall%26created%3d1%26email%3dr%2540x%26shoe%3d1\n"
-    "Wabc\nwho%3droot%26when%3d9%26priority%3djunk%26action%3dplay\n"
+    "Wabc\nwho%3droot%26when%3d9%26priority%3djunk%26action%3dplay%26track%3d/x\n"
+    "Wdef\nwho%3dalice%26when%3d10%26priority%3dnormal%26action%3dset-global"
+    "%26key%3drandom-play\n"
     "Lparty\nsharing%3dshared%260%3d/music/a%2520b.ogg%26count%3d1\n"
     "Lalice.none\nsharing%3dprivate%26count%3d0\n"
     "E\n";
@@ -132,11 +143,12 @@ TEST(PeerDumpFormat, ReadsWhatDisOrderWrites) {
   EXPECT_EQ(d.users[1], (DumpUser{"root", "r", right::all, "r@x", 1, std::nullopt}));
   EXPECT_EQ(d.playlists, (std::vector<DumpPlaylist>{{"party", "shared", {"/music/a b.ogg"}},
                                                     {"alice.none", "private", {}}}));
+  EXPECT_EQ(d.schedule, (std::vector<DumpEvent>{{"abc", 9, "root", "junk", "play", "/x", "", {}},
+                                                {"def", 10, "alice", "normal", "set-global", "",
+                                                 "random-play", std::nullopt}}));
   EXPECT_EQ(notes, (std::vector<std::string>{
                        "global preference '_dbversion' left out: it is DisOrder's own bookkeeping",
-                       "user 'root': property 'shoe' left out: it has no meaning here",
-                       "scheduled event 'abc' left out: this version does not carry scheduled "
-                       "events"}));
+                       "user 'root': property 'shoe' left out: it has no meaning here"}));
 }
 
 TEST(PeerDumpFormat, RefusesTruncatedAndOtherVersions) {
@@ -158,6 +170,8 @@ TEST(PeerDumpFormat, RefusesDamagedRecords) {
             "DisOrder dump, record 1: playlist 'p' is damaged: it does not hold count tracks");
   EXPECT_EQ(peer_error("V0Ux\nrights%3dread\nE\n"),
             "DisOrder dump, record 1: user 'x' has no password");
+  EXPECT_EQ(peer_error("V0Wx\nwho%3da%26when%3d1%26priority%3djunk%26action%3dplay\nE\n"),
+            "DisOrder dump, record 1: scheduled event 'x' has no track");
   EXPECT_EQ(peer_error("V0Ga\nb\nGa\nc\nE\n"),
             "DisOrder dump, record 2: global preference 'a' appears twice");
 }
