@@ -746,7 +746,7 @@ const ConfigItem* find_config_item(std::string_view name) {
 
 std::vector<NamePart> default_nameparts() {
   return {
-      {"title", R"(/([0-9]+ *[-:] *)?([^/]+)\.[a-zA-Z0-9]+$)", "$2", "display", ""},
+      {"title", R"(/([0-9]+ *[-:]? *)?([^/]+)\.[a-zA-Z0-9]+$)", "$2", "display", ""},
       {"title", R"(/([^/]+)\.[a-zA-Z0-9]+$)", "$1", "sort", ""},
       {"album", R"(/([^/]+)/[^/]+$)", "$1", "*", ""},
       {"artist", R"(/([^/]+)/[^/]+/[^/]+$)", "$1", "*", ""},
@@ -756,7 +756,7 @@ std::vector<NamePart> default_nameparts() {
 
 std::vector<Transform> default_transforms() {
   return {
-      {"track", R"(^.*/([0-9]+ *[-:] *)?([^/]+)\.[a-zA-Z0-9]+$)", "$2", "display", ""},
+      {"track", R"(^.*/([0-9]+ *[-:]? *)?([^/]+)\.[a-zA-Z0-9]+$)", "$2", "display", ""},
       {"track", R"(^.*/([^/]+)\.[a-zA-Z0-9]+$)", "$1", "sort", ""},
       {"dir", R"(^.*/([^/]+)$)", "$1", "*", ""},
       {"dir", R"(^(the) ([^/]*))", "$2 $1", "sort", "i"},

@@ -562,7 +562,7 @@ TEST(ConfigLists, NamepartDefaultsAndReplacement) {
   Config d;
   ASSERT_EQ(d.namepart.size(), 5u);
   EXPECT_TRUE(d.namepart_is_default);
-  EXPECT_EQ(d.namepart[0], (NamePart{"title", R"(/([0-9]+ *[-:] *)?([^/]+)\.[a-zA-Z0-9]+$)", "$2",
+  EXPECT_EQ(d.namepart[0], (NamePart{"title", R"(/([0-9]+ *[-:]? *)?([^/]+)\.[a-zA-Z0-9]+$)", "$2",
                                      "display", ""}));
   EXPECT_EQ(d.namepart[1], (NamePart{"title", R"(/([^/]+)\.[a-zA-Z0-9]+$)", "$1", "sort", ""}));
   EXPECT_EQ(d.namepart[2], (NamePart{"album", R"(/([^/]+)/[^/]+$)", "$1", "*", ""}));
@@ -596,7 +596,7 @@ TEST(ConfigLists, NamepartDefaultsAndReplacement) {
 TEST(ConfigLists, TransformDefaultsAndReplacement) {
   Config d;
   ASSERT_EQ(d.transform.size(), 5u);
-  EXPECT_EQ(d.transform[0], (Transform{"track", R"(^.*/([0-9]+ *[-:] *)?([^/]+)\.[a-zA-Z0-9]+$)",
+  EXPECT_EQ(d.transform[0], (Transform{"track", R"(^.*/([0-9]+ *[-:]? *)?([^/]+)\.[a-zA-Z0-9]+$)",
                                        "$2", "display", ""}));
   EXPECT_EQ(d.transform[1],
             (Transform{"track", R"(^.*/([^/]+)\.[a-zA-Z0-9]+$)", "$1", "sort", ""}));
@@ -1242,7 +1242,7 @@ TEST(ConfigReload, UnchangeableItems) {
             "stopword cannot be changed while the server is running");
   // Writing out the default namepart set by hand is no change.
   const std::string same =
-      "namepart title \"/([0-9]+ *[-:] *)?([^/]+)\\\\.[a-zA-Z0-9]+$\" $2 display\n"
+      "namepart title \"/([0-9]+ *[-:]? *)?([^/]+)\\\\.[a-zA-Z0-9]+$\" $2 display\n"
       "namepart title \"/([^/]+)\\\\.[a-zA-Z0-9]+$\" $1 sort\n"
       "namepart album \"/([^/]+)/[^/]+$\" $1 *\n"
       "namepart artist \"/([^/]+)/[^/]+/[^/]+$\" $1 *\n"
