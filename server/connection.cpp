@@ -34,6 +34,9 @@ constexpr size_t kOutputPause = 1 << 20;
 constexpr size_t kLogBacklog = 4 << 20;
 // How long a connection that is being closed has to take its last reply.
 constexpr std::chrono::seconds kClosingGrace{5};
+// How long penalise() holds a connection back: the first time, and at most.
+constexpr std::chrono::milliseconds kFirstPenalty{100};
+constexpr std::chrono::milliseconds kLongestPenalty{2000};
 } // namespace
 
 Connection::Connection(Server& server, Fd fd, Transport transport, std::string peer)
@@ -91,9 +94,20 @@ void Connection::login(const std::string& user, Rights rights) {
   clear_deadline(); // the login deadline; command deadlines from now on
 }
 
-void Connection::demote() {
+void Connection::penalise() {
   demoted_ = true;
   io_.set_priority(Priority::background);
+  penalty_ = std::min(penalty_.count() ? penalty_ * 2 : kFirstPenalty, kLongestPenalty);
+  held_back_ = true;
+  io_.enable_reading(false);
+  if (!release_)
+    release_ = Event::timer(server_.loop(), [this](short) {
+      held_back_ = false;
+      if (closed_ || closing_ || deferred_ || paused_) return; // they resume reading themselves
+      io_.enable_reading(true);
+      on_read(); // what arrived meanwhile is already buffered
+    });
+  release_->add(penalty_);
 }
 
 void Connection::set_deadline(std::chrono::seconds after) {
@@ -173,7 +187,7 @@ void Connection::finish_deferred_reply(int code, std::string_view text) {
   if (closed_ || !deferred_) return;
   reply(code, text);
   deferred_ = false;
-  if (!closing_) {
+  if (!closing_ && !held_back_) {
     io_.enable_reading(true);
     // Commands that arrived meanwhile are already buffered.  Called from
     // outside this connection's own callbacks, so it is safe to go on.
@@ -232,7 +246,7 @@ void Connection::handle_input() {
       shut();
       return;
     }
-    if (!paused_ || deferred_) return;
+    if (!paused_ || deferred_ || held_back_) return;
     // The replies that made us pause have gone: go on with the commands
     // already buffered.
     paused_ = false;
@@ -242,7 +256,7 @@ void Connection::handle_input() {
 
 void Connection::dispatch_buffered_lines() {
   evbuffer* in = io_.input();
-  while (!closing_ && !closed_ && !deferred_ && !logging_) {
+  while (!closing_ && !closed_ && !deferred_ && !logging_ && !held_back_) {
     // Checked for each line: a login in this batch lifts the limits.
     const bool logged_in = authenticated();
     if (io_.pending_output() > (logged_in ? kOutputPause : kLoginOutputPause)) {
@@ -276,6 +290,7 @@ void Connection::on_drained() {
   }
   if (paused_ && !deferred_) {
     paused_ = false;
+    if (held_back_) return; // released by its timer
     io_.enable_reading(true);
     on_read();
   }

@@ -48,10 +48,12 @@ public:
   Rights rights() const { return rights_; }
   void login(const std::string& user, Rights rights);
   void set_rights(Rights rights) { rights_ = rights; }
-  // For the rest of its life this connection is served only when no
-  // well-behaved client is waiting: it asked for work the server had to
-  // refuse as too costly (a regexp over its limit).
-  void demote();
+  // This connection asked for work the server had to refuse as too costly
+  // (a regexp over its limit).  For the rest of its life it is served only
+  // when no well-behaved client is waiting, and after the reply to this
+  // command it is not read for a while: 0.1 s, doubling with each refusal
+  // up to 2 s.  So a client that keeps trying slows itself, not the rest.
+  void penalise();
   // The cookie this login used or last made (for `revoke`).
   std::optional<std::string> cookie;
 
@@ -113,6 +115,10 @@ private:
   bool closing_ = false;
   bool closed_ = false;
   bool demoted_ = false;
+  // While set, no command is read or run (penalise()).
+  bool held_back_ = false;
+  std::chrono::milliseconds penalty_{0};
+  std::unique_ptr<Event> release_;
   // The login deadline until login, then a command's (command_timeout),
   // or the grace period of close_after_reply().
   std::unique_ptr<Event> deadline_;

@@ -60,7 +60,7 @@ void reply_listing(CommandContext& ctx, bool want_files, bool want_dirs,
     // An answer without the names the pattern could not be tried on would
     // look complete: refuse the whole command instead.  Whoever sends
     // such patterns waits behind everyone else from now on.
-    ctx.conn.demote();
+    ctx.conn.penalise();
     throw UserError("regexp too expensive: it reached the limit on matching work;"
                     " use a simpler one");
   }

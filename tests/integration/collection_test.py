@@ -699,9 +699,18 @@ def the_server_answers_every_command_while_a_rescan_runs():
         os.chmod(s.dir, 0o755)
         s.extra_config = f"collection fs utf-8 {root}\nqueue_pad 0\n"
         s.write_config()
-        s.start()  # the first start rescans the 4,000 tracks
+        s.start()
         with closing(s.root()) as watcher, closing(s.root()) as c:
+            # The first start's scan may be nearly over by now: let it end,
+            # change every file, and time a rescan that reads all 4,000
+            # again from its start.
+            c.ok("rescan", "wait")
+            later = time.time() + 60
+            for dirpath, _, names in os.walk(root):
+                for name in names:
+                    os.utime(os.path.join(dirpath, name), (later, later))
             watcher.command("log")
+            c.ok("rescan")
             watcher.sock.setblocking(False)
             answered_during_scan = 0
             scanning = True
