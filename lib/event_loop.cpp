@@ -229,8 +229,9 @@ BufferedConnection::BufferedConnection(EventLoop& loop, Fd fd)
 void BufferedConnection::set_priority(Priority priority) {
   priority_ = priority;
   // One that is about to run gets it when it does (apply_priority()).
-  priority_pending_ =
-      !set_event_priority(read_event_, priority) | !set_event_priority(write_event_, priority);
+  const bool read_set = set_event_priority(read_event_, priority);
+  const bool write_set = set_event_priority(write_event_, priority);
+  priority_pending_ = !read_set || !write_set;
 }
 
 void BufferedConnection::apply_priority() {
