@@ -123,8 +123,10 @@ def random_adopted_and_failed_entries_in_disorders_form():
         cli(s, "random-disable", "play", bad)
         events = Events(s)
         cli(s, "enable")
-        wait_for(lambda: any(e["state"] == "failed" for e in raw(s, "recent")),
-                 "the broken track to fail")
+        # The random pick may be the broken track too, and play before it:
+        # wait for root's own entry, the last to play.
+        wait_for(lambda: any(e["state"] == "failed" and e.get("submitter") == "root"
+                             for e in raw(s, "recent")), "root's broken track to fail")
         text = out(s, "recent")
         last = text[text.rindex("track "):]
         failed = raw(s, "recent")[-1]
