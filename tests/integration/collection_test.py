@@ -15,7 +15,7 @@ import threading
 import time
 import unicodedata
 
-from harness import Server, closing, run_tests, split, test, wait_for
+from harness import Server, body, closing, run_tests, split, test, value, wait_for
 
 # name below the root -> file tags (None: no tags written)
 COLLECTION = {
@@ -81,19 +81,6 @@ class Collection:
 
     def __exit__(self, *exc):
         self.server.cleanup()
-
-
-def value(c, *args):
-    """The value of a 252 reply."""
-    code, text, _ = c.command(*args)
-    assert code == 252, (args, code, text)
-    return split(text)[0]
-
-
-def body(c, *args):
-    code, text, lines = c.command(*args)
-    assert code == 253, (args, code, text)
-    return lines
 
 
 def refused(c, code, *args):

@@ -13,7 +13,7 @@ import subprocess
 import time
 import wave
 
-from harness import BUILDDIR, Server, closing, run_tests, split, test
+from harness import BUILDDIR, Server, body, closing, run_tests, split, test, value
 
 DUMP = os.path.join(BUILDDIR, "server", "disorder-dump")
 
@@ -63,18 +63,6 @@ def new_music(server_dir):
     music = os.path.join(server_dir, "music")
     make_collection(music)
     return music
-
-
-def value(c, *args):
-    code, text, _ = c.command(*args)
-    assert code == 252, (args, code, text)
-    return split(text)[0]
-
-
-def body(c, *args):
-    code, text, lines = c.command(*args)
-    assert code == 253, (args, code, text)
-    return lines
 
 
 def set_playlist(c, name, tracks, share=None):

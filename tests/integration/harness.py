@@ -270,6 +270,20 @@ def split(line):
             i = j
 
 
+def value(c, *args):
+    """The value of a 252 reply."""
+    code, text, _ = c.command(*args)
+    assert code == 252, (args, code, text)
+    return split(text)[0]
+
+
+def body(c, *args):
+    """The body of a 253 reply."""
+    code, text, lines = c.command(*args)
+    assert code == 253, (args, code, text)
+    return lines
+
+
 def terminate(proc, name):
     """SIGTERM to a running proc and wait; kill it and fail if it does not
     stop within 10 s."""
