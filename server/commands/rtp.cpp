@@ -137,7 +137,7 @@ void rtp_cancel(CommandContext& ctx, std::span<const std::string>) {
   if (ctx.server.rtp_requests().cancel(&ctx.conn))
     ctx.conn.reply(250, "OK");
   else
-    ctx.conn.reply(555, "no RTP stream for this connection");
+    ctx.conn.reply(550, "no RTP stream for this connection"); // as DisOrder answers
 }
 
 } // namespace disorder::commands
