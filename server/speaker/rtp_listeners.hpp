@@ -74,14 +74,17 @@ public:
   template <typename Fn> void for_each(Fn&& fn) {
     for (std::size_t i = 0; i < kSlots; ++i) {
       Slot& s = slots_[i];
-      if (s.length.load(std::memory_order_relaxed) == 0) continue; // cheap first look
-      sockaddr_storage address;
-      std::uint32_t length = 0, options = 0, sequence = 0;
-      if (!read(s, address, length, options, sequence) || length == 0) continue;
-      const bool fresh = seen_[i] != sequence;
-      seen_[i] = sequence;
-      fn(i, reinterpret_cast<const sockaddr*>(&address), static_cast<socklen_t>(length), options,
-         fresh);
+      Seen& last = seen_[i];
+      if (s.length.load(std::memory_order_relaxed) == 0 && last.length == 0)
+        continue; // cheap first look
+      std::uint32_t sequence = 0;
+      if (!read(s, last.address, last.length, last.options, sequence))
+        sequence = last.sequence; // being rewritten: this packet goes where the last one went
+      if (last.length == 0) continue;
+      const bool fresh = last.sequence != sequence;
+      last.sequence = sequence;
+      fn(i, reinterpret_cast<const sockaddr*>(&last.address), static_cast<socklen_t>(last.length),
+         last.options, fresh);
     }
   }
 
@@ -119,20 +122,30 @@ private:
       std::uint32_t words[kWords];
       for (std::size_t w = 0; w < kWords; ++w)
         words[w] = s.words[w].load(std::memory_order_relaxed);
-      length = s.length.load(std::memory_order_relaxed);
-      options = s.options.load(std::memory_order_relaxed);
+      const std::uint32_t new_length = s.length.load(std::memory_order_relaxed);
+      const std::uint32_t new_options = s.options.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);
       if (s.sequence.load(std::memory_order_relaxed) != before) continue;
+      // Only a consistent copy is handed out: the outputs are untouched
+      // otherwise.
       std::memcpy(&address, words, kAddressBytes);
+      length = new_length;
+      options = new_options;
       sequence = before;
       return true;
     }
-    return false; // being rewritten: try again at the next packet
+    return false; // being rewritten
   }
 
   std::array<Slot, kSlots> slots_;
-  std::array<std::string, kSlots> keys_;     // loop thread only; "" for a free slot
-  std::array<std::uint32_t, kSlots> seen_{}; // audio thread only: sequence last visited
+  std::array<std::string, kSlots> keys_; // loop thread only; "" for a free slot
+  // Audio thread only: each slot as last read, used again while the loop
+  // thread is rewriting it (a stream being moved loses no packet).
+  struct Seen {
+    sockaddr_storage address{};
+    std::uint32_t length = 0, options = 0, sequence = 0;
+  };
+  std::array<Seen, kSlots> seen_{};
 };
 
 } // namespace disorder

@@ -331,17 +331,22 @@ def killing_a_decoder_fails_only_that_track():
             r.ok("play", nxt)
             r.ok("enable")
         events.wait("playing", slow)
-        decoders = [p for p in pids_named("disorder-decode") if parent_pid(p) == s.proc.pid]
-        killed = False
-        for p in decoders:
-            try:
-                with open(f"/proc/{p}/cmdline", "rb") as f:
-                    if f.read().endswith(b"slow.wav\0"):
-                        os.kill(p, signal.SIGKILL)
-                        killed = True
-            except OSError:
-                pass  # another decoder that exited meanwhile
-        assert killed, "the decoder of slow.wav was not found"
+
+        # "playing" is announced as the track is handed over, which may be
+        # before its decoder has started.
+        def kill_slow_decoder():
+            for p in pids_named("disorder-decode"):
+                try:
+                    if parent_pid(p) != s.proc.pid:
+                        continue
+                    with open(f"/proc/{p}/cmdline", "rb") as f:
+                        if f.read().endswith(b"slow.wav\0"):
+                            os.kill(p, signal.SIGKILL)
+                            return True
+                except OSError:
+                    pass  # another decoder that exited meanwhile
+            return False
+        wait_for(kill_slow_decoder, "the decoder of slow.wav")
         events.wait("failed", slow)
         events.wait("completed", nxt)
 
