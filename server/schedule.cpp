@@ -1,6 +1,8 @@
 // The stored schedule of events and the one timer that runs them.
 #include "schedule.hpp"
 
+#include "db/schema.hpp"
+
 #include "crypto.hpp"
 #include "log.hpp"
 
@@ -102,19 +104,8 @@ std::string Schedule::new_id() const {
 
 std::string Schedule::add(ScheduledEvent e) {
   e.id = new_id();
-  auto& st = db_.cached("INSERT INTO schedule (id, due, who, priority, action, track, key, value) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  st.bind(1, e.id).bind(2, e.when).bind(3, e.who).bind(4, to_string(e.priority)).bind(5, e.action);
-  if (e.action == "play") {
-    st.bind(6, e.track).bind(7, nullptr).bind(8, nullptr);
-  } else {
-    st.bind(6, nullptr).bind(7, e.key);
-    if (e.value)
-      st.bind(8, *e.value);
-    else
-      st.bind(8, nullptr);
-  }
-  st.run();
+  insert_schedule_row(db_, e.id, e.when, e.who, to_string(e.priority), e.action, e.track, e.key,
+                      e.value);
   std::string id = e.id;
   events_.emplace(id, std::move(e));
   if (run_ && !retrying_) arm();

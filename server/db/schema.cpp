@@ -224,4 +224,24 @@ void migrate_schema(Database& db) {
   }
 }
 
+void insert_schedule_row(Database& db, const std::string& id, std::int64_t when,
+                         const std::string& who, const std::string& priority,
+                         const std::string& action, const std::string& track,
+                         const std::string& key, const std::optional<std::string>& value) {
+  auto& st = db.cached("INSERT INTO schedule (id, due, who, priority, action, track, key, value) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  st.bind(1, id).bind(2, when).bind(3, who).bind(4, priority).bind(5, action);
+  if (action == "play") {
+    st.bind(6, track).bind(7, nullptr).bind(8, nullptr);
+  } else {
+    st.bind(6, nullptr).bind(7, key);
+    if (value)
+      st.bind(8, *value);
+    else
+      st.bind(8, nullptr);
+  }
+  st.run();
+  st.reset();
+}
+
 } // namespace disorder

@@ -204,24 +204,8 @@ void replace_database(Database& db, const PasswordVault& vault, TrackPrefs& pref
       list.bind(1, p.name).bind(2, p.share).bind(3, tracks).run();
       list.reset();
     }
-    auto& event = db.cached("INSERT INTO schedule (id, due, who, priority, action, track, key, "
-                            "value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    for (const auto& e : data.schedule) {
-      event.bind(1, e.id).bind(2, e.when).bind(3, e.who).bind(4, e.priority).bind(5, e.action);
-      // As the server stores them (schedule.cpp): the fields of the other
-      // action are NULL.
-      if (e.action == "play") {
-        event.bind(6, e.track).bind(7, nullptr).bind(8, nullptr);
-      } else {
-        event.bind(6, nullptr).bind(7, e.key);
-        if (e.value)
-          event.bind(8, *e.value);
-        else
-          event.bind(8, nullptr);
-      }
-      event.run();
-      event.reset();
-    }
+    for (const auto& e : data.schedule)
+      insert_schedule_row(db, e.id, e.when, e.who, e.priority, e.action, e.track, e.key, e.value);
     prefs.reindex_all();
   });
 }
