@@ -204,6 +204,11 @@ struct Config {
   std::vector<Transform> transform = default_transforms();
   bool transform_is_default = true;
   std::string url; // empty: inferred from each request
+  // disorder-web's own: where it listens, which peers may say that the
+  // page came over TLS, and where the page's files are.
+  NetAddress web_listen{AF_UNSPEC, "", "8080"};
+  std::vector<AddressPrefix> web_proxy;
+  std::string web_static = PKGDATADIR "/static";
 
   // DisOrder's items that are accepted and ignored, in file order.
   std::vector<IgnoredItem> ignored;

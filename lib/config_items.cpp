@@ -574,12 +574,12 @@ constexpr ConfigItem stopword_item(std::string_view default_text) {
           }};
 }
 
-// rtp_request_allow PREFIX...: each line adds its entries, the name alone
-// clears the list; written back one entry a line.
-constexpr ConfigItem rtp_request_allow_item() {
-  return {"rtp_request_allow", "(none)",
+// rtp_request_allow and web_proxy, PREFIX...: each line adds its entries,
+// the name alone clears the list; written back one entry a line.
+template <auto Member> constexpr ConfigItem prefix_list_item(std::string_view name) {
+  return {name, "(none)",
           [](Config& c, const Args& a) {
-            if (a.empty()) c.rtp_request_allow.clear();
+            if (a.empty()) (c.*Member).clear();
             std::vector<AddressPrefix> entries;
             for (const auto& text : a) {
               auto p = parse_address_prefix(text);
@@ -588,11 +588,11 @@ constexpr ConfigItem rtp_request_allow_item() {
                                   " is not an address, an ADDRESS/LENGTH network or any");
               entries.push_back(std::move(*p));
             }
-            c.rtp_request_allow.insert(c.rtp_request_allow.end(), entries.begin(), entries.end());
+            (c.*Member).insert((c.*Member).end(), entries.begin(), entries.end());
           },
           [](const Config& c) {
             Lines out;
-            for (const auto& p : c.rtp_request_allow)
+            for (const auto& p : c.*Member)
               out.push_back({p.text});
             return out;
           }};
@@ -686,7 +686,7 @@ constexpr ConfigItem kItems[] = {
                                                                              "default"),
     scalar<&Config::rtp_rcvbuf, Int<0>>("rtp_rcvbuf", "0"),
     scalar<&Config::rtp_request_address, Address<true, true>>("rtp_request_address", "- 0"),
-    rtp_request_allow_item(),
+    prefix_list_item<&Config::rtp_request_allow>("rtp_request_allow"),
     scalar<&Config::sample_format, SampleFormatSpec>("sample_format", "16/44100/2"),
     list<&Config::scratch, ScratchPath>("scratch", "(none)"),
     scalar<&Config::signal, SignalName>("signal", "SIGKILL"),
@@ -712,6 +712,9 @@ constexpr ConfigItem kItems[] = {
     replacing_list<&Config::transform, &Config::transform_is_default, NameRule<Transform>>(
         "transform", "(built-in set)"),
     optional_scalar<&Config::url, Url>("url", "(inferred from each request)"),
+    scalar<&Config::web_listen, Address<true, false>>("web_listen", "8080"),
+    prefix_list_item<&Config::web_proxy>("web_proxy"),
+    scalar<&Config::web_static, AbsolutePath>("web_static", PKGDATADIR "/static"),
 
     // --- server (playlists)
     scalar<&Config::playlist_lock_timeout, Seconds<0>>("playlist_lock_timeout", "0"),

@@ -3,6 +3,7 @@
 #include "commands/command_table.hpp"
 #include "config.h"
 #include "config.hpp"
+#include "daemon.hpp"
 #include "error.hpp"
 #include "fd.hpp"
 #include "log.hpp"
@@ -62,83 +63,23 @@ void help_commands() {
   }
 }
 
-// Every client connection costs a descriptor, and the usual soft limit
-// (1024) is far below what the system allows: take the hard limit.
-void raise_descriptor_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur == lim.rlim_max) return;
-  rlim_t want = lim.rlim_max;
-  if (want == RLIM_INFINITY) {
-    // The kernel refuses an infinite descriptor limit; take its ceiling.
-    want = 1 << 20;
-    if (FILE* f = std::fopen("/proc/sys/fs/nr_open", "r")) {
-      unsigned long n = 0;
-      if (std::fscanf(f, "%lu", &n) == 1 && n > 0) want = n;
-      std::fclose(f);
-    }
-  }
-  lim.rlim_cur = want;
-  if (::setrlimit(RLIMIT_NOFILE, &lim) < 0)
-    log_warning(std::string("cannot raise the descriptor limit: ") + std::strerror(errno));
-}
-
-// disorder_config(5) `user`: run as that user.  Root is never kept.
+// disorder_config(5) `user`: run as that user, which owns the home
+// directory.  Root is never kept.
 void drop_privileges(const Config& config) {
-  if (::geteuid() != 0) {
-    if (!config.user.empty()) {
-      passwd* me = ::getpwuid(::getuid());
-      if (!me || config.user != me->pw_name)
-        throw Error("configured to run as '" + config.user +
-                    "' but not started as root; start as root or remove 'user'");
-    }
-    return;
+  if (::geteuid() == 0 && !config.user.empty()) {
+    passwd* pw = ::getpwnam(config.user.c_str());
+    if (!pw) throw Error("no such user '" + config.user + "' (configuration item 'user')");
+    // The home directory must belong to the server's user.  Its mode is
+    // that of disorderd(8) FILES (the umask would take the others' search
+    // bit, which the public socket needs).
+    if (::mkdir(config.home.c_str(), 0711) == 0)
+      ::chmod(config.home.c_str(), 0711);
+    else if (errno != EEXIST)
+      throw_errno("creating " + config.home);
+    if (::chown(config.home.c_str(), pw->pw_uid, pw->pw_gid) < 0)
+      throw_errno("chown " + config.home);
   }
-  if (config.user.empty())
-    throw Error("refusing to run as root: set 'user' in the configuration (for example "
-                "'user jukebox') to the account the server should run as");
-  passwd* pw = ::getpwnam(config.user.c_str());
-  if (!pw) throw Error("no such user '" + config.user + "' (configuration item 'user')");
-  // The home directory must belong to the server's user.  Its mode is that
-  // of disorderd(8) FILES (the umask would take the others' search bit,
-  // which the public socket needs).
-  if (::mkdir(config.home.c_str(), 0711) == 0)
-    ::chmod(config.home.c_str(), 0711);
-  else if (errno != EEXIST)
-    throw_errno("creating " + config.home);
-  if (::chown(config.home.c_str(), pw->pw_uid, pw->pw_gid) < 0) throw_errno("chown " + config.home);
-  if (::initgroups(pw->pw_name, pw->pw_gid) < 0) throw_errno("initgroups");
-  if (::setgid(pw->pw_gid) < 0) throw_errno("setgid");
-  if (::setuid(pw->pw_uid) < 0) throw_errno("setuid");
-  if (::setuid(0) == 0) throw Error("could not give up root");
-}
-
-// Forks; the parent waits until the child reports that the server is up
-// (or why it is not) and exits with a matching status.  Returns the pipe
-// the child writes that report to.
-Fd daemonize() {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) < 0) throw_errno("pipe");
-  pid_t pid = ::fork();
-  if (pid < 0) throw_errno("fork");
-  if (pid > 0) {
-    ::close(p[1]);
-    std::string report;
-    char buf[512];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0)
-      report.append(buf, static_cast<size_t>(n));
-    if (report == "ok") std::_Exit(0);
-    std::fprintf(stderr, "disorderd: %s\n", report.empty() ? "failed to start" : report.c_str());
-    std::_Exit(1);
-  }
-  ::close(p[0]);
-  if (::setsid() < 0) throw_errno("setsid");
-  Fd null(::open("/dev/null", O_RDWR));
-  if (null) {
-    ::dup2(null.get(), 0);
-    ::dup2(null.get(), 1);
-  }
-  return Fd(p[1]);
+  become_user(config.user);
 }
 
 } // namespace
@@ -214,7 +155,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     bool to_syslog = opts.syslog || !opts.foreground;
-    if (!opts.foreground) report = daemonize();
+    if (!opts.foreground) report = daemonize("disorderd");
     log_setup("disorderd", to_syslog ? LogSink::syslog_sink : LogSink::stderr_sink, opts.debug);
     for (const std::string& note : ignored_item_notes(*config))
       log_info(note);

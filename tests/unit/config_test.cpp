@@ -757,14 +757,17 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "short_display",
                                 "smtp_server",
                                 "transform",
-                                "url"})
+                                "url",
+                                "web_listen",
+                                "web_proxy",
+                                "web_static"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
   // DisOrder's items that its page leaves out, and rtp_timestamps.
   for (std::string_view name :
        {"checkpoint_kbyte", "checkpoint_min", "dbversion", "nice", "rtp_delay_threshold",
         "rtp_instance_name", "rtp_verbose", "templates", "rtp_timestamps"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 76u);
+  EXPECT_EQ(names.size(), 79u);
 }
 
 // The table's documented default, written as a file would write it, must
@@ -819,7 +822,9 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "mail_sender a@b\nrefresh 20\nrefresh_min 2\nsendmail /sbin/sendmail\n"
                      "short_display 10\nsmtp_server mx\n"
                      "transform dir x \"\" sort g\n"
-                     "url https://j/\n";
+                     "url https://j/\n"
+                     "web_listen -4 127.0.0.1 8081\nweb_proxy 127.0.0.1 ::1\n"
+                     "web_static /srv/page\n";
   Config c = parse(text);
   EXPECT_EQ(c.api, "rtp");
   EXPECT_TRUE(c.namepart.empty());
