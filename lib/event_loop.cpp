@@ -54,6 +54,12 @@ EventLoop::EventLoop() : base_(new_base()) {
 }
 
 EventLoop::~EventLoop() {
+  // Kept objects may own events (and defer more): free them first.
+  while (!kept_.empty()) {
+    auto kept = std::move(kept_);
+    kept_.clear();
+    kept.clear();
+  }
   // Pending calls go first, while the base is alive: what they hold (an
   // Event, a connection) may free libevent objects, or defer more.
   while (!deferred_.empty()) {
@@ -63,6 +69,20 @@ EventLoop::~EventLoop() {
   }
   event_free(deferred_event_);
   event_base_free(base_);
+}
+
+EventLoop::KeptId EventLoop::keep(std::shared_ptr<void> object) {
+  KeptId id = next_kept_++;
+  kept_.emplace(id, std::move(object));
+  return id;
+}
+
+void EventLoop::forget(KeptId id) {
+  // Moved out first: its destructor may call keep() or forget().
+  auto it = kept_.find(id);
+  if (it == kept_.end()) return;
+  auto object = std::move(it->second);
+  kept_.erase(it);
 }
 
 void EventLoop::run() {

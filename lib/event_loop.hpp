@@ -6,8 +6,10 @@
 #include "fd.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +54,13 @@ public:
   // destroyed with it, without being called.
   void defer(std::function<void()> fn);
 
+  // Keeps `object` alive until forget(id) or until the loop is destroyed
+  // (before its events are freed): for work that outlives the call that
+  // started it and has no other owner, such as a child sending mail.
+  using KeptId = std::uint64_t;
+  KeptId keep(std::shared_ptr<void> object);
+  void forget(KeptId id);
+
 private:
   static void run_deferred(int, short, void* arg);
 
@@ -59,6 +68,8 @@ private:
   // Fires the pending calls; made active by defer().
   event* deferred_event_ = nullptr;
   std::deque<std::function<void()>> deferred_;
+  std::map<KeptId, std::shared_ptr<void>> kept_;
+  KeptId next_kept_ = 1;
 };
 
 // One libevent event with a std::function callback.  `what` passed to the

@@ -34,6 +34,7 @@ Spawned spawn(const SpawnOptions& options) {
     if (options.new_process_group) ::setpgid(0, 0);
     if (options.pipe_stdout) ::dup2(out_write.get(), 1);
     if (options.stdin_fd >= 0) ::dup2(options.stdin_fd, 0);
+    if (options.stdout_fd >= 0 && !options.pipe_stdout) ::dup2(options.stdout_fd, 1);
     if (options.stderr_fd >= 0) ::dup2(options.stderr_fd, 2);
     if (options.inherit_fd.first >= 0) {
       // dup2 to a different number clears close-on-exec; to the same

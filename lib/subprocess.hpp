@@ -26,6 +26,7 @@ struct SpawnOptions {
   // (not close-on-exec); {-1, -1} for none.
   std::pair<int, int> inherit_fd{-1, -1};
   int stdin_fd = -1;  // the child's stdin, if not inherited
+  int stdout_fd = -1; // the child's stdout, if not inherited (and not pipe_stdout)
   int stderr_fd = -1; // the child's stderr, if not inherited
 };
 

@@ -47,6 +47,22 @@ TEST(EventLoopDefer, APendingCallIsReleasedWithTheLoop) {
   EXPECT_TRUE(watch.expired());
 }
 
+TEST(EventLoopKeep, KeptObjectsLiveUntilForgottenOrTheLoopEnds) {
+  auto a = std::make_shared<int>(1), b = std::make_shared<int>(2);
+  std::weak_ptr<int> watch_a = a, watch_b = b;
+  {
+    EventLoop loop;
+    auto id_a = loop.keep(std::move(a));
+    loop.keep(std::move(b));
+    EXPECT_FALSE(watch_a.expired());
+    loop.forget(id_a);
+    EXPECT_TRUE(watch_a.expired());
+    EXPECT_FALSE(watch_b.expired());
+    loop.forget(id_a); // twice is harmless
+  }
+  EXPECT_TRUE(watch_b.expired());
+}
+
 // What a pending call holds may defer more as it is destroyed (an object
 // that schedules its own clean-up): that is released too.
 TEST(EventLoopDefer, CallsDeferredWhileTheLoopIsDestroyedAreReleased) {
