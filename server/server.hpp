@@ -20,6 +20,7 @@
 #include "track_prefs.hpp"
 #include "users/cookies.hpp"
 #include "users/password_vault.hpp"
+#include "users/reminders.hpp"
 #include "users/user_store.hpp"
 
 #include <list>
@@ -59,6 +60,7 @@ public:
   TrackPrefs& track_prefs() { return track_prefs_; }
   Playlists& playlists() { return playlists_; }
   Schedule& schedule() { return schedule_; }
+  ReminderLimiter& reminders() { return reminders_; }
   const ConfigPaths& config_paths() const { return paths_; }
   InputBudget& input_budget() { return input_budget_; }
   // At most this many client connections at once: max_connections, or
@@ -106,6 +108,7 @@ private:
   Playback playback_{*this};
   RtpRequests rtp_requests_{playback_};
   Schedule schedule_{db_, loop_};
+  ReminderLimiter reminders_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<std::unique_ptr<Connection>> connections_;
   std::size_t connection_limit_ = 0;

@@ -61,6 +61,7 @@ constexpr std::array kCommands{
     CommandSpec{"recent", 0, 0, r::read, kAuth, recent, ""},
     CommandSpec{"reconfigure", 0, 0, r::admin, kAuth, reconfigure, ""},
     CommandSpec{"register", 3, 3, r::register_, kAuth, register_user, "USERNAME PASSWORD EMAIL"},
+    CommandSpec{"reminder", 1, 1, r::none, kAuth, reminder, "USERNAME"},
     CommandSpec{"remove", 1, 1, r::remove, kAuth, remove, "ID"},
     CommandSpec{"rescan", 0, 2, r::rescan, kAuth, rescan, "[wait] [fresh]"},
     CommandSpec{"resolve", 1, 1, r::read, kAuth, resolve, "TRACK"},

@@ -72,6 +72,7 @@ void users(CommandContext&, std::span<const std::string>);
 void adduser(CommandContext&, std::span<const std::string>);
 void deluser(CommandContext&, std::span<const std::string>);
 void register_user(CommandContext&, std::span<const std::string>);
+void reminder(CommandContext&, std::span<const std::string>);
 void edituser(CommandContext&, std::span<const std::string>);
 void userinfo(CommandContext&, std::span<const std::string>);
 // globals.cpp

@@ -1,7 +1,9 @@
-// User management commands: users, adduser, deluser, edituser, userinfo.
+// User management commands: users, adduser, deluser, edituser, userinfo,
+// register, and reminder (which mails a user their password).
 #include "commands/command_table.hpp"
 #include "connection.hpp"
 #include "log.hpp"
+#include "mail.hpp"
 #include "server.hpp"
 #include "split.hpp"
 
@@ -43,6 +45,63 @@ void register_user(CommandContext& ctx, std::span<const std::string> args) {
   log_info("user " + echo(args[1]) + " registered by " + ctx.conn.user());
   ctx.server.events().emit("user_add", {args[1]}, Audience::user_admins);
   ctx.conn.reply(252, quote_field(args[1] + "/" + confirmation));
+}
+
+namespace {
+// The part of `reminder` after its reply: logs why nothing is sent, or
+// starts the mail.  Throws (a damaged user record) like any handler.
+void send_reminder(CommandContext& ctx, const std::string& name) {
+  const Config& config = ctx.server.config();
+  const std::string who = " (asked by " + ctx.conn.user() + " from " + ctx.conn.peer() + ")";
+  auto user = ctx.server.users().find(name);
+  std::string why_not;
+  if (!user)
+    why_not = "no such user";
+  else if (!user->confirmed)
+    why_not = "the registration is not confirmed";
+  else if (user->email.empty())
+    why_not = "the user has no email address";
+  else if (user->password.empty())
+    why_not = "the user has no password";
+  if (!why_not.empty()) {
+    log_info("no password reminder for " + echo(name) + ": " + why_not + who);
+    return;
+  }
+  if (!ctx.server.reminders().allow(name, ReminderLimiter::Clock::now(),
+                                    config.reminder_interval)) {
+    log_info("no password reminder for " + echo(name) + ": one was sent less than " +
+             std::to_string(config.reminder_interval.count()) + "s ago" + who);
+    return;
+  }
+  send_mail_async(ctx.server.loop(), config,
+                  reminder_mail(user->name, user->email, user->password, config.url),
+                  [name](std::optional<std::string> error) {
+                    if (error)
+                      log_error("password reminder for " + echo(name) + " not sent: " + *error);
+                    else
+                      log_info("password reminder sent to " + echo(name));
+                  });
+}
+} // namespace
+
+// Mails the user their password.  The reply is the same, and comes before
+// any work, whether or not a mail goes out (no such user, no email address,
+// not confirmed, too soon), so that neither it nor its timing tells who
+// exists or has an address; the reasons go to the log.  The mail is sent by
+// a child process, and its failure is logged too.
+void reminder(CommandContext& ctx, std::span<const std::string> args) {
+  if (ctx.server.config().mail_sender.empty()) {
+    log_error("cannot send a password reminder: mail_sender is not set");
+    ctx.conn.reply(550, "Cannot send a reminder email (mail is not configured)");
+    return;
+  }
+  ctx.conn.reply(250, "OK");
+  // Replied already: a failure can only be logged.
+  try {
+    send_reminder(ctx, args[1]);
+  } catch (const std::exception& e) {
+    log_error("password reminder for " + echo(args[1]) + " not sent: " + e.what());
+  }
 }
 
 void deluser(CommandContext& ctx, std::span<const std::string> args) {
