@@ -92,7 +92,7 @@ void send_reminder(CommandContext& ctx, const std::string& name) {
 void reminder(CommandContext& ctx, std::span<const std::string> args) {
   if (ctx.server.config().mail_sender.empty()) {
     log_error("cannot send a password reminder: mail_sender is not set");
-    ctx.conn.reply(550, "Cannot send a reminder email (mail is not configured)");
+    ctx.conn.reply(550, "Cannot send a reminder email");
     return;
   }
   ctx.conn.reply(250, "OK");
