@@ -505,7 +505,8 @@ SmtpServer parse_smtp_server(std::string_view value) {
   return s;
 }
 
-void send_mail(const Config& config, const MailMessage& message) {
+void send_mail(const Config& config, const MailMessage& message,
+               std::chrono::milliseconds timeout) {
   if (config.mail_sender.empty()) throw Error("cannot send mail: mail_sender is not set");
   check_mail_address(config.mail_sender, "mail_sender");
   // getrandom() rather than the crypto library: this may run in a child
@@ -517,7 +518,7 @@ void send_mail(const Config& config, const MailMessage& message) {
       std::string(domain_of(config.mail_sender));
   const std::string data =
       compose_mail(config.mail_sender, message, std::chrono::system_clock::now(), message_id);
-  const auto deadline = Clock::now() + kMailTimeout;
+  const auto deadline = Clock::now() + timeout;
   if (!config.sendmail.empty()) {
     send_with_sendmail(config.sendmail, deadline, config.mail_sender, message.to, data);
     return;

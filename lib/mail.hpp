@@ -59,10 +59,11 @@ SmtpServer parse_smtp_server(std::string_view value);
 
 // Sends message from config.mail_sender: through `config.sendmail -bs`
 // when sendmail is set, else over TCP to config.smtp_server.  Blocking,
-// for at most about kMailTimeout.  Throws Error saying what failed (an
-// unusable address, no mail_sender, the server's refusal with its reply,
-// sendmail's exit status, a timeout).
-void send_mail(const Config& config, const MailMessage& message);
+// for at most about `timeout` (after which a sendmail is killed).  Throws
+// Error saying what failed (an unusable address, no mail_sender, the
+// server's refusal with its reply, sendmail's exit status, a timeout).
+void send_mail(const Config& config, const MailMessage& message,
+               std::chrono::milliseconds timeout = kMailTimeout);
 
 // Never blocks the loop: runs send_mail in a child process and calls done
 // on the loop with nullopt on success or the error text.  The child is

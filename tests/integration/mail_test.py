@@ -103,6 +103,34 @@ def reminder_reveals_nothing_about_unknown_users_or_addresses():
 
 
 @test
+def an_address_that_would_add_headers_gets_no_mail():
+    s = Server()
+    try:
+        sendmail, mailbox = capture_sendmail(s.dir)
+        s.extra_config = f"mail_sender {SENDER}\nsendmail {sendmail}"
+        s.write_config()
+        s.start()
+        add_user(s, "mallory", PASSWORD)
+        with closing(s.root()) as c:
+            # The protocol can carry a line feed in a quoted field.
+            code, text, _ = c.command("edituser", "mallory", "email",
+                                      "mallory@example.com\nBcc: victim@example.org")
+            if code == 250:
+                assert c.command("reminder", "mallory")[0] == 250
+                wait_for_log(s, "password reminder for 'mallory' not sent: the recipient is not "
+                             "a usable email address", "the refusal")
+            else:
+                assert code == 550, (code, text)  # refused when set: as good
+        add_user(s, "fred", PASSWORD, "fred@example.com")
+        with closing(s.root()) as r:
+            r.ok("reminder", "fred")
+        mailbox.wait_for_message(lambda m: m["To"] == "fred@example.com")
+        assert [m.envelope_to for m in mailbox.messages()] == [["fred@example.com"]]
+    finally:
+        s.cleanup()
+
+
+@test
 def reminder_without_mail_sender_is_refused():
     with Server() as s:
         add_user(s, "fred", PASSWORD, "fred@example.com")

@@ -4,14 +4,19 @@
 
 #include "error.hpp"
 #include "event_loop.hpp"
+#include "fd.hpp"
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <netinet/in.h>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -271,4 +276,85 @@ TEST(Mail, AsyncReportsARefusalOnTheLoop) {
   ASSERT_TRUE(result && *result);
   EXPECT_NE((*result)->find("550 no such mailbox here"), std::string::npos) << **result;
   EXPECT_NE((*result)->find("RCPT TO:<b@example.org>"), std::string::npos) << **result;
+}
+
+namespace {
+// A file in a fresh directory, executable, holding `text`; removed with it.
+class ScratchScript {
+public:
+  explicit ScratchScript(const std::string& text) {
+    char dir[] = "/tmp/mailtestXXXXXX";
+    if (!::mkdtemp(dir)) throw std::runtime_error("mkdtemp");
+    dir_ = dir;
+    path_ = dir_ + "/sendmail";
+    FILE* f = std::fopen(path_.c_str(), "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    ::chmod(path_.c_str(), 0755);
+  }
+  ~ScratchScript() {
+    std::remove(path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+private:
+  std::string dir_, path_;
+};
+
+std::string error_of(const Config& config, std::chrono::milliseconds timeout) {
+  try {
+    send_mail(config, message("b@example.org", "s", "x"), timeout);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+} // namespace
+
+TEST(Mail, ASendmailThatHangsIsKilledAtTheTimeout) {
+  ScratchScript hang("#!/bin/sh\nexec sleep 30\n");
+  Config config;
+  config.mail_sender = "jukebox@example.org";
+  config.sendmail = hang.path();
+  auto start = std::chrono::steady_clock::now();
+  std::string error = error_of(config, std::chrono::milliseconds(300));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(error.find("timed out talking to sendmail"), std::string::npos) << error;
+  EXPECT_NE(error.find("killed by signal 9"), std::string::npos) << error;
+}
+
+TEST(Mail, AnSmtpServerThatNeverGreetsTimesOut) {
+  // A listening socket nobody accepts from: the kernel completes the
+  // connection, and no greeting ever comes.
+  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener.get(), 4), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  Config config;
+  config.mail_sender = "jukebox@example.org";
+  config.smtp_server = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  std::string error = error_of(config, std::chrono::milliseconds(300));
+  EXPECT_EQ(error, "timed out talking to SMTP server 127.0.0.1 port " +
+                       std::to_string(ntohs(addr.sin_port)) + " (the greeting)");
+}
+
+TEST(Mail, NoSmtpServerListening) {
+  Fd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  Config config;
+  config.mail_sender = "jukebox@example.org";
+  config.smtp_server = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)); // bound, not listening
+  std::string error = error_of(config, std::chrono::seconds(10));
+  EXPECT_NE(error.find("cannot connect to SMTP server 127.0.0.1 port"), std::string::npos) << error;
+  EXPECT_NE(error.find("Connection refused"), std::string::npos) << error;
 }
