@@ -1,0 +1,212 @@
+// The Choose view: search (the server's search), the newest tracks, and
+// browsing the collection directory by directory; each track can be played,
+// have its preferences edited, or be added to the open playlist.
+
+import { command, get, has } from "./api.js";
+import { $, act, basename, button, clear, clearError, fmtDuration, h, showError, trackLabel } from "./dom.js";
+
+let ctx;
+let results = null; // {title, tracks} or null
+let dirStack = [""]; // the directories browsed into, from the top
+let dirs = [];
+let files = [];
+let browsed = false;
+
+export function init(context) {
+  ctx = context;
+  $("search-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    search();
+  });
+  $("new-tracks").addEventListener("click", newTracks);
+  $("results-close").addEventListener("click", () => {
+    results = null;
+    renderResults();
+    $("search-input").focus();
+  });
+  $("results-play-all").addEventListener("click", (e) =>
+    playAll(e.currentTarget, $("results-error"), results ? results.tracks : []),
+  );
+  $("tracks-play-all").addEventListener("click", (e) =>
+    playAll(e.currentTarget, $("tracks-error"), files),
+  );
+  return { load, log, shown: renderAll, session: renderAll, reset };
+}
+
+function reset() {
+  browsed = false;
+}
+
+async function load() {
+  if (!browsed) await browse(dirStack[dirStack.length - 1], true);
+  renderAll();
+}
+
+function log(type) {
+  if (type === "rescanned") {
+    browsed = false;
+    ctx.refresh("choose");
+  }
+}
+
+function renderAll() {
+  const name = ctx.view("playlists")?.openName();
+  const note = $("choose-playlist-note");
+  note.hidden = !name;
+  note.textContent = name ? `Adding to the open playlist \u201c${name}\u201d.` : "";
+  renderResults();
+  renderBrowse();
+}
+
+// Search and new tracks ------------------------------------------------------------
+
+async function search() {
+  const terms = $("search-input").value.trim();
+  const btn = $("search-form").querySelector("button[type=submit]");
+  if (!terms) {
+    showError($("search-error"), { message: "Type some words to search for." });
+    return;
+  }
+  await act(btn, $("search-error"), async () => {
+    const reply = await get("search", terms);
+    results = { title: "Results", tracks: reply.tracks ?? [] };
+    renderResults();
+  });
+}
+
+async function newTracks(e) {
+  await act(e.currentTarget, $("search-error"), async () => {
+    const reply = await get("new");
+    results = { title: "New tracks", tracks: reply.tracks ?? [] };
+    renderResults();
+  });
+}
+
+function renderResults() {
+  const box = $("results-box");
+  box.hidden = !results;
+  clearError($("results-error"));
+  if (!results) {
+    clear($("results"));
+    return;
+  }
+  $("results-title").textContent = results.title;
+  $("results").replaceChildren(...results.tracks.map(trackRow));
+  $("results-empty").hidden = results.tracks.length > 0;
+  $("results-play-all").hidden = !has("play") || results.tracks.length === 0;
+}
+
+// Browsing ------------------------------------------------------------------------------
+
+async function browse(dir, first = false) {
+  clearError($("browse-error"));
+  try {
+    let [d, f] = await Promise.all([get("dirs", dir), get("files", dir)]);
+    // At the top, skip the directories that only lead to one other (the
+    // collection's root directory, typically).
+    while (first && dir === dirStack[0] && (d.lines ?? []).length === 1 && (f.tracks ?? []).length === 0) {
+      dir = d.lines[0];
+      dirStack = [dir];
+      [d, f] = await Promise.all([get("dirs", dir), get("files", dir)]);
+    }
+    dirs = d.lines ?? [];
+    files = f.tracks ?? [];
+    browsed = true;
+  } catch (err) {
+    dirs = [];
+    files = [];
+    showError($("browse-error"), err);
+  }
+}
+
+async function enter(dir, btn) {
+  const i = dirStack.indexOf(dir);
+  if (i >= 0) dirStack = dirStack.slice(0, i + 1);
+  else dirStack.push(dir);
+  if (btn) btn.disabled = true;
+  await browse(dir);
+  renderBrowse();
+  // Keep the keyboard user in the listing.
+  const first = $("dirs").querySelector("button") || $("tracks").querySelector("button");
+  if (first) first.focus();
+}
+
+function renderBrowse() {
+  const crumbs = $("crumbs");
+  clear(crumbs);
+  dirStack.forEach((dir, i) => {
+    const label = i === 0 ? "Collection" : basename(dir);
+    const last = i === dirStack.length - 1;
+    crumbs.append(
+      h(
+        "li",
+        null,
+        last
+          ? h("span", { "aria-current": "location" }, label)
+          : button(label, (e) => enter(dir, e.currentTarget), { class: "link" }),
+      ),
+    );
+  });
+  $("dirs").replaceChildren(
+    ...dirs.map((dir) =>
+      h("li", null, button(basename(dir), (e) => enter(dir, e.currentTarget), { class: "dir", title: dir })),
+    ),
+  );
+  $("tracks").replaceChildren(...files.map(trackRow));
+  $("tracks-head").hidden = files.length === 0;
+  $("tracks-play-all").hidden = !has("play");
+}
+
+// Tracks -------------------------------------------------------------------------------
+
+function trackRow(t) {
+  const alert = h("p", { class: "alert", role: "alert", hidden: true });
+  const status = h("span", { class: "done", "aria-live": "polite" });
+  const playlistName = ctx.view("playlists")?.openName();
+  const play = has("play")
+    ? button(
+        "Play",
+        async (e) => {
+          status.textContent = "";
+          if (await act(e.currentTarget, alert, () => command("play", [t.track])))
+            flash(status, "Queued");
+        },
+        { class: "small" },
+      )
+    : null;
+  const prefs = button("Preferences", (e) => ctx.openPrefs(t.track, e.currentTarget), { class: "small" });
+  const add = playlistName
+    ? button(
+        "Add to playlist",
+        (e) => {
+          status.textContent = "";
+          ctx.view("playlists").add(t);
+          flash(status, "Added");
+          e.currentTarget.focus();
+        },
+        { class: "small" },
+      )
+    : null;
+  return h(
+    "li",
+    { class: "track" },
+    h("div", { class: "entry-main" }, trackLabel(t), t.length ? h("span", { class: "meta len" }, fmtDuration(t.length)) : null),
+    h("div", { class: "entry-actions" }, status, play, add, prefs),
+    alert,
+  );
+}
+
+function flash(el, text) {
+  el.textContent = text;
+  setTimeout(() => {
+    if (el.textContent === text) el.textContent = "";
+  }, 2500);
+}
+
+// Queues the tracks in order (play keeps the order of tracks played one
+// after another).
+async function playAll(btn, alert, tracks) {
+  await act(btn, alert, async () => {
+    for (const t of tracks) await command("play", [t.track]);
+  });
+}

@@ -1,0 +1,87 @@
+// The track preferences dialog: weight, pick_at_random, the display names
+// (trackname_display_artist/album/title) and tags of one track.  Escape or
+// Close closes it and the focus goes back to the button that opened it.
+
+import { command, get, has } from "./api.js";
+import { $, act, clearError, showError } from "./dom.js";
+
+const FIELDS = [
+  ["pref-artist", "trackname_display_artist"],
+  ["pref-album", "trackname_display_album"],
+  ["pref-title", "trackname_display_title"],
+  ["pref-tags", "tags"],
+  ["pref-weight", "weight"],
+];
+
+let dialog;
+let track = null;
+let loaded = {};
+let opener = null;
+
+export function initPrefs() {
+  dialog = $("prefs-dialog");
+  $("prefs-close").addEventListener("click", close);
+  $("prefs-save").addEventListener("click", save);
+  $("prefs-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    save();
+  });
+  dialog.addEventListener("close", () => {
+    track = null;
+    if (opener && opener.isConnected) opener.focus();
+    opener = null;
+  });
+  return open;
+}
+
+async function open(trackName, from) {
+  track = trackName;
+  opener = from ?? document.activeElement;
+  $("prefs-track").textContent = trackName;
+  clearError($("prefs-error"));
+  const editable = has("prefs");
+  for (const [id] of FIELDS) {
+    $(id).value = "";
+    $(id).readOnly = !editable;
+  }
+  $("pref-random").checked = true;
+  $("pref-random").disabled = !editable;
+  $("prefs-save").hidden = !editable;
+  if (!dialog.open) dialog.showModal();
+  try {
+    const reply = await get("prefs", trackName);
+    if (track !== trackName) return;
+    loaded = reply.prefs ?? {};
+    for (const [id, name] of FIELDS) $(id).value = loaded[name] ?? "";
+    $("pref-random").checked = loaded.pick_at_random !== "0";
+  } catch (err) {
+    loaded = {};
+    showError($("prefs-error"), err);
+  }
+}
+
+function close() {
+  dialog.close();
+}
+
+async function save() {
+  if (!track || !has("prefs")) return;
+  const name = track;
+  await act($("prefs-save"), $("prefs-error"), async () => {
+    const changes = [];
+    for (const [id, pref] of FIELDS) {
+      const value = $(id).value.trim();
+      if (value !== (loaded[pref] ?? "")) changes.push([pref, value]);
+    }
+    const random = $("pref-random").checked;
+    const wasRandom = loaded.pick_at_random !== "0";
+    if (random !== wasRandom) changes.push(["pick_at_random", random ? "" : "0"]);
+    for (const [pref, value] of changes) {
+      if (value === "") await command("unset", [name, pref]);
+      else await command("set", [name, pref, value]);
+      if (value === "") delete loaded[pref];
+      else loaded[pref] = value;
+    }
+    close();
+  });
+}
