@@ -2,7 +2,7 @@
 // password reminders, and for a logged-in user changing the password and
 // the email address.
 
-import { currentSession, get, has, loggedIn, post, setSession } from "./api.js";
+import { currentSession, get, has, loggedIn, post, useSession } from "./api.js";
 import { $, act, clearError } from "./dom.js";
 
 let ctx;
@@ -77,6 +77,7 @@ async function load() {
 
 function render() {
   const s = currentSession();
+  $("password-username").value = s.user ?? "";
   const inside = loggedIn();
   $("login-form").hidden = inside || reminderOpen;
   $("reminder-form").hidden = inside || !reminderOpen;
@@ -94,7 +95,7 @@ async function login(submitter) {
     });
     $("login-password").value = "";
     message("");
-    setSession(s);
+    await useSession(s);
     ctx.show("playing");
   });
 }
@@ -131,7 +132,7 @@ async function changePassword(submitter) {
   await act(submitButton(form, submitter), $("password-error"), async () => {
     const reply = await post("api/password", { password: $("new-password").value });
     $("new-password").value = "";
-    if (reply && "csrf" in reply) setSession(reply);
+    await useSession(reply);
     message("Your password has been changed.");
   });
 }

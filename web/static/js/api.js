@@ -81,6 +81,14 @@ async function request(method, path, payload) {
   throw new ApiError(text, res.status, body?.code ?? 0, csrf);
 }
 
+// Takes the session from a reply that carries one (login, confirm,
+// logout...), else fetches it.
+export async function useSession(reply) {
+  if (reply && typeof reply === "object" && "csrf" in reply && "rights" in reply) setSession(reply);
+  else await loadSession();
+  return session;
+}
+
 export async function loadSession() {
   const s = await request("GET", "api/session");
   setSession(s);

@@ -89,12 +89,17 @@ export function trackParts(t) {
 // Title, then "artist · album" as a second line.
 export function trackLabel(t) {
   const p = trackParts(t);
-  const sub = [p.artist, p.album].filter(Boolean).join(" · ");
+  const parts = [p.artist, p.album].filter(Boolean);
+  const sub = [];
+  parts.forEach((part, i) => {
+    if (i) sub.push(" \u00b7 ");
+    sub.push(h("span", null, part));
+  });
   return h(
     "span",
     { class: "track-label" },
     h("span", { class: "title", title: t.track || null }, p.title),
-    sub ? h("span", { class: "sub" }, sub) : null,
+    sub.length ? h("span", { class: "sub" }, ...sub) : null,
   );
 }
 

@@ -3,7 +3,7 @@
 // hides what the user has no right to, and routes the live events to the
 // views, each of which refetches only while it is shown.
 
-import { currentSession, loadSession, loggedIn, onSession, post, sameIdentity, setSession } from "./api.js";
+import { currentSession, loadSession, loggedIn, onSession, post, sameIdentity, useSession } from "./api.js";
 import { $, act, showError, throttle } from "./dom.js";
 import { EventStream } from "./events.js";
 import * as playing from "./playing.js";
@@ -138,7 +138,7 @@ function applySession(s, old) {
 async function logout() {
   const btn = $("logout");
   await act(btn, $("account-error"), async () => {
-    setSession(await post("api/logout", {}));
+    await useSession(await post("api/logout", {}));
     navigate(defaultView());
   });
 }
@@ -150,9 +150,11 @@ async function confirmFromLink() {
   if (confirmation === null) return false;
   history.replaceState(null, "", location.pathname + location.hash);
   try {
-    setSession(await post("api/confirm", { confirmation }));
+    const s = await useSession(await post("api/confirm", { confirmation }));
     ctx.view("account").message(
-      `Your registration is confirmed: you are logged in as ${currentSession().user}.`,
+      loggedIn()
+        ? `Your registration is confirmed: you are logged in as ${s.user}.`
+        : "Your registration is confirmed: you can now log in.",
     );
   } catch (err) {
     showError($("account-error"), err);

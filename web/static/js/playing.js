@@ -28,7 +28,7 @@ let recent = [];
 let enabled = null;
 let randomEnabled = null;
 let volume = null;
-let volumeTouched = 0; // when the user last moved the slider
+let volumeTouched = -Infinity; // when the user last moved the slider
 const queueErrors = new Map(); // entry id -> error text, kept across renders
 let dragged = null;
 

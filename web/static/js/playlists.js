@@ -74,6 +74,9 @@ function render() {
   const canCreate = has("play");
   $("playlist-new-form").hidden = !canCreate;
   $("playlist-new-hint").hidden = !canCreate;
+  $("playlist-new-form").parentElement.hidden = !canCreate;
+  const user = currentSession().user;
+  $("playlist-own-example").textContent = `${user && !currentSession().guest ? user : "you"}.name`;
   $("playlists").replaceChildren(...names.map(playlistRow));
   $("playlists-empty").hidden = names.length > 0;
   renderEditor();
