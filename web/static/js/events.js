@@ -27,6 +27,8 @@ export class EventStream {
       this.streamDown = false;
       const data = parse(e.data);
       this.update();
+      // Even the first hello: what was fetched before the stream was
+      // connected may have missed events.
       if (!data || !data.resumed) this.handlers.refetch();
     });
     source.addEventListener("server", (e) => {
@@ -66,12 +68,6 @@ export class EventStream {
     this.source = null;
     this.streamDown = false;
     this.serverDown = false;
-    this.update();
-  }
-
-  // The jukebox was found down by a request rather than by the stream.
-  serverIsDown() {
-    this.serverDown = true;
     this.update();
   }
 
