@@ -2,7 +2,7 @@
 // password reminders, and for a logged-in user changing the password and
 // the email address.
 
-import { currentSession, get, has, loggedIn, post, useSession } from "./api.js";
+import { currentSession, has, loggedIn, post, useSession } from "./api.js";
 import { $, act, clearError } from "./dom.js";
 
 let ctx;
@@ -63,16 +63,10 @@ function onSession(s, old) {
   render();
 }
 
+// The email field is not filled in from userinfo: a user without an email
+// address gets 555 for it, a failed request the browser reports as an error.
 async function load() {
   render();
-  if (loggedIn() && has("userinfo")) {
-    try {
-      const reply = await get("userinfo", currentSession().user, "email");
-      if (document.activeElement !== $("account-email")) $("account-email").value = reply.value ?? "";
-    } catch {
-      // No email set: the field stays empty.
-    }
-  }
 }
 
 function render() {

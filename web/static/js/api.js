@@ -38,7 +38,8 @@ export function setSession(s) {
   session = {
     user: s.user ?? null,
     guest: !!s.guest,
-    rights: Array.isArray(s.rights) ? s.rights : [],
+    // Rights words may be written with spaces, hyphens or underscores.
+    rights: Array.isArray(s.rights) ? s.rights.map((r) => String(r).replace(/[-_]/g, " ")) : [],
     csrf: s.csrf ?? "",
     version: s.version ?? "",
     register: !!s.register,

@@ -3,10 +3,22 @@
 // have its preferences edited, or be added to the open playlist.
 
 import { command, get, has } from "./api.js";
-import { $, act, basename, button, clear, clearError, fmtDuration, h, showError, trackLabel } from "./dom.js";
+import {
+  $,
+  act,
+  basename,
+  button,
+  clear,
+  clearError,
+  fmtDuration,
+  h,
+  showError,
+  throttle,
+  trackLabel,
+} from "./dom.js";
 
 let ctx;
-let results = null; // {title, tracks} or null
+let results = null; // {title, tracks, query: [command, ...args]} or null
 let dirStack = [""]; // the directories browsed into, from the top
 let dirs = [];
 let files = [];
@@ -42,12 +54,44 @@ async function load() {
   renderAll();
 }
 
-function log(type) {
+function log(type, fields) {
   if (type === "rescanned") {
     browsed = false;
     ctx.refresh("choose");
+  } else if (type === "pref" && /^trackname_/.test(fields[1] ?? "")) {
+    // The names shown may have changed.
+    namesChanged(fields[0]);
   }
 }
+
+// A track's display names changed: fetch again the lists that show it.
+export function namesChanged(track) {
+  if (!ctx.isVisible("choose")) {
+    browsed = false;
+    ctx.refresh("choose");
+    return;
+  }
+  if (results && results.tracks.some((t) => t.track === track)) refreshResults();
+  if (files.some((t) => t.track === track)) refreshBrowse();
+}
+
+const refreshResults = throttle(async () => {
+  if (!results || !results.query) return;
+  const query = results;
+  try {
+    const reply = await get(...query.query);
+    if (results !== query) return;
+    results = { ...query, tracks: reply.tracks ?? [] };
+    renderResults();
+  } catch (err) {
+    showError($("results-error"), err);
+  }
+}, 100);
+
+const refreshBrowse = throttle(async () => {
+  await browse(dirStack[dirStack.length - 1]);
+  renderBrowse();
+}, 100);
 
 function renderAll() {
   const name = ctx.view("playlists")?.openName();
@@ -69,7 +113,7 @@ async function search() {
   }
   await act(btn, $("search-error"), async () => {
     const reply = await get("search", terms);
-    results = { title: "Results", tracks: reply.tracks ?? [] };
+    results = { title: "Results", tracks: reply.tracks ?? [], query: ["search", terms] };
     renderResults();
   });
 }
@@ -77,7 +121,7 @@ async function search() {
 async function newTracks(e) {
   await act(e.currentTarget, $("search-error"), async () => {
     const reply = await get("new");
-    results = { title: "New tracks", tracks: reply.tracks ?? [] };
+    results = { title: "New tracks", tracks: reply.tracks ?? [], query: ["new"] };
     renderResults();
   });
 }

@@ -163,7 +163,9 @@ async function confirmFromLink() {
 }
 
 async function boot() {
-  ctx.openPrefs = initPrefs();
+  ctx.openPrefs = initPrefs((track, prefs) => {
+    if (prefs.some((p) => p.startsWith("trackname_"))) choose.namesChanged(track);
+  });
   register("playing", playing);
   register("choose", choose);
   register("playlists", playlists);

@@ -17,8 +17,11 @@ let dialog;
 let track = null;
 let loaded = {};
 let opener = null;
+let onSaved = null;
 
-export function initPrefs() {
+// onSaved(track, changedPrefs) runs after a successful save.
+export function initPrefs(savedHook) {
+  onSaved = savedHook;
   dialog = $("prefs-dialog");
   $("prefs-close").addEventListener("click", close);
   $("prefs-save").addEventListener("click", save);
@@ -83,5 +86,6 @@ async function save() {
       else loaded[pref] = value;
     }
     close();
+    if (changes.length && onSaved) onSaved(name, changes.map(([pref]) => pref));
   });
 }
