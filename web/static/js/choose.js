@@ -19,7 +19,7 @@ import {
 
 let ctx;
 let results = null; // {title, tracks, query: [command, ...args]} or null
-let dirStack = [""]; // the directories browsed into, from the top
+let dirStack = [null]; // the directories browsed into, from the top (null: not found yet)
 let dirs = [];
 let files = [];
 let browsed = false;
@@ -142,17 +142,62 @@ function renderResults() {
 
 // Browsing ------------------------------------------------------------------------------
 
+// The directory to start browsing from.  The protocol has no command that
+// names the collection's roots, but dirs of a root's parent lists the root:
+// so walk up from a track's directory while each parent lists it, and
+// start at the root found (or at the parent of several).
+async function findTop() {
+  const probe = await get("dirs", "");
+  if ((probe.lines ?? []).length) return "";
+  let sample = null;
+  for (const [cmd, ...args] of [["new", "1"], ["recent"], ["queue"]]) {
+    try {
+      const reply = await get(cmd, ...args);
+      const list = reply.tracks ?? reply.entries ?? [];
+      if (list.length) {
+        sample = list[0].track;
+        break;
+      }
+    } catch {
+      // Try the next source of a track name.
+    }
+  }
+  if (!sample) return null;
+  let dir = parent(sample);
+  for (;;) {
+    const up = parent(dir);
+    if (!up || up === dir) break;
+    const listed = (await get("dirs", up)).lines ?? [];
+    if (!listed.includes(dir)) break;
+    dir = up;
+  }
+  // dir now lists the roots; start at the root itself when there is one.
+  const roots = (await get("dirs", dir)).lines ?? [];
+  return roots.length === 1 ? roots[0] : dir;
+}
+
+function parent(name) {
+  const i = name.lastIndexOf("/");
+  return i > 0 ? name.slice(0, i) : i === 0 ? "/" : "";
+}
+
 async function browse(dir, first = false) {
   clearError($("browse-error"));
   try {
-    let [d, f] = await Promise.all([get("dirs", dir), get("files", dir)]);
-    // At the top, skip the directories that only lead to one other (the
-    // collection's root directory, typically).
-    while (first && dir === dirStack[0] && (d.lines ?? []).length === 1 && (f.tracks ?? []).length === 0) {
-      dir = d.lines[0];
-      dirStack = [dir];
-      [d, f] = await Promise.all([get("dirs", dir), get("files", dir)]);
+    if (first && dirStack.length === 1 && dirStack[0] === null) {
+      const top = await findTop();
+      if (top === null) {
+        dirs = [];
+        files = [];
+        showError($("browse-error"), {
+          message: "Nothing to browse yet: search for tracks, or come back after the collection is scanned.",
+        });
+        return;
+      }
+      dirStack = [top];
+      dir = top;
     }
+    const [d, f] = await Promise.all([get("dirs", dir), get("files", dir)]);
     dirs = d.lines ?? [];
     files = f.tracks ?? [];
     browsed = true;
