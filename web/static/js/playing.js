@@ -23,6 +23,7 @@ import {
 let ctx;
 let nowEntry = null;
 let nowFetchedAt = 0; // performance.now() when nowEntry.sofar was read
+let nowFetchedAtEpoch = 0; // the same moment in seconds since the epoch
 let queue = [];
 let recent = [];
 let enabled = null;
@@ -100,6 +101,7 @@ async function loadQueue() {
     const [p, q] = await Promise.all([get("playing"), get("queue")]);
     nowEntry = p.entry ?? null;
     nowFetchedAt = performance.now();
+    nowFetchedAtEpoch = Date.now() / 1000;
     queue = Array.isArray(q.entries) ? q.entries : [];
     clearError($("now-error"));
   } catch (err) {
@@ -180,7 +182,13 @@ function renderAll() {
 
 function position() {
   if (!nowEntry) return 0;
-  let pos = Number(nowEntry.sofar) || 0;
+  // sofar is how much has been played; without it, the time since it started.
+  let pos =
+    nowEntry.sofar !== undefined && nowEntry.sofar !== null
+      ? Number(nowEntry.sofar) || 0
+      : nowEntry.played
+        ? Math.max(0, (nowFetchedAtEpoch - nowEntry.played))
+        : 0;
   if (nowEntry.state !== "paused") pos += (performance.now() - nowFetchedAt) / 1000;
   const len = Number(nowEntry.length);
   if (len > 0 && pos > len) pos = len;
