@@ -29,7 +29,12 @@ let recent = [];
 let enabled = null;
 let randomEnabled = null;
 let volume = null;
-let volumeTouched = -Infinity; // when the user last moved the slider
+// The slider while the user moves it: the server's echoes of the values
+// sent on the way must not pull it back.
+let volumeDragging = false;
+let volumeSent = null; // the last value sent
+let volumeSentAt = -Infinity; // when
+let volumeTimer = null;
 const queueErrors = new Map(); // entry id -> error text, kept across renders
 let dragged = null;
 
@@ -56,6 +61,9 @@ export function init(context) {
   const slider = $("volume");
   const sendVolume = throttle(async () => {
     const v = slider.value;
+    if (String(volumeSent) === v && performance.now() - volumeSentAt < 1000) return;
+    volumeSent = Number(v);
+    volumeSentAt = performance.now();
     try {
       clearError($("globals-error"));
       await command("volume", [v, v]);
@@ -64,14 +72,16 @@ export function init(context) {
     }
   }, 150);
   slider.addEventListener("input", () => {
-    volumeTouched = performance.now();
     $("volume-value").textContent = `${slider.value}%`;
     sendVolume();
   });
-  slider.addEventListener("change", () => {
-    volumeTouched = performance.now();
-    sendVolume();
-  });
+  slider.addEventListener("change", sendVolume);
+  slider.addEventListener("pointerdown", () => (volumeDragging = true));
+  for (const type of ["pointerup", "pointercancel", "blur"])
+    slider.addEventListener(type, () => {
+      volumeDragging = false;
+      renderGlobalsSoon();
+    });
   const list = $("queue");
   list.addEventListener("dragstart", onDragStart);
   list.addEventListener("dragover", onDragOver);
@@ -292,9 +302,14 @@ function renderGlobals() {
   if (randomEnabled !== null) $("sw-random").checked = randomEnabled;
   const canVolume = has("volume") && volume !== null;
   $("volume-wrap").hidden = !canVolume;
-  if (volume !== null && performance.now() - volumeTouched > 1000) {
-    $("volume").value = String(volume);
-    $("volume-value").textContent = `${volume}%`;
+  if (volume !== null) {
+    const settling = performance.now() - volumeSentAt < 600 && volume !== volumeSent;
+    if (volumeDragging || settling) {
+      renderGlobalsSoon();
+    } else {
+      $("volume").value = String(volume);
+      $("volume-value").textContent = `${volume}%`;
+    }
   }
   // Those who may not change them still see the state.
   const words = [];
@@ -304,6 +319,12 @@ function renderGlobals() {
   }
   if (!canVolume && volume !== null) words.push(`Volume ${volume}%.`);
   $("globals-text").textContent = words.join(" ");
+}
+
+// Shows the server's volume once the user's own changes have settled.
+function renderGlobalsSoon() {
+  clearTimeout(volumeTimer);
+  volumeTimer = setTimeout(renderGlobals, 650);
 }
 
 // Queue ------------------------------------------------------------------------
