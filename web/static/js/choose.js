@@ -12,6 +12,7 @@ import {
   clearError,
   fmtDuration,
   h,
+  replaceRows,
   showError,
   throttle,
   trackLabel,
@@ -135,7 +136,7 @@ function renderResults() {
     return;
   }
   $("results-title").textContent = results.title;
-  $("results").replaceChildren(...results.tracks.map(trackRow));
+  replaceRows($("results"), results.tracks.map(trackRow));
   $("results-empty").hidden = results.tracks.length > 0;
   $("results-play-all").hidden = !has("play") || results.tracks.length === 0;
 }
@@ -241,7 +242,7 @@ function renderBrowse() {
       h("li", null, button(basename(dir), (e) => enter(dir, e.currentTarget), { class: "dir", title: dir })),
     ),
   );
-  $("tracks").replaceChildren(...files.map(trackRow));
+  replaceRows($("tracks"), files.map(trackRow));
   $("tracks-head").hidden = files.length === 0;
   $("tracks-play-all").hidden = !has("play");
 }
@@ -260,10 +261,13 @@ function trackRow(t) {
           if (await act(e.currentTarget, alert, () => command("play", [t.track])))
             flash(status, "Queued");
         },
-        { class: "small" },
+        { class: "small", dataset: { action: "play" } },
       )
     : null;
-  const prefs = button("Preferences", (e) => ctx.openPrefs(t.track, e.currentTarget), { class: "small" });
+  const prefs = button("Preferences", (e) => ctx.openPrefs(t.track, e.currentTarget), {
+    class: "small",
+    dataset: { action: "prefs" },
+  });
   const add = playlistName
     ? button(
         "Add to playlist",
@@ -273,12 +277,12 @@ function trackRow(t) {
           flash(status, "Added");
           e.currentTarget.focus();
         },
-        { class: "small" },
+        { class: "small", dataset: { action: "add" } },
       )
     : null;
   return h(
     "li",
-    { class: "track" },
+    { class: "track", dataset: { key: t.track } },
     h("div", { class: "entry-main" }, trackLabel(t), t.length ? h("span", { class: "meta len" }, fmtDuration(t.length)) : null),
     h("div", { class: "entry-actions" }, status, play, add, prefs),
     alert,

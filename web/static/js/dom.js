@@ -35,6 +35,24 @@ export function button(label, onclick, props = {}) {
   return h("button", { type: "button", ...props, onclick }, label);
 }
 
+// Replaces the rows of a list, keeping the keyboard focus on the same
+// control (same data-action) of the same row (same data-key) if it is
+// still there.
+export function replaceRows(list, rows) {
+  const focused = document.activeElement;
+  let keep = null;
+  if (focused && focused !== list && list.contains(focused)) {
+    const row = focused.closest("[data-key]");
+    if (row) keep = { key: row.dataset.key, action: focused.dataset.action };
+  }
+  list.replaceChildren(...rows);
+  if (!keep) return;
+  const row = rows.find((r) => r.dataset.key === keep.key);
+  const target =
+    row && ((keep.action && row.querySelector(`[data-action="${keep.action}"]`)) || row.querySelector("button"));
+  if (target) target.focus();
+}
+
 export function clear(el) {
   el.replaceChildren();
 }

@@ -3,7 +3,18 @@
 // reordered here, then saved with its sharing status), playing and deleting.
 
 import { command, currentSession, get, has } from "./api.js";
-import { $, act, button, clearError, fmtDuration, h, showError, throttle, trackLabel } from "./dom.js";
+import {
+  $,
+  act,
+  button,
+  clearError,
+  fmtDuration,
+  h,
+  replaceRows,
+  showError,
+  throttle,
+  trackLabel,
+} from "./dom.js";
 
 let ctx;
 let names = [];
@@ -77,7 +88,7 @@ function render() {
   $("playlist-new-form").parentElement.hidden = !canCreate;
   const user = currentSession().user;
   $("playlist-own-example").textContent = `${user && !currentSession().guest ? user : "you"}.name`;
-  $("playlists").replaceChildren(...names.map(playlistRow));
+  replaceRows($("playlists"), names.map(playlistRow));
   $("playlists-empty").hidden = names.length > 0;
   renderEditor();
 }
@@ -88,7 +99,7 @@ function playlistRow(name) {
   const isOpen = open && open.name === name;
   return h(
     "li",
-    { class: isOpen ? "playlist open" : "playlist" },
+    { class: isOpen ? "playlist open" : "playlist", dataset: { key: name } },
     h("div", { class: "entry-main" }, h("span", { class: "title" }, name)),
     h(
       "div",
@@ -96,7 +107,7 @@ function playlistRow(name) {
       status,
       button("Open", (e) => act(e.currentTarget, alert, () => openPlaylist(name, true)), {
         class: "small",
-        "aria-pressed": isOpen ? "true" : null,
+        dataset: { action: "open" },
       }),
       has("play")
         ? button("Play", (e) =>
@@ -130,6 +141,10 @@ async function create(btn) {
     return;
   }
   const ok = await act(btn, $("playlist-new-error"), async () => {
+    // playlist-set would empty an existing playlist of that name.
+    const exists = await get("playlists");
+    if ((exists.lines ?? []).includes(name))
+      throw new Error(`There is already a playlist called \u201c${name}\u201d.`);
     await command("playlist-set", [name], []);
     await openPlaylist(name, true);
   });

@@ -18,6 +18,7 @@ let track = null;
 let loaded = {};
 let opener = null;
 let onSaved = null;
+let openerKey = null; // the data-key of the opener's row
 
 // onSaved(track, changedPrefs) runs after a successful save.
 export function initPrefs(savedHook) {
@@ -31,7 +32,7 @@ export function initPrefs(savedHook) {
   });
   dialog.addEventListener("close", () => {
     track = null;
-    if (opener && opener.isConnected) opener.focus();
+    focusOpener();
     opener = null;
   });
   return open;
@@ -40,6 +41,7 @@ export function initPrefs(savedHook) {
 async function open(trackName, from) {
   track = trackName;
   opener = from ?? document.activeElement;
+  openerKey = opener?.closest?.("[data-key]")?.dataset.key ?? null;
   $("prefs-track").textContent = trackName;
   clearError($("prefs-error"));
   const editable = has("prefs");
@@ -60,6 +62,26 @@ async function open(trackName, from) {
   } catch (err) {
     loaded = {};
     showError($("prefs-error"), err);
+  }
+}
+
+// Back to the button that opened the dialog, or, when its list was redrawn
+// meanwhile, to the same button of the same row.
+function focusOpener() {
+  if (!opener) return;
+  if (opener.isConnected) {
+    opener.focus();
+    return;
+  }
+  const key = opener.closest("[data-key]")?.dataset.key ?? openerKey;
+  if (key === undefined || key === null) return;
+  for (const row of document.querySelectorAll("[data-key]")) {
+    if (row.dataset.key !== key || row.closest("[hidden]")) continue;
+    const target = row.querySelector('[data-action="prefs"]');
+    if (target) {
+      target.focus();
+      return;
+    }
   }
 }
 

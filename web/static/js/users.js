@@ -2,7 +2,7 @@
 // rights on demand; creating, editing and deleting users.
 
 import { command, get } from "./api.js";
-import { $, act, button, clearError, h, showError, throttle } from "./dom.js";
+import { $, act, button, clearError, h, replaceRows, showError, throttle } from "./dom.js";
 
 let ctx;
 let names = [];
@@ -44,7 +44,7 @@ async function load() {
 function render() {
   const list = $("users");
   const focusedEdit = editing && list.contains(document.activeElement) ? document.activeElement.id : null;
-  list.replaceChildren(...names.map(userRow));
+  replaceRows(list, names.map(userRow));
   if (focusedEdit && $(focusedEdit)) $(focusedEdit).focus();
 }
 
@@ -53,7 +53,7 @@ function userRow(name) {
   const isEditing = editing && editing.name === name;
   const row = h(
     "li",
-    { class: "user" },
+    { class: "user", dataset: { key: name } },
     h(
       "div",
       { class: "entry-main" },
