@@ -126,6 +126,8 @@ function applySession(s, old) {
       : `Logged in as ${s.user}`
     : "Not logged in";
   $("logout").hidden = !loggedIn();
+  $("login-link").hidden = loggedIn();
+  $("login-link").textContent = s.register ? "Log in or register" : "Log in";
   for (const v of views.values()) v.tab.hidden = !allowed(v.name);
   for (const v of views.values()) v.impl.session?.(s, old);
   if (old && sameIdentity(s, old) && stream.source) return;
