@@ -78,6 +78,9 @@ async function request(method, path, payload) {
   }
   if (res.ok && body && typeof body === "object" && !("error" in body)) return body;
   const text = body && typeof body.error === "string" ? body.error : `${res.status} ${res.statusText}`;
+  // A login that has ended (cookie expired, user deleted): find out who we
+  // are now, so that the page shows what that session may see.
+  if (res.status === 401 && path !== "api/login" && path !== "api/session") sessionLost();
   const csrf = res.status === 403 && !!body && (body.csrf === true || /csrf/i.test(text));
   throw new ApiError(text, res.status, body?.code ?? 0, csrf);
 }
@@ -88,6 +91,16 @@ export async function useSession(reply) {
   if (reply && typeof reply === "object" && "csrf" in reply && "rights" in reply) setSession(reply);
   else await loadSession();
   return session;
+}
+
+let checking = null;
+function sessionLost() {
+  if (checking) return;
+  checking = loadSession()
+    .catch(() => {})
+    .finally(() => {
+      setTimeout(() => (checking = null), 5000);
+    });
 }
 
 export async function loadSession() {

@@ -41,7 +41,14 @@ export function init(context) {
     open.share = e.target.value;
     markDirty();
   });
-  return { load, log, session: render, openName: () => open?.name ?? null, add };
+  // openName: the open playlist, if this user may add to it.
+  return {
+    load,
+    log,
+    session: render,
+    openName: () => (open && mayChange(open.name) ? open.name : null),
+    add,
+  };
 }
 
 const refreshList = throttle(async () => {
