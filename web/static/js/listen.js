@@ -16,15 +16,25 @@ export function init() {
 
 async function load() {
   clearError($("listen-error"));
-  const [addr, sdp] = await Promise.allSettled([get("rtp-address"), get("rtp-sdp")]);
-  if (addr.status === "fulfilled") {
-    address = { host: String(addr.value.host ?? ""), port: String(addr.value.port ?? "") };
-  } else {
-    address = null;
-    const err = addr.reason;
-    showError($("listen-error"), err.status === 404 ? { message: "This jukebox does not stream to the network." } : err);
+  $("listen-none").hidden = true;
+  address = null;
+  let lines = [];
+  try {
+    const { host, port } = await get("rtp-address");
+    if (host !== null && host !== undefined && host !== "")
+      address = { host: String(host), port: String(port ?? "") };
+  } catch (err) {
+    if (err.status !== 404) showError($("listen-error"), err);
   }
-  const lines = sdp.status === "fulfilled" ? (sdp.value.lines ?? []) : [];
+  if (address) {
+    try {
+      lines = (await get("rtp-sdp")).lines ?? [];
+    } catch {
+      lines = []; // the command line is enough
+    }
+  } else {
+    $("listen-none").hidden = !!$("listen-error").textContent;
+  }
   $("listen-sdp").textContent = lines.join("\n");
   $("listen-sdp-box").hidden = lines.length === 0;
   render();

@@ -28,6 +28,7 @@ const NEEDS = {
 
 const views = new Map();
 let current = null;
+let booted = false; // the first view has been shown
 
 const ctx = {
   isVisible: (name) => current === name,
@@ -131,7 +132,7 @@ function applySession(s, old) {
   for (const v of views.values()) v.tab.hidden = !allowed(v.name);
   for (const v of views.values()) v.impl.session?.(s, old);
   if (old && sameIdentity(s, old) && stream.source) return;
-  if (s.user) stream.start();
+  if (s.user) stream.start(!booted);
   else stream.stop();
   refetchAll();
   if (current && !allowed(current)) showView(defaultView());
@@ -183,6 +184,10 @@ async function boot() {
     showError($("account-error"), err);
   }
   const confirmed = await confirmFromLink();
+  // Fetch once the event stream is open, so that no change falls between
+  // the fetch and the stream (and nothing is fetched twice).
+  await stream.opened(1500);
+  booted = true;
   window.addEventListener("hashchange", fromHash);
   if (confirmed) navigate("account");
   else fromHash();
