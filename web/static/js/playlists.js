@@ -172,6 +172,12 @@ async function loadOpen(name) {
     changedElsewhere: false,
   };
   render();
+  openChanged();
+}
+
+// Choose offers "Add to playlist" while a playlist is open.
+function openChanged() {
+  if (ctx.isVisible("choose")) ctx.view("choose")?.shown?.();
 }
 
 async function openPlaylist(name, focus) {
@@ -189,6 +195,7 @@ async function openPlaylist(name, focus) {
 function closeEditor(focusList) {
   open = null;
   render();
+  openChanged();
   if (focusList) $("playlist-new").focus();
 }
 

@@ -3,7 +3,7 @@
 // Close closes it and the focus goes back to the button that opened it.
 
 import { command, get, has } from "./api.js";
-import { $, act, clearError, showError } from "./dom.js";
+import { $, act, showError } from "./dom.js";
 
 const FIELDS = [
   ["pref-artist", "trackname_display_artist"],
@@ -38,31 +38,32 @@ export function initPrefs(savedHook) {
   return open;
 }
 
+// The preferences are read before the dialog opens, so that nothing typed
+// into it can be overwritten by their arrival.
 async function open(trackName, from) {
   track = trackName;
   opener = from ?? document.activeElement;
   openerKey = opener?.closest?.("[data-key]")?.dataset.key ?? null;
-  $("prefs-track").textContent = trackName;
-  clearError($("prefs-error"));
-  const editable = has("prefs");
-  for (const [id] of FIELDS) {
-    $(id).value = "";
-    $(id).readOnly = !editable;
-  }
-  $("pref-random").checked = true;
-  $("pref-random").disabled = !editable;
-  $("prefs-save").hidden = !editable;
-  if (!dialog.open) dialog.showModal();
+  let error = null;
   try {
     const reply = await get("prefs", trackName);
-    if (track !== trackName) return;
     loaded = reply.prefs ?? {};
-    for (const [id, name] of FIELDS) $(id).value = loaded[name] ?? "";
-    $("pref-random").checked = loaded.pick_at_random !== "0";
   } catch (err) {
     loaded = {};
-    showError($("prefs-error"), err);
+    error = err;
   }
+  if (track !== trackName) return;
+  $("prefs-track").textContent = trackName;
+  const editable = has("prefs");
+  for (const [id, name] of FIELDS) {
+    $(id).value = loaded[name] ?? "";
+    $(id).readOnly = !editable;
+  }
+  $("pref-random").checked = loaded.pick_at_random !== "0";
+  $("pref-random").disabled = !editable;
+  $("prefs-save").hidden = !editable;
+  showError($("prefs-error"), error);
+  if (!dialog.open) dialog.showModal();
 }
 
 // Back to the button that opened the dialog, or, when its list was redrawn
