@@ -22,7 +22,7 @@ const NEEDS = {
   playlists: (s) => s.rights.length > 0,
   account: () => true,
   users: (s) => s.rights.includes("admin") || s.rights.includes("all"),
-  listen: () => true,
+  listen: (s) => !!s.user,
   about: () => true,
 };
 
