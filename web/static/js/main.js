@@ -88,7 +88,10 @@ function showView(name) {
 }
 
 function fromHash() {
-  showView(location.hash.replace(/^#/, "") || defaultView());
+  const name = location.hash.replace(/^#/, "");
+  // Another fragment (the skip link's #main) keeps the view shown.
+  if (current && name && !views.has(name)) return;
+  showView(name || defaultView());
 }
 
 // Everything shown may have changed (a new stream, disorderd back, a new login).
@@ -177,6 +180,10 @@ async function boot() {
   register("listen", listen);
   register("about", about);
   $("logout").addEventListener("click", logout);
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    $("main").focus();
+  });
   onSession(applySession);
   try {
     await loadSession();
