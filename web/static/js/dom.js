@@ -78,6 +78,9 @@ export function clearError(alertEl) {
 // true on success.
 export async function act(control, alertEl, fn) {
   clearError(alertEl);
+  // A disabled button loses the focus; it gets it back after, unless the
+  // action put it somewhere else.
+  const hadFocus = control && document.activeElement === control;
   if (control) control.disabled = true;
   try {
     await fn();
@@ -86,7 +89,11 @@ export async function act(control, alertEl, fn) {
     showError(alertEl, err);
     return false;
   } finally {
-    if (control && control.isConnected) control.disabled = false;
+    if (control && control.isConnected) {
+      control.disabled = false;
+      const now = document.activeElement;
+      if (hadFocus && (!now || now === document.body || now.tagName === "DIALOG")) control.focus();
+    }
   }
 }
 

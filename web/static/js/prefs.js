@@ -26,6 +26,7 @@ export function initPrefs(savedHook) {
   dialog = $("prefs-dialog");
   $("prefs-close").addEventListener("click", close);
   $("prefs-save").addEventListener("click", save);
+  $("prefs-form").addEventListener("input", () => ($("prefs-saved").textContent = ""));
   $("prefs-form").addEventListener("submit", (e) => {
     e.preventDefault();
     save();
@@ -63,6 +64,7 @@ async function open(trackName, from) {
   $("pref-random").disabled = !editable;
   $("prefs-save").hidden = !editable;
   showError($("prefs-error"), error);
+  $("prefs-saved").textContent = "";
   if (!dialog.open) dialog.showModal();
 }
 
@@ -108,7 +110,8 @@ async function save() {
       if (value === "") delete loaded[pref];
       else loaded[pref] = value;
     }
-    close();
+    // The dialog stays open (Close closes it), saying that it is saved.
+    $("prefs-saved").textContent = changes.length ? "Saved." : "Nothing to save.";
     if (changes.length && onSaved) onSaved(name, changes.map(([pref]) => pref));
   });
 }
