@@ -147,6 +147,15 @@ async function create(btn) {
     showError($("playlist-new-error"), { message: "Type a name for the new playlist." });
     return;
   }
+  // Another user's OWNER.NAME: disorderd would refuse it (only the owner may
+  // change it); say so at once, in its words.
+  const dot = name.indexOf(".");
+  if (dot > 0 && !mayChange(name)) {
+    showError($("playlist-new-error"), {
+      message: `Access denied: the playlist \u201c${name}\u201d would belong to ${name.slice(0, dot)}.`,
+    });
+    return;
+  }
   const ok = await act(btn, $("playlist-new-error"), async () => {
     // playlist-set would empty an existing playlist of that name.
     const exists = await get("playlists");
