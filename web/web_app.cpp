@@ -4,6 +4,7 @@
 #include "address_prefix.hpp"
 #include "crypto.hpp"
 #include "log.hpp"
+#include "mail.hpp"
 #include "web/json.hpp"
 
 #include <event2/http.h>
@@ -28,6 +29,12 @@ bool plausible_cookie(std::string_view c) {
   return true;
 }
 
+std::string url_encode(std::string_view s) {
+  char* e = evhttp_uriencode(s.data(), static_cast<ev_ssize_t>(s.size()), 0);
+  std::string out = e ? e : "";
+  std::free(e);
+  return out;
+}
 
 std::optional<std::string> string_member(const Json& body, std::string_view name) {
   const Json* v = body.get(name);
@@ -222,6 +229,12 @@ void WebApp::send_session(const Req& req, const std::shared_ptr<Session>& s) {
     j.field("version", version);
     j.key("register")
         .boolean(ready && s->guest() && s->has_right("register") && !config_.mail_sender.empty());
+    // Where browsing the collection starts.
+    j.key("roots").begin_array();
+    if (ready)
+      for (const auto& c : config_.collection)
+        j.string(c.root);
+    j.end_array();
     j.end_object();
     send_json(*req, 200, j.take());
   };
@@ -355,8 +368,41 @@ void WebApp::api_confirm(const Req& req, const Json& body) {
   });
 }
 
-void WebApp::api_register(const Req& req, const Json&) {
-  send_error(*req, 501, "registration is not available yet");
+void WebApp::api_register(const Req& req, const Json& body) {
+  auto user = string_member(body, "username");
+  auto password = string_member(body, "password");
+  auto email = string_member(body, "email");
+  if (!user || !password || !email || user->empty() || password->empty() || email->empty())
+    return send_error(*req, 400, "give a username, a password and an email address");
+  if (config_.mail_sender.empty())
+    return send_error(*req, 403, "registration is not enabled here (no mail_sender)", 510);
+  with_session(req, [this, req, user = *user, password = *password,
+                     email = *email](const std::shared_ptr<Session>& s) {
+    if (!require_ready(req, *s)) return;
+    s->client().command({"register", user, password, email}, [this, req, email, user](Reply& r) {
+      if (!r.ok()) return send_reply_error(*req, r);
+      std::string confirmation;
+      try {
+        confirmation = r.value();
+      } catch (const std::exception&) {
+      }
+      MailMessage m;
+      m.to = email;
+      m.subject = "Welcome to the jukebox";
+      m.body = "Someone (probably you) asked for an account on the jukebox at\n" + base_url(*req) +
+               " under the name " + user + ".\n\nTo confirm it, open this link:\n\n" +
+               base_url(*req) + "?confirm=" + url_encode(confirmation) +
+               "\n\nIf it was not you, ignore this message: the account stays unusable.\n";
+      send_mail_async(
+          loop_, config_, std::move(m), [this, req, user](std::optional<std::string> error) {
+            if (error) {
+              log_error("confirmation mail for " + user + ": " + *error);
+              return send_error(*req, 502, "the confirmation mail could not be sent: " + *error);
+            }
+            send_json(*req, 200, "{\"ok\":true}");
+          });
+    });
+  });
 }
 
 void WebApp::api_reminder(const Req& req, const Json& body) {

@@ -2,7 +2,7 @@
 // browsing the collection directory by directory; each track can be played,
 // have its preferences edited, or be added to the open playlist.
 
-import { command, get, has } from "./api.js";
+import { command, currentSession, get, has } from "./api.js";
 import {
   $,
   act,
@@ -143,11 +143,13 @@ function renderResults() {
 
 // Browsing ------------------------------------------------------------------------------
 
-// The directory to start browsing from.  The protocol has no command that
-// names the collection's roots, but dirs of a root's parent lists the root:
-// so walk up from a track's directory while each parent lists it, and
-// start at the root found (or at the parent of several).
+// The directory to start browsing from: the collection's root, which the
+// session names.  With several roots, dirs of their parent lists them: walk
+// up from a track's directory while each parent lists it, and start at the
+// parent of the roots.
 async function findTop() {
+  const known = currentSession()?.roots ?? [];
+  if (known.length === 1) return known[0];
   const probe = await get("dirs", "");
   if ((probe.lines ?? []).length) return "";
   let sample = null;

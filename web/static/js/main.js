@@ -84,7 +84,7 @@ function showView(name) {
   const v = views.get(name);
   v.impl.shown?.();
   if (v.stale) v.refresh();
-  document.title = `${v.tab.textContent} \u2014 DisOrder jukebox`;
+  document.title = `${v.tab.textContent} \u2014 disorder jukebox`;
 }
 
 function fromHash() {
