@@ -229,6 +229,7 @@ void WebApp::send_session(const Req& req, const std::shared_ptr<Session>& s) {
     j.field("version", version);
     j.key("register")
         .boolean(ready && s->guest() && s->has_right("register") && !config_.mail_sender.empty());
+    j.key("short_display").integer(config_.short_display);
     // Where browsing the collection starts.
     j.key("roots").begin_array();
     if (ready)

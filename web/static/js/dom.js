@@ -2,6 +2,8 @@
 // through textContent, so that no track name is read as markup), showing
 // errors next to the control that caused them, and formatting tracks and times.
 
+import { currentSession } from "./api.js";
+
 // h("li", {class: "x", onclick: fn, "aria-label": "..."}, child, "text", ...)
 // Children that are strings become text nodes; null and false are skipped.
 export function h(tag, props, ...children) {
@@ -111,9 +113,18 @@ export function trackParts(t) {
   return { title, artist: t.artist || "", album: t.album || "" };
 }
 
-// Title, then "artist · album" as a second line.
+// A name part cut to the server's short_display characters, as DisOrder's
+// pages showed long names in lists (the whole name is the row's tooltip).
+function short(text) {
+  const max = currentSession()?.short_display ?? 0;
+  const chars = Array.from(text);
+  return max > 0 && chars.length > max ? chars.slice(0, max - 1).join("") + "\u2026" : text;
+}
+
+// Title, then "artist · album" as a second line, each shortened.
 export function trackLabel(t) {
-  const p = trackParts(t);
+  const full = trackParts(t);
+  const p = { title: short(full.title), artist: short(full.artist), album: short(full.album) };
   const parts = [p.artist, p.album].filter(Boolean);
   const sub = [];
   parts.forEach((part, i) => {

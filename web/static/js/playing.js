@@ -218,7 +218,8 @@ function renderNow() {
     return;
   }
   const p = trackParts(nowEntry);
-  info.append(
+  // append() would write a null as the text "null": leave out what is not there.
+  const lines = [
     h("p", { class: "now-title", title: nowEntry.track }, p.title),
     p.artist ? h("p", { class: "now-artist" }, p.artist) : null,
     p.album ? h("p", { class: "now-album" }, p.album) : null,
@@ -228,7 +229,8 @@ function renderNow() {
       nowEntry.submitter ? `Chosen by ${nowEntry.submitter}` : originText(nowEntry.origin),
       nowEntry.state === "paused" ? " \u00b7 paused" : "",
     ),
-  );
+  ];
+  info.append(...lines.filter(Boolean));
   const paused = nowEntry.state === "paused";
   pause.hidden = !has("pause");
   pause.textContent = paused ? "Resume" : "Pause";
