@@ -296,34 +296,50 @@ void WebApp::finish_login(const Req& req, std::unique_ptr<AsyncClient> client, s
   });
 }
 
+void WebApp::login_on_new_connection(const Req& req, const std::string& user, Starter start,
+                                     std::function<void(Reply&)> refused) {
+  std::unique_ptr<AsyncClient> c;
+  try {
+    c = sessions_.connect([](const std::string&) {});
+  } catch (const std::exception&) {
+    return send_error(*req, 503, "the jukebox server is not running", 0);
+  }
+  // The connection waits in `holder` for its reply, which hands it on.
+  auto holder = std::make_shared<std::unique_ptr<AsyncClient>>(std::move(c));
+  const std::string old = request_cookie(*req);
+  start(**holder, [this, req, holder, user, old, refused = std::move(refused)](Reply& r) {
+    if (!r.ok()) {
+      refused(r);
+      loop_.defer([holder] { holder->reset(); });
+      return;
+    }
+    std::string who = user;
+    if (who.empty()) try {
+        who = r.value();
+      } catch (const std::exception&) {
+      }
+    // Not from inside the connection's own callback: it changes hands.
+    loop_.defer([this, req, holder, who, old] {
+      if (*holder) finish_login(req, std::move(*holder), who, old);
+    });
+  });
+}
+
 void WebApp::api_login(const Req& req, const Json& body) {
   auto user = string_member(body, "username");
   auto password = string_member(body, "password");
   if (!user || !password || user->empty())
     return send_error(*req, 400, "give a username and a password");
-  std::unique_ptr<AsyncClient> c;
-  try {
-    c = sessions_.connect([](const std::string&) {});
-  } catch (const std::exception& e) {
-    return send_error(*req, 503, "the jukebox server is not running", 0);
-  }
-  auto holder = std::make_shared<std::unique_ptr<AsyncClient>>(std::move(c));
-  const std::string old = request_cookie(*req);
-  (*holder)->login(*user, *password, [this, req, holder, user = *user, old](Reply& r) {
-    if (!r.ok()) {
-      if (r.code == 530) {
+  login_on_new_connection(
+      req, *user,
+      [user = *user, password = *password](AsyncClient& c, AsyncClient::ReplyHandler done) {
+        c.login(user, password, std::move(done));
+      },
+      [this, req, user = *user](Reply& r) {
+        if (r.code != 530) return send_reply_error(*req, r);
         log_info("web login failed for " + user + " from " + req->peer());
         send_error(*req, 401, "wrong user name or password", 530);
-      } else {
-        send_reply_error(*req, r);
-      }
-      loop_.defer([holder] { holder->reset(); });
-      return;
-    }
-    loop_.defer([this, req, holder, user, old] {
-      if (*holder) finish_login(req, std::move(*holder), user, old);
-    });
-  });
+      });
 }
 
 void WebApp::api_logout(const Req& req) {
@@ -344,29 +360,13 @@ void WebApp::api_logout(const Req& req) {
 void WebApp::api_confirm(const Req& req, const Json& body) {
   auto confirmation = string_member(body, "confirmation");
   if (!confirmation || confirmation->empty()) return send_error(*req, 400, "give a confirmation");
-  std::unique_ptr<AsyncClient> c;
-  try {
-    c = sessions_.connect([](const std::string&) {});
-  } catch (const std::exception&) {
-    return send_error(*req, 503, "the jukebox server is not running", 0);
-  }
-  auto holder = std::make_shared<std::unique_ptr<AsyncClient>>(std::move(c));
-  const std::string old = request_cookie(*req);
-  (*holder)->command({"confirm", *confirmation}, [this, req, holder, old](Reply& r) {
-    if (!r.ok()) {
-      send_reply_error(*req, r);
-      loop_.defer([holder] { holder->reset(); });
-      return;
-    }
-    std::string user;
-    try {
-      user = r.value();
-    } catch (const std::exception&) {
-    }
-    loop_.defer([this, req, holder, user, old] {
-      if (*holder) finish_login(req, std::move(*holder), user, old);
-    });
-  });
+  // The reply names the new user.
+  login_on_new_connection(
+      req, "",
+      [confirmation = *confirmation](AsyncClient& c, AsyncClient::ReplyHandler done) {
+        c.command({"confirm", confirmation}, std::move(done));
+      },
+      [this, req](Reply& r) { send_reply_error(*req, r); });
 }
 
 void WebApp::api_register(const Req& req, const Json& body) {
@@ -424,30 +424,19 @@ void WebApp::api_password(const Req& req, const Json& body) {
   with_session(req, [this, req, password = *password](const std::shared_ptr<Session>& s) {
     if (!require_ready(req, *s)) return;
     if (s->guest()) return send_error(*req, 401, "log in first", 530);
-    const std::string user = s->user(), old = s->cookie();
-    s->client().command(
-        {"edituser", user, "password", password}, [this, req, user, password, old](Reply& r) {
-          if (!r.ok()) return send_reply_error(*req, r);
-          // The change ends every cookie of the account: log
-          // in again with the new password.
-          std::unique_ptr<AsyncClient> c;
-          try {
-            c = sessions_.connect([](const std::string&) {});
-          } catch (const std::exception&) {
-            return send_error(*req, 503, "the jukebox server is not running");
-          }
-          auto holder = std::make_shared<std::unique_ptr<AsyncClient>>(std::move(c));
-          (*holder)->login(user, password, [this, req, holder, user, old](Reply& lr) {
-            if (!lr.ok()) {
-              send_reply_error(*req, lr);
-              loop_.defer([holder] { holder->reset(); });
-              return;
-            }
-            loop_.defer([this, req, holder, user, old] {
-              if (*holder) finish_login(req, std::move(*holder), user, old);
-            });
-          });
-        });
+    const std::string user = s->user();
+    s->client().command({"edituser", user, "password", password},
+                        [this, req, user, password](Reply& r) {
+                          if (!r.ok()) return send_reply_error(*req, r);
+                          // The change ends every cookie of the account:
+                          // log in again with the new password.
+                          login_on_new_connection(
+                              req, user,
+                              [user, password](AsyncClient& c, AsyncClient::ReplyHandler done) {
+                                c.login(user, password, std::move(done));
+                              },
+                              [this, req](Reply& lr) { send_reply_error(*req, lr); });
+                        });
   });
 }
 

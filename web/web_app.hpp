@@ -58,6 +58,13 @@ private:
   void api_email(const Req& req, const Json& body);
   void api_command(const Req& req, const ApiCommand& cmd, std::vector<std::string> args,
                    std::vector<std::string> body);
+  // Opens a connection to disorderd and lets `start` send a login (or a
+  // confirmation) on it; if that succeeds the connection becomes the
+  // request's session as `user` (empty: the name the reply gives),
+  // otherwise `refused` answers the request.
+  using Starter = std::function<void(AsyncClient&, AsyncClient::ReplyHandler)>;
+  void login_on_new_connection(const Req& req, const std::string& user, Starter start,
+                               std::function<void(Reply&)> refused);
   // A logged-in connection's new cookie becomes the request's session.
   void finish_login(const Req& req, std::unique_ptr<AsyncClient> client, std::string user,
                     const std::string& old_cookie);
