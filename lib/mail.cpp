@@ -321,16 +321,20 @@ int wait_child(pid_t pid, Clock::time_point deadline) {
     if (r == pid) return status;
     if (r < 0 && errno != EINTR) throw SystemError("waitpid", errno);
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0 || !pidfd) {
-      // Out of time (or no way to wait with a limit): it is not going to
-      // deliver anything now.
+    if (left.count() <= 0) {
+      // Out of time: it is not going to deliver anything now.
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }
       return status;
     }
-    pollfd p{pidfd.get(), POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(left.count()));
+    if (pidfd) {
+      pollfd p{pidfd.get(), POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(left.count()));
+    } else {
+      // No pidfd (a kernel before 5.3): look again shortly.
+      ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left.count(), 10)));
+    }
   }
 }
 
