@@ -3,9 +3,14 @@
 user their password through `sendmail -bs` (config item sendmail) or over
 SMTP to smtp_server, at most once per reminder_interval, and answers the
 same whether or not the user exists (disorder_config(5) mail items)."""
+import email
+import email.policy
 import os
+import shutil
 import socketserver
+import subprocess
 import sys
+import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -174,6 +179,31 @@ def a_failing_or_missing_sendmail_is_logged_and_harmless():
         s.cleanup()
 
 
+@test
+def the_capture_sendmail_speaks_smtp_and_files_each_message():
+    """tests/integration/mail_capture.py, which other tests rely on: a
+    dot-stuffed line comes back unstuffed, with the envelope."""
+    d = tempfile.mkdtemp(prefix="disorder-mail-")
+    try:
+        sendmail, mailbox = capture_sendmail(d)
+        conversation = ("EHLO me\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n"
+                        "DATA\r\nSubject: hi\r\nTo: b@example.org\r\n\r\n..starts with a dot"
+                        "\r\nline 2\r\n.\r\nQUIT\r\n")
+        p = subprocess.run([sendmail, "-bs"], input=conversation.encode(), capture_output=True,
+                           timeout=30)
+        assert p.returncode == 0, p
+        codes = [line[:3] for line in p.stdout.decode().splitlines() if line[3:4] == " "]
+        assert codes == ["220", "250", "250", "250", "354", "250", "221"], p.stdout
+        msg = mailbox.wait_for_message(timeout=10)
+        assert msg["Subject"] == "hi"
+        assert (msg.envelope_from, msg.envelope_to) == ("a@example.org", ["b@example.org"])
+        assert msg.get_content().replace("\r\n", "\n") == ".starts with a dot\nline 2\n", \
+            msg.get_content()
+        assert len(mailbox.messages()) == 1
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class SmtpListener(socketserver.ThreadingTCPServer):
     """A small SMTP server on loopback: records each message's envelope and
     data; refuses RCPT TO with refuse_rcpt (a reply line) when set."""
@@ -241,8 +271,6 @@ class SmtpHandler(socketserver.StreamRequestHandler):
 
 @test
 def reminder_over_smtp_to_smtp_server():
-    import email
-    import email.policy
     listener = SmtpListener()
     try:
         with Server(f"mail_sender {SENDER}\nsmtp_server 127.0.0.1:{listener.port}") as s:
