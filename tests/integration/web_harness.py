@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 from audio import Jukebox, tone, write_wav
 from harness import BUILDDIR, closing, free_port, terminate, wait_for
@@ -45,11 +46,12 @@ LONG_SECONDS = 40
 USERS = {
     "admin": ("admin-pw", "read,play,move_any,remove_any,scratch_any,volume,admin,rescan,"
               "userinfo,prefs,global_prefs,pause"),
-    "alice": ("alice-pw", "read,play,move_mine,remove_mine,scratch_mine,volume,prefs,pause"),
+    "alice": ("alice-pw", "read,play,move_mine,remove_mine,scratch_mine,volume,prefs,pause,"
+              "userinfo"),
     "bob": ("bob-pw", "read,play,move_mine,remove_mine,scratch_mine"),
 }
 # What a newly registered user gets.
-DEFAULT_RIGHTS = "read,play,move_mine,remove_mine,scratch_mine,prefs"
+DEFAULT_RIGHTS = "read,play,move_mine,remove_mine,scratch_mine,prefs,userinfo"
 
 _tone_cache = {}
 
@@ -277,13 +279,17 @@ class WebClient:
         self.csrf = s["csrf"]
         return s
 
-    def api(self, command, *args, expect=200):
-        """GET /api/COMMAND?arg=..., asserting the status; returns the JSON."""
-        from urllib.parse import quote as q
+    @staticmethod
+    def api_path(command, *args):
+        """/api/COMMAND?arg=A&arg=B, each argument percent-encoded."""
         path = f"/api/{command}"
         if args:
-            path += "?" + "&".join("arg=" + q(a, safe="") for a in args)
-        r = self.get(path)
+            path += "?" + "&".join("arg=" + urllib.parse.quote(a, safe="") for a in args)
+        return path
+
+    def api(self, command, *args, expect=200):
+        """GET /api/COMMAND?arg=..., asserting the status; returns the JSON."""
+        r = self.get(self.api_path(command, *args))
         assert r.status == expect, (command, args, r)
         return r.json
 
