@@ -241,6 +241,12 @@ class Page:
             "return Array.from(document.querySelectorAll('[role=status]'))"
             ".map(e => e.textContent)")]
 
+    def alerts(self):
+        """The text of each visible role=alert element."""
+        return [norm(t) for t in self.d.execute_script(
+            "return Array.from(document.querySelectorAll('[role=alert]'))"
+            ".filter(e => e.getClientRects().length).map(e => e.textContent)")]
+
     def body_text(self):
         return self.d.execute_script("return document.body.innerText")
 
@@ -376,7 +382,11 @@ def a_user_logs_in_and_sees_their_name():
     with Site() as j:
         p = Page(j, "login")
         p.open()
+        assert p.absent("button", "Log out")
         p.login("alice")
+        # Only admins get the Users view.
+        assert p.absent("button", "Users") and p.absent("tab", "Users") \
+            and p.absent("link", "Users"), "a Users tab for alice, who is no admin"
         # Reloading keeps the session (the cookie).
         p.open()
         p.wait_text("Logged in as alice")
@@ -558,6 +568,18 @@ def a_playlist_is_edited_and_played():
         p.click_in("Playlists", "mix", "Play")
         wait_for(lambda: queue_tracks(j) == [j.paths["third"], j.paths["first"]],
                  "the playlist queued in order")
+        # Someone else's playlist: disorderd refuses, and the page says so
+        # next to the control, in disorderd's words.
+        api = WebClient(j.web_port)
+        api.login("alice", USERS["alice"][0])
+        words = api.post("/api/playlist-set", {"args": ["bob.secret"], "body": []}).json["error"]
+        p.fill("textbox", "New playlist", "bob.secret")
+        p.press("Create")
+        if not p.alerts():
+            p.click_in("Playlists", "bob.secret", "Open")
+            p.press("Save playlist")
+        wait_for(lambda: any(words in a for a in p.alerts()),
+                 f"an alert saying {words!r}")
 
 
 @scenario

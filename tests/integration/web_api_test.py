@@ -9,14 +9,15 @@ thousand idle connections, path traversal)."""
 import json
 import os
 import queue
+import re
 import resource
 import socket
 import threading
 import time
 
 from harness import Skip, closing, run_tests, test, wait_for
-from web_harness import (DISORDER_WEB, SCRIPT_TITLE, TRACK_SECONDS, USERS, EventStream,
-                         WebClient, WebJukebox, log_event, remove_dir, scratch_dir)
+from web_harness import (DISORDER_WEB, SCRIPT_TITLE, TRACK_SECONDS, USERS, WEB_STATIC,
+                         EventStream, WebClient, WebJukebox, log_event, remove_dir, scratch_dir)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
@@ -25,7 +26,7 @@ CSRF_REFUSAL = {"error": "missing or wrong CSRF token"}
 NOT_RUNNING = "the jukebox server is not running"
 # disorder-web(8): a client that has not sent a whole request within this
 # many seconds is disconnected.
-REQUEST_TIMEOUT = 30
+REQUEST_TIMEOUT = 10
 
 
 def needs_daemon():
@@ -151,6 +152,43 @@ def static_files_are_served_with_their_types_and_nothing_outside():
 
 
 @test
+def the_pages_own_files_are_served_with_their_types_and_weigh_under_150_kb():
+    needs_daemon()
+    if not os.path.exists(os.path.join(WEB_STATIC, "index.html")):
+        raise Skip(f"the page ({WEB_STATIC}/index.html) is not in this tree")
+    total = sum(os.path.getsize(os.path.join(d, f))
+                for d, _, files in os.walk(WEB_STATIC) for f in files)
+    assert total < 150 * 1024, f"the page's files weigh {total} bytes"
+    types = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
+             ".mjs": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png",
+             ".json": "application/json", ".webmanifest": "application/manifest+json",
+             ".ico": "image/x-icon"}
+    with WebJukebox() as j:
+        c = WebClient(j.web_port)
+        page = c.get("/")
+        assert page.status == 200, page
+        with open(os.path.join(WEB_STATIC, "index.html"), "rb") as f:
+            assert page.body == f.read()
+        for d, _, files in os.walk(WEB_STATIC):
+            for f in files:
+                rel = os.path.relpath(os.path.join(d, f), WEB_STATIC)
+                ext = os.path.splitext(f)[1]
+                r = c.get("/static/" + rel)
+                assert r.status == 200, (rel, r)
+                got = r.header("Content-Type").split(";")[0].strip()
+                if ext in (".js", ".mjs"):
+                    assert got in ("text/javascript", "application/javascript"), (rel, got)
+                elif ext in types:
+                    assert got == types[ext] or (ext == ".ico" and got ==
+                                                 "image/vnd.microsoft.icon"), (rel, got)
+        # No inline script or style attribute: the CSP would block them.
+        html = page.body.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "an inline <script>"
+        assert not re.search(r"\sstyle=", html), "an inline style= attribute"
+        assert not re.search(r"\son[a-z]+=", html), "an inline event handler"
+
+
+@test
 def every_response_carries_the_security_headers():
     needs_daemon()
     with WebJukebox() as j:
@@ -238,6 +276,26 @@ def logging_in_sets_an_httponly_strict_cookie_and_a_new_token():
         # The password went to disorderd only: it is in no log.
         assert USERS["alice"][0] not in j.web.log_text()
         assert USERS["alice"][0] not in j.log_text()
+
+
+@test
+def the_cookie_is_secure_behind_a_trusted_tls_proxy_only():
+    needs_daemon()
+
+    def cookie_for(j, proto):
+        c = WebClient(j.web_port)
+        c.session()
+        r = c.post("/api/login", {"username": "alice", "password": USERS["alice"][0]},
+                   headers={"X-Forwarded-Proto": proto})
+        assert r.status == 200, r
+        (cookie,) = [v for v in r.all_headers("Set-Cookie") if v.startswith("disorder=")]
+        return [a.strip().lower() for a in cookie.split(";")[1:]]
+    with WebJukebox(web_extra="web_proxy 127.0.0.1\n") as j:
+        assert "secure" in cookie_for(j, "https")
+        assert "secure" not in cookie_for(j, "http")
+    # Anyone may send the header; only a trusted proxy is believed.
+    with WebJukebox(web_extra="web_proxy 10.0.0.0/8\n") as j:
+        assert "secure" not in cookie_for(j, "https")
 
 
 @test
@@ -410,7 +468,6 @@ def register_by_mail_then_confirm_logs_in():
             assert r.status == 200 and r.json.get("ok") is True, r
             text = message_text(mailbox.wait_for_message(timeout=10))
             assert "carol@example.invalid" in text, text
-            import re
             m = re.search(r"(https?://[^\s\"<>]+)\?confirm=([^\s\"<>&]+)", text)
             assert m, text
             assert m.group(1).rstrip("/") == j.url, m.group(1)
