@@ -15,8 +15,8 @@ import urllib.parse
 from audio import Jukebox, tone, write_wav
 from harness import BUILDDIR, closing, free_port, terminate, wait_for
 
-SRCDIR = os.environ.get("DISORDER_SRCDIR") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
+SRCDIR = os.path.abspath(os.environ.get("DISORDER_SRCDIR") or
+                         os.path.join(os.path.dirname(__file__), "..", ".."))
 DISORDER_WEB = os.path.join(BUILDDIR, "web", "disorder-web")
 # The page's files.  DISORDER_WEB_STATIC points the fixture at another copy
 # of them when working on the page; make check uses the source tree's.
