@@ -347,7 +347,8 @@ def scenario(fn):
 class Site(WebJukebox):
     """A WebJukebox that, when the test fails, saves what the browser shows
     (FAILED-TEST.png and .html among the artefacts) while the daemons still
-    run, and prints the browser's console and the daemons' logs."""
+    run, and prints the browser's console (WebJukebox prints the daemons'
+    logs)."""
 
     def __exit__(self, *exc):
         if exc[0] is not None and exc[0] is not Skip:
@@ -362,7 +363,6 @@ class Site(WebJukebox):
                     print("browser console:", b.driver.get_log("browser"))
                 except WebDriverException:
                     pass
-            print(self.logs()[-6000:])
         return super().__exit__(*exc)
 
 

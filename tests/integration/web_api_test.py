@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 
-from harness import Skip, closing, run_tests, test, wait_for
+from harness import Skip, closing, free_udp_port, run_tests, test, wait_for
 from web_harness import (DISORDER_WEB, SCRIPT_TITLE, TRACK_SECONDS, USERS, WEB_STATIC,
                          EventStream, WebClient, WebJukebox, log_event, remove_dir, scratch_dir)
 
@@ -550,6 +550,27 @@ def read_commands_reply_in_their_shapes():
         rtl = j.paths["rtl"]
         assert c.api("exists", rtl)["value"] == "yes"
         assert c.api("resolve", j.paths["quotes"])["value"] == j.paths["quotes"]
+
+
+@test
+def the_broadcast_address_sdp_and_a_scheduled_event():
+    needs_daemon()
+    rtp_port = free_udp_port()
+    with WebJukebox(extra=f"api rtp\nbroadcast 127.0.0.1 {rtp_port}\n") as j:
+        c = client(j, "admin")
+        a = c.api("rtp-address")
+        assert a["host"] == "127.0.0.1" and str(a["port"]) == str(rtp_port), a
+        sdp = c.api("rtp-sdp")["lines"]
+        assert f"m=audio {rtp_port} RTP/AVP 10" in sdp and "c=IN IP4 127.0.0.1" in sdp, sdp
+        when = str(int(time.time()) + 3600)
+        with closing(j.root()) as r:
+            code, event_id, _ = r.command("schedule-add", when, "normal", "play",
+                                          j.paths["first"])
+            assert code == 252, (code, event_id)
+        assert c.api("schedule-list")["lines"] == [event_id]
+        got = c.api("schedule-get", event_id)
+        assert got["prefs"] == {"action": "play", "when": when, "who": "root",
+                                "priority": "normal", "track": j.paths["first"]}, got
 
 
 @test

@@ -13,7 +13,7 @@ import time
 import urllib.parse
 
 from audio import Jukebox, tone, write_wav
-from harness import BUILDDIR, closing, free_port, terminate, wait_for
+from harness import BUILDDIR, Skip, closing, free_port, terminate, wait_for
 
 SRCDIR = os.path.abspath(os.environ.get("DISORDER_SRCDIR") or
                          os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -170,6 +170,11 @@ class WebJukebox(Jukebox):
             self.cleanup()
             raise
         return self
+
+    def __exit__(self, *exc):
+        if exc[0] is not None and not issubclass(exc[0], Skip):
+            print(self.logs()[-6000:])
+        return super().__exit__(*exc)
 
     def cleanup(self):
         try:
