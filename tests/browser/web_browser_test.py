@@ -411,9 +411,25 @@ def a_searched_track_is_played_queued_then_now_playing():
         root_ok(j, "enable")
         now = p.find("region", "Now playing")
         wait_for(lambda: "Evening Tone" in now.text, "Evening Tone as Now playing", 10)
-        p.find("progressbar", "Position", within=now)
-        p.find("button", "Pause", within=now)
+        bar = p.find("progressbar", "Position", within=now)
+
+        def position():
+            v = bar.get_attribute("aria-valuenow") or bar.get_property("value")
+            return float(v) if v not in (None, "") else None
+        first = wait_for(lambda: position() is not None and [position()], "a position")[0]
+        wait_for(lambda: position() > first, "the position to move while it plays")
         p.find("button", "Scratch", within=now)
+        # Pause and resume from the page: the server's state follows.
+
+        def state():
+            with closing(j.root()) as r:
+                code, text, _ = r.command("playing")
+            return fields(text).get("state") if code == 252 else None
+        p.find("button", "Pause", within=now).click()
+        wait_for(lambda: state() == "paused", "the track paused")
+        p.find("button", "Resume", within=now).click()
+        wait_for(lambda: state() not in ("paused", None), "the track resumed")
+        p.find("button", "Pause", within=now)
         wait_for(lambda: not any("Evening Tone" in t for t in p.texts("Queue") or []),
                  "the track to leave the queue")
         p.shot("desktop-now-playing")
