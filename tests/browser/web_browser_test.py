@@ -634,6 +634,17 @@ def a_new_user_registers_confirms_by_mail_and_is_logged_in():
             p.d.get(m.group(0))
             p.wait_text("Logged in as carol", 15)
             wait_for(lambda: "confirm=" not in p.d.current_url, "the link's query removed")
+            # Forgotten the password: a reminder by mail.
+            p.press("Log out")
+            if p.absent("button", "Forgot password?"):
+                p.nav("Account")
+            p.press("Forgot password?")
+            form = p.form_of(p.find("button", "Send reminder"))
+            p.fill("textbox", "Username", "carol", form)
+            p.press("Send reminder", form)
+            reminder = mailbox.wait_for_message(
+                lambda m: "carol@example.invalid" in m.envelope_to, timeout=15)
+            assert "carol" in reminder.get_body(preferencelist=("plain",)).get_content()
     finally:
         remove_dir(d)
 
