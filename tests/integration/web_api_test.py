@@ -202,6 +202,7 @@ def every_response_carries_the_security_headers():
             assert r.header("Content-Security-Policy") == CSP, (what, r.headers)
             assert r.header("X-Content-Type-Options") == "nosniff", (what, r.headers)
             assert r.header("Referrer-Policy") == "no-referrer", (what, r.headers)
+            assert r.header("X-Frame-Options") == "DENY", (what, r.headers)
         for what in ("session", "queue", "unknown endpoint", "refused post"):
             r = replies[what]
             assert "no-store" in (r.header("Cache-Control") or ""), (what, r.headers)
@@ -654,6 +655,11 @@ def a_user_without_remove_any_cannot_remove_anothers_entry():
         a.change("remove", alices)  # her own
         ad.change("remove", bobs)  # admin may remove anyone's
         assert entry_ids(ad) == []
+        # Rights taken away elsewhere apply at once to an open session.
+        with closing(j.root()) as root:
+            root.ok("edituser", "bob", "rights", "read")
+        assert b.session()["rights"] == ["read"]
+        assert_refused(b.post("/api/play", {"args": [j.paths["first"]]}), 403, 510)
 
 
 @test
