@@ -886,6 +886,54 @@ def keepalive_and_a_closed_stream_cost_nothing():
         assert served(j)
 
 
+@test
+def an_event_stream_nobody_reads_is_closed_and_the_others_go_on():
+    needs_daemon()
+    with WebJukebox() as j:
+        a = client(j, "alice")
+        # A browser that stops reading: a small receive buffer, never read.
+        stalled = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", j.web_port))
+        stalled.sendall((f"GET /api/events HTTP/1.1\r\nHost: x\r\n"
+                         f"Cookie: {a.cookie_header()}\r\n\r\n").encode())
+        # disorder-web(8): a stream 256 KiB behind is closed.  Each volume
+        # change is an event of about 100 bytes: 20000 of them are far more
+        # than the limit and any socket buffers.
+        n = 20000
+        with closing(j.root()) as r:
+            r.send_raw("".join(f"volume {50 + i % 2}\n" for i in range(n)))
+            for _ in range(n):
+                code, text = r.read_response()
+                assert code == 252, (code, text)
+            r.ok("volume", "77")
+        # Another browser, connecting now, is served and gets the last one.
+        reader = EventStream(client(j, "bob"))
+        assert reader.next(timeout=10)["event"] == "hello"
+        reader.wait(log_event("volume", "77"), "the last volume change", timeout=30)
+        reader.close()
+        # The stalled one was dropped: reading it now ends before the end
+        # (disorder-web gives up on what it had queued for it within its
+        # 10 s write deadline).
+        stalled.settimeout(30)
+        got = b""
+        try:
+            while True:
+                chunk = stalled.recv(1 << 20)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            raise AssertionError(f"the stalled stream is still open ({len(got)} bytes read)")
+        except ConnectionResetError:
+            pass
+        finally:
+            stalled.close()
+        assert got.count(b"event: log") < n, got.count(b"event: log")
+        assert a.session()["user"] == "alice"
+        assert served(j)
+
+
 # ---------------------------------------------------------------- limits
 @test
 def oversized_headers_and_bodies_are_refused():
