@@ -13,7 +13,10 @@ namespace {
 
 // A session's connection idle for this long is closed (and reopened, with
 // the cookie checked again, on the next request).
-constexpr auto kIdle = std::chrono::minutes(2);
+constexpr auto kIdle = std::chrono::seconds(30);
+// At most this many sessions (and so connections to disorderd) at once;
+// disorderd's own max_connections is 1024 by default.
+constexpr size_t kMaxSessions = 768;
 
 std::vector<std::string> split_rights(std::string_view text) {
   std::vector<std::string> out;
@@ -72,9 +75,9 @@ void Session::refresh_rights(std::function<void()> done) {
 SessionTable::SessionTable(EventLoop& loop, const Config& config) : loop_(loop), config_(config) {
   sweeper_ = Event::timer(loop_, [this](short) {
     sweep();
-    sweeper_->add(std::chrono::seconds(30));
+    sweeper_->add(std::chrono::seconds(10));
   });
-  sweeper_->add(std::chrono::seconds(30));
+  sweeper_->add(std::chrono::seconds(10));
 }
 
 SessionTable::~SessionTable() = default;
@@ -89,6 +92,15 @@ std::shared_ptr<Session> SessionTable::get(const std::string& cookie) {
   auto s = std::make_shared<Session>();
   s->cookie_ = cookie;
   s->last_used_ = std::chrono::steady_clock::now();
+  // Each session is a connection to disorderd: a flood of made-up cookies
+  // must not use up the server's connections.
+  if (sessions_.size() >= kMaxSessions) sweep();
+  if (sessions_.size() >= kMaxSessions) {
+    s->failure_ = "too many sessions at once: try again later";
+    s->failure_code_ = 0;
+    s->state_ = Session::State::failed;
+    return s;
+  }
   sessions_[cookie] = s;
   start(s);
   return s;

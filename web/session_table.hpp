@@ -1,7 +1,7 @@
 // Browser sessions: each is a login to disorderd that disorder-web holds on
 // a browser's behalf, keyed by the disorderd cookie the browser carries (or
 // the guest user's shared login when it carries none).  A session's
-// connection is opened on first use and closed when idle; the cookie is
+// connection is opened on first use and closed when idle (30 s); the cookie is
 // checked by disorderd at each (re)connection, so revoking it, deleting the
 // user or changing the password ends the session.
 #pragma once
