@@ -25,6 +25,10 @@ std::string server_frame(bool up, const std::string& error) {
   return "event: server\ndata: " + j.take() + "\n\n";
 }
 
+std::string log_frame(const std::string& generation, uint64_t id, const std::string& data) {
+  return "id: " + generation + "-" + std::to_string(id) + "\nevent: log\ndata: " + data + "\n\n";
+}
+
 } // namespace
 
 struct EventFeeds::Feed {
@@ -32,7 +36,9 @@ struct EventFeeds::Feed {
   std::string cookie; // whose login the log connection uses; "" for guest
   std::string generation;
   uint64_t next_id = 1;
-  std::deque<std::pair<uint64_t, std::string>> kept;
+  // Each event's id and its JSON, shared with every other user's feed
+  // that received the same line.
+  std::deque<std::pair<uint64_t, std::shared_ptr<const std::string>>> kept;
   std::vector<std::shared_ptr<HttpRequest>> streams;
   std::unique_ptr<AsyncClient> client;
   bool up = false;
@@ -99,8 +105,8 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
   }
   out += std::string("event: hello\ndata: {\"resumed\":") + (resumed ? "true" : "false") + "}\n\n";
   if (resumed)
-    for (const auto& [id, frame] : feed.kept)
-      if (id >= from) out += frame;
+    for (const auto& [id, data] : feed.kept)
+      if (id >= from) out += log_frame(feed.generation, id, *data);
   if (!feed.up && feed.ever_up) out += server_frame(false, "the jukebox server is not running");
   request->send(out);
   std::weak_ptr<HttpRequest> weak = request;
@@ -169,22 +175,32 @@ void EventFeeds::line(Feed& feed, const std::string& text) {
   }
   if (f.size() < 2) return;
   if (on_event_) on_event_(std::vector<std::string>(f.begin() + 1, f.end()));
-  JsonWriter j;
-  j.begin_object();
-  try {
-    j.key("time").integer(static_cast<long long>(std::stoull(f[0], nullptr, 16)));
-  } catch (const std::exception&) {
-    j.key("time").null();
+  // Every user's log carries most events: their JSON is made once and
+  // shared by the feeds that keep it.
+  auto& slot = interned_[text];
+  auto data = slot.lock();
+  if (!data) {
+    JsonWriter j;
+    j.begin_object();
+    try {
+      j.key("time").integer(static_cast<long long>(std::stoull(f[0], nullptr, 16)));
+    } catch (const std::exception&) {
+      j.key("time").null();
+    }
+    j.field("type", f[1]);
+    j.key("fields").begin_array();
+    for (size_t i = 2; i < f.size(); ++i)
+      j.string(f[i]);
+    j.end_array().end_object();
+    data = std::make_shared<const std::string>(j.take());
+    slot = data;
   }
-  j.field("type", f[1]);
-  j.key("fields").begin_array();
-  for (size_t i = 2; i < f.size(); ++i)
-    j.string(f[i]);
-  j.end_array().end_object();
+  if (interned_.size() > 2 * kKept)
+    for (auto it = interned_.begin(); it != interned_.end();)
+      it = it->second.expired() ? interned_.erase(it) : std::next(it);
   const uint64_t id = feed.next_id++;
-  std::string frame = "id: " + feed.generation + "-" + std::to_string(id) +
-                      "\nevent: log\ndata: " + j.take() + "\n\n";
-  feed.kept.emplace_back(id, frame);
+  const std::string frame = log_frame(feed.generation, id, *data);
+  feed.kept.emplace_back(id, std::move(data));
   if (feed.kept.size() > kKept) feed.kept.pop_front();
   broadcast(feed, frame);
 }

@@ -39,7 +39,7 @@ public:
   // A stream whose client has this much unsent is closed (it reconnects
   // and catches up from the kept events).
   static constexpr size_t kMaxBacklog = 256 * 1024;
-  static constexpr size_t kKept = 512;
+  static constexpr size_t kKept = 256;
 
 private:
   struct Feed;
@@ -53,6 +53,8 @@ private:
   SessionTable& sessions_;
   std::function<void(const std::vector<std::string>&)> on_event_;
   std::map<std::string, std::unique_ptr<Feed>> feeds_; // by user
+  // The JSON of recent event lines, by the line, while a feed keeps it.
+  std::map<std::string, std::weak_ptr<const std::string>> interned_;
   std::unique_ptr<Event> keepalive_;
 };
 
