@@ -91,6 +91,10 @@ const t0 = performance.now();
       response: nav.responseEnd, type: nav.type, resources: res.length,
       transfer: res.reduce((s, e) => s + e.transferSize, nav.transferSize),
       body: res.reduce((s, e) => s + e.decodedBodySize, nav.decodedBodySize),
+      api: res.filter((e) => e.name.includes("/api/")).map((e) =>
+        [e.name.replace(/^.*\/api\//, ""), Math.round(e.startTime), Math.round(e.responseEnd)]),
+      assets: Math.round(res.filter((e) => !e.name.includes("/api/"))
+        .reduce((m, e) => Math.max(m, e.responseEnd), 0)),
     });
   } else if (performance.now() - t0 > 15000) {
     done({ error: "timeout", counts: b ? b.counts : null, load: nav ? nav.loadEventEnd : null });
@@ -657,9 +661,11 @@ def main():
                 browser.load(bench.queue_length())
                 browser.offset, r["offset_err"] = browser.clock_offset()
                 r["offset"] = browser.offset
-                bench.pump(lambda: False, 1)
                 c1, r["rss_open"], _ = proc_stat(web.pid)
                 r["cpu_connect"] = c1 - c0
+                # Idle with every stream open (and the page showing).
+                bench.pump(lambda: False, 2)
+                r["cpu_idle"] = (proc_stat(web.pid)[0] - c1) / 2
             else:
                 for i in range(n):
                     conns.append(LogConn(bench, ("f", i), args.disorderd_port, args.user, args.password))
@@ -746,7 +752,12 @@ def report(args, results, levels, bench):
     print(f"(medians of {len(cold)} cold loads, each in a fresh browser, and {len(warm)} warm loads; "
           f"ready ranges: cold {min(x['ready'] for x in cold):.0f}..{max(x['ready'] for x in cold):.0f},"
           f" warm {min(x['ready'] for x in warm):.0f}..{max(x['ready'] for x in warm):.0f})")
-    print(f"assets: {cold[0]['resources']} requests besides the document, "
+    print(f"{'last asset received':34} {median([x['assets'] for x in cold]):8.1f} "
+          f"{median([x['assets'] for x in warm]):8.1f}")
+    mid = sorted(warm, key=lambda x: x["ready"])[len(warm) // 2]
+    print("API requests of the median warm load (start..end, ms): " +
+          ", ".join(f"{n} {a}..{b}" for n, a, b in mid["api"]))
+    print(f"assets: {cold[0]['resources']} requests besides the document (files and API calls), "
           f"{cold[0]['body'] / 1024:.1f} KiB decoded; transferred cold {cold[0]['transfer'] / 1024:.1f} KiB, "
           f"warm {warm[-1]['transfer'] / 1024:.1f} KiB (304s)")
     print()
@@ -794,7 +805,7 @@ def report(args, results, levels, bench):
     print()
     print("disorder-web's memory and CPU")
     print(f"{'load':44} {'RSS idle':>9} {'RSS open':>9} {'RSS end':>9} {'peak':>9} "
-          f"{'CPU conn':>9} {'CPU/play':>9}  target")
+          f"{'CPU conn':>9} {'idle %':>7} {'CPU/play':>9}  target")
     for r in levels:
         if r["mode"] == "floor":
             continue
@@ -804,10 +815,16 @@ def report(args, results, levels, bench):
         if r["n"] == 500:
             t = f"RSS < 20480 KiB: {'met' if r['hwm'] < 20480 else 'MISSED'}"
         print(f"{label:44} {r['rss_idle']:>9} {r['rss_open']:>9} {r['rss_end']:>9} {r['hwm']:>9} "
-              f"{r['cpu_connect']:>9.2f} {r['cpu_samples'] / args.samples * 1000:>9.1f}  {t}")
+              f"{r['cpu_connect']:>9.2f} {r['cpu_idle'] * 100:>7.2f} "
+              f"{r['cpu_samples'] / args.samples * 1000:>9.1f}  {t}")
     print("(RSS in KiB: just started, with every stream open, at the end, and the peak (VmHWM);")
-    print(" CPU conn: utime+stime in s for the logins and opening the streams; CPU/play: ms of")
-    print(f" utime+stime per timed play (its queue and removed events to every stream, {args.gap} s apart))")
+    print(" CPU conn: CPU time (utime+stime) in s for the logins and opening the streams and the page;")
+    print(" idle %: CPU use over 2 s with all of them open and nothing happening; CPU/play: ms of CPU")
+    print(f" time per timed play (its queue and removed events to every stream, {args.gap} s apart))")
+    per = [f"{r['n']}: {r['cpu_samples'] / args.samples / (2 * r['n']) * 1e6:.0f}"
+           for r in levels if r["mode"] != "floor" and r["n"] >= 100]
+    if per:
+        print("disorder-web's CPU per event per stream (us), by sessions: " + ", ".join(per))
     print("disorderd's CPU per play (ms): " + ", ".join(
         f"{r['mode']} {r['n']}: {r['cpu_disorderd'] / args.samples * 1000:.1f}" for r in levels))
     offs = [f"{r['offset'] * 1000:+.1f}±{r['offset_err'] * 1000:.1f}" for r in levels if "offset" in r]
