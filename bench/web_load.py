@@ -520,6 +520,7 @@ class Bench:
         browser's page; then removed again.  Returns per-key delays from
         the event and from the CLI, the browser's, and the misses."""
         ev, cli_d, page_ev, page_cli, missed = [], [], [], [], 0
+        self.worst = []  # per play: the slowest stream's delay from the event
         keys = list(keys)
         for i in range(count):
             track = self.args.tracks[i % len(self.args.tracks)]
@@ -532,6 +533,8 @@ class Bench:
             got = self.arrivals[("queue", qid)]
             self.pump(lambda: all(k in got for k in keys), 10)
             t_emit = got["ref"]
+            if len(keys):
+                self.worst.append(max(got.get(k, t_emit) for k in keys) - t_emit)
             for k in keys:
                 if k in got:
                     ev.append(got[k] - t_emit)
@@ -674,6 +677,7 @@ def main():
             t0 = time.time()
             (r["ev"], r["cli"], r["page_ev"], r["page_cli"],
              r["missed"]) = bench.samples([c.key for c in conns], browser, args.samples)
+            r["worst"] = bench.worst
             r["seconds"] = time.time() - t0
             r["cpu_disorderd"] = proc_stat(args.disorderd_pid)[0] - d0
             if web:
@@ -776,6 +780,11 @@ def report(args, results, levels, bench):
         if r["n"] == 0:
             label = "the page alone"
         print(f"{label:44} {stats_line(r['ev']):>34}   {stats_line(r['cli']):>34}")
+        if r["worst"]:
+            w = sorted(r["worst"])
+            print(f"{'  slowest stream of each play, from event':44} "
+                  f"{'median ' + ms(median(w)) + '  max ' + ms(w[-1]):>34}   "
+                  f"plays over {args.limit_ms:.0f} ms: {sum(x * 1000 >= args.limit_ms for x in w)} of {len(w)}")
         if r["mode"] != "floor":
             print(f"{'  the page':44} {stats_line(r['page_ev']):>34}   {stats_line(r['page_cli']):>34}")
         if r["missed"]:
