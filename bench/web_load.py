@@ -434,6 +434,14 @@ class Browser:
         r["ready"] = max(r["queue"], r["load"])
         return r
 
+    def load_plain(self, url):
+        """A document with no scripts: what any navigation costs here."""
+        self.d.get(url)
+        return self.d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "(function poll() { const n = performance.getEntriesByType('navigation')[0];"
+            " if (n && n.loadEventEnd > 0) done(n.loadEventEnd); else setTimeout(poll, 10); })();")
+
     def clock_offset(self):
         """Browser epoch clock minus ours, from the quickest of 10 round trips."""
         best = None
@@ -634,6 +642,8 @@ def main():
         try:
             for _ in range(args.warm):
                 warm.append(b.load(expect))
+            plain = f"http://127.0.0.1:{args.port}/static/favicon.svg"
+            results["plain"] = [b.load_plain(plain) for _ in range(args.warm)]
         finally:
             b.quit()
         results["cold"], results["warm"] = cold, warm
@@ -758,6 +768,8 @@ def report(args, results, levels, bench):
           f" warm {min(x['ready'] for x in warm):.0f}..{max(x['ready'] for x in warm):.0f})")
     print(f"{'last asset received':34} {median([x['assets'] for x in cold]):8.1f} "
           f"{median([x['assets'] for x in warm]):8.1f}")
+    print(f"the browser's floor: load event of a file with no scripts (/static/favicon.svg), median of "
+          f"{len(results['plain'])}: {median(results['plain']):.1f} ms")
     mid = sorted(warm, key=lambda x: x["ready"])[len(warm) // 2]
     print("API requests of the median warm load (start..end, ms): " +
           ", ".join(f"{n} {a}..{b}" for n, a, b in mid["api"]))
