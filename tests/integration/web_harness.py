@@ -73,13 +73,15 @@ class WebServer:
         self.proc = None
         self.log_path = os.path.join(jukebox.dir, "disorder-web.log")
 
-    def start(self, timeout=10):
+    def start(self, timeout=10, preexec=None):
+        """Starts disorder-web and waits until it answers; preexec runs in
+        the child before exec (to set resource limits, say)."""
         if not os.path.exists(DISORDER_WEB):
             raise AssertionError(f"{DISORDER_WEB} is not built")
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [DISORDER_WEB, "--foreground", "--config", self.jukebox.config_path],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=preexec)
 
         def answers():
             if self.proc.poll() is not None:
@@ -121,7 +123,8 @@ class WebJukebox(Jukebox):
     with WebJukebox() as j: ... starts both and stops both.  j.url is the
     page's address."""
 
-    def __init__(self, extra="", guest=True, sendmail=None, static=None, web_extra=""):
+    def __init__(self, extra="", guest=True, sendmail=None, static=None, web_extra="",
+                 web_preexec=None):
         self.web_port = free_port()
         self.static = static or WEB_STATIC
         lines = [f"web_listen 127.0.0.1 {self.web_port}", f"web_static {self.static}",
@@ -130,6 +133,7 @@ class WebJukebox(Jukebox):
             lines += ["mail_sender jukebox@example.invalid", f"sendmail {sendmail}"]
         super().__init__("\n".join(lines) + "\n" + web_extra + extra)
         self.guest = guest
+        self.web_preexec = web_preexec
         self.web = WebServer(self)
         self.paths = {}
         for key, name in TRACKS.items():
@@ -165,7 +169,7 @@ class WebJukebox(Jukebox):
         try:
             self.start()
             self.setup()
-            self.web.start()
+            self.web.start(preexec=self.web_preexec)
         except BaseException:
             self.cleanup()
             raise
