@@ -764,6 +764,30 @@ def unknown_commands_methods_and_bodies_are_refused():
             assert r.status == 400 and r.json.get("error"), (raw, r)
         r = c.get("/api/queue?arg=%ff")
         assert 200 <= r.status < 500, r
+        # Not UTF-8, or missing: an error, not a crash.
+        assert_refused(c.get("/api/exists?arg=%ff"), 400, 500)
+        r = c.get("/api/exists")
+        assert r.status == 400 and r.json.get("error"), r
+        assert served(j)
+
+
+@test
+def an_argument_cannot_smuggle_a_second_command():
+    needs_daemon()
+    with WebJukebox() as j:
+        b, ad = client(j, "bob"), client(j, "admin")
+        bobs = b.change("play", j.paths["first"])["value"]
+        for args in ([f"{j.paths['second']}\nremove {bobs}"],
+                     [f"{j.paths['second']}\rremove {bobs}"],
+                     [j.paths["second"] + "\nremove", bobs]):
+            r = ad.post("/api/play", {"args": args})
+            assert r.status == 400 and r.json.get("error"), (args, r)
+        r = ad.get(ad.api_path("exists", f"x\nremove {bobs}"))
+        assert r.status == 400 and r.json.get("error"), r
+        assert entry_ids(ad) == [bobs]
+        # Quotes and backslashes are the argument's own.
+        assert ad.api("exists", j.paths["quotes"] + '" remove "' + bobs)["value"] == "no"
+        assert entry_ids(ad) == [bobs]
         assert served(j)
 
 
