@@ -729,6 +729,29 @@ def the_page_recovers_when_disorderd_restarts():
 
 
 @scenario
+def the_page_recovers_when_disorder_web_restarts():
+    with Site() as j:
+        p = Page(j, "web-restart")
+        p.open()
+        p.login("alice")
+        p.nav("Choose")
+        p.find("searchbox", "Search").send_keys("night", Keys.ENTER)
+        p.item("Results", "Night Tone")
+        j.web.stop()
+        wait_for(lambda: LOST in p.statuses(), "the page to say the connection is lost", 15)
+        j.web.start()
+        wait_for(lambda: p.statuses() and not any(p.statuses()),
+                 "the connection-lost status to clear", 20)
+        # Its CSRF token is stale now: the page fetches a new one by itself.
+        p.click_in("Results", "Night Tone", "Play")
+        wait_for(lambda: queue_tracks(j) == [j.paths["third"]], "the play after the restart")
+        with closing(j.root()) as r:
+            assert fields(r.ok("queue")[1][0])["submitter"] == "alice"
+        p.wait_text("Logged in as alice")
+        assert not p.alerts(), p.alerts()
+
+
+@scenario
 def play_and_scratch_are_reached_with_the_keyboard():
     with Site() as j:
         p = Page(j, "keyboard")

@@ -6,6 +6,7 @@ security headers, the live event stream (hello, log events, resuming,
 disorderd going away and coming back), static files and their types, and
 the request limits (oversized headers and bodies, a slow client, a
 thousand idle connections, path traversal)."""
+import http.client
 import json
 import os
 import queue
@@ -894,6 +895,33 @@ def events_say_when_disorderd_goes_and_comes_back_and_the_session_survives():
         a.change("play", j.paths["first"])
         events.wait(log_event("queue"), "log queue after the restart", timeout=10)
         s.close()
+
+
+@test
+def a_login_survives_a_restart_of_disorder_web_with_a_new_token():
+    needs_daemon()
+    with WebJukebox() as j:
+        a = client(j, "alice")
+        old = a.csrf
+        s = EventStream(a)
+        assert s.next(timeout=10)["event"] == "hello"
+        j.web.stop()
+        try:
+            s.next(timeout=10)
+            raise AssertionError("the event stream went on after disorder-web stopped")
+        except (EOFError, OSError, http.client.HTTPException):
+            pass
+        s.close()
+        j.web.start()
+        # The page's token is stale: 403 saying so, and nothing done.
+        r = a.post("/api/play", {"args": [j.paths["first"]]})
+        assert r.status == 403 and r.json.get("csrf") is True, r
+        assert a.api("queue")["entries"] == []
+        # The cookie is disorderd's: still alice, with a new token.
+        session = a.session()
+        assert session["user"] == "alice" and a.csrf != old, session
+        a.change("play", j.paths["first"])
+        assert a.api("queue")["entries"][0]["submitter"] == "alice"
 
 
 @test
