@@ -626,6 +626,45 @@ def a_playlist_is_edited_and_played():
 
 
 @scenario
+def an_admin_creates_edits_and_deletes_a_user():
+    with Site() as j:
+        p = Page(j, "users")
+        p.open()
+        p.login("admin")
+        p.nav("Users")
+        form = p.form_of(p.find("button", "Create user"))
+        p.fill("textbox", "Username", "dave", form)
+        p.fill("textbox", "Password", "dave-pw", form)
+        p.fill("textbox", "Rights", "read,play", form)
+        p.press("Create user", form)
+
+        def info(prop):
+            with closing(j.root()) as r:
+                code, text, _ = r.command("userinfo", "dave", prop)
+            return text.strip('"') if code == 252 else None
+        wait_for(lambda: info("rights") == "read,play", "dave created with his rights")
+        p.click_in("Users", "dave", "Edit")
+
+        def edit_row():
+            try:
+                row = p.item("Users", "dave", timeout=1)
+                return row if p.find_all("textbox", "Email", row) else None
+            except (StaleElementReferenceException, AssertionError):
+                return None
+        row = wait_for(edit_row, "the form to edit dave")
+        p.fill("textbox", "Email", "dave@example.invalid", row)
+        p.fill("textbox", "Rights", "read", row)
+        p.press("Save user", row)
+        wait_for(lambda: info("email") == "dave@example.invalid" and info("rights") == "read",
+                 "dave's email and rights saved")
+        p.shot("desktop-users-edit")
+        p.click_in("Users", "dave", "Delete")
+        wait_for(lambda: info("rights") is None, "dave deleted")
+        wait_for(lambda: not any("dave" in t for t in p.texts("Users") or []),
+                 "dave gone from the list")
+
+
+@scenario
 def a_new_user_registers_confirms_by_mail_and_is_logged_in():
     try:
         import mail_capture
