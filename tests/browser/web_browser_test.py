@@ -16,7 +16,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 
-from harness import BUILDDIR, Skip, closing, fields, run_tests, test, wait_for  # noqa: E402
+from harness import (BUILDDIR, Skip, closing, fields, free_udp_port, run_tests,  # noqa: E402
+                     split, test, wait_for)
 from web_harness import (DISORDER_WEB, SCRIPT_TITLE, USERS, WEB_STATIC, WebClient,  # noqa: E402
                          WebJukebox, remove_dir, scratch_dir)
 
@@ -516,6 +517,40 @@ def entries_are_moved_and_removed_within_the_users_rights():
         p.login("admin")
         wait_for(lambda: "Remove" in p.buttons_in("Queue", "Morning Tone"),
                  "a Remove button for the admin on bob's entry")
+
+
+@scenario
+def a_random_pick_is_adopted():
+    with Site("queue_pad 2\n") as j:
+        root_ok(j, "random-enable")
+        p = Page(j, "adopt")
+        p.open()
+        p.login("alice")
+
+        def picks():
+            with closing(j.root()) as r:
+                return [fields(l) for l in r.ok("queue")[1]]
+        head = wait_for(lambda: picks(), "random picks")[0]
+        with closing(j.root()) as r:
+            title = split(r.ok("part", head["track"], "display", "title")[0])[0]
+        wait_for(lambda: "Adopt" in p.buttons_in("Queue", title), f"Adopt for {title!r}")
+        p.click_in("Queue", title, "Adopt")
+        wait_for(lambda: any(e["id"] == head["id"] and e["origin"] == "adopted"
+                             and e["submitter"] == "alice" for e in picks()),
+                 "the pick adopted by alice")
+        wait_for(lambda: "Adopt" not in p.buttons_in("Queue", title), "no Adopt once adopted")
+
+
+@scenario
+def the_listen_view_says_how_to_listen():
+    rtp_port = free_udp_port()
+    with Site(f"api rtp\nbroadcast 127.0.0.1 {rtp_port}\n") as j:
+        p = Page(j, "listen")
+        p.open()
+        p.nav("Listen")
+        p.wait_text(f"disorder-playrtp 127.0.0.1 {rtp_port}")
+        p.wait_text(f"m=audio {rtp_port} RTP/AVP 10")
+        p.shot("desktop-listen-rtp")
 
 
 @scenario
