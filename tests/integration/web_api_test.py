@@ -1041,6 +1041,28 @@ def oversized_headers_and_bodies_are_refused():
 
 
 @test
+def made_up_cookies_do_not_use_up_the_jukebox():
+    needs_daemon()
+    with WebJukebox() as j:
+        # Each made-up cookie (a real one with its signature changed) is a
+        # login disorderd refuses; a thousand of them leave nothing behind
+        # that would keep others out.
+        real = client(j, "bob").cookies["disorder"]
+        t0 = time.monotonic()
+        for i in range(1000):
+            c = WebClient(j.web_port)
+            c.cookies["disorder"] = real[:-4] + f"{i:04x}"
+            r = c.get("/api/queue")
+            assert r.status in (200, 401), r
+        print(f"  1000 made-up cookies in {time.monotonic() - t0:.1f} s")
+        a = client(j, "alice")
+        a.change("play", j.paths["first"])
+        assert a.api("queue")["entries"][0]["submitter"] == "alice"
+        with closing(j.connect("bob", USERS["bob"][0])) as b:
+            b.ok("queue")  # disorderd still takes connections
+
+
+@test
 def a_client_sending_a_byte_a_second_is_dropped():
     needs_daemon()
     with WebJukebox() as j:
