@@ -327,6 +327,12 @@ void Server::user_changed(const std::string& name) {
   }
 }
 
+void Server::end_cookie_logins(const std::string& name) {
+  for (auto& c : connections_)
+    if (!c->closed() && c->authenticated() && c->user() == name && c->cookie)
+      c->close_after_reply();
+}
+
 std::vector<std::string> Server::state_lines() {
   std::vector<std::string> lines{
       EventLog::format("state", {globals_.flag("playing") ? "enable_play" : "disable_play"}),

@@ -75,6 +75,10 @@ public:
   // Called when a user's rights change or the user is deleted, so that
   // their open connections follow.
   void user_changed(const std::string& name);
+  // The user's password changed or the user is gone: the connections that
+  // logged in with a cookie (which no longer works) end, after the reply
+  // they are owed, as a new login with that cookie would be refused.
+  void end_cookie_logins(const std::string& name);
   // Lines describing the current state, sent at the start of every `log`.
   std::vector<std::string> state_lines();
   // Sets the "playing"/"random-play" global and emits the state event.

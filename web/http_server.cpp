@@ -169,7 +169,11 @@ HttpServer::HttpServer(EventLoop& loop, Limits limits, Handler handler)
   evhttp_set_max_headers_size(http_, static_cast<ev_ssize_t>(limits_.max_headers));
   evhttp_set_max_body_size(http_, static_cast<ev_ssize_t>(limits_.max_body));
   evhttp_set_timeout(http_, static_cast<int>(limits_.idle_timeout.count()));
-  evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+  // Every method reaches the application, which answers the ones it does
+  // not serve with 405 and the usual headers.
+  evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                        EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                        EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
   evhttp_set_default_content_type(http_, "text/plain; charset=utf-8");
   evhttp_set_bevcb(http_, &HttpServer::make_bev, this);
   evhttp_set_gencb(http_, &HttpServer::dispatch, this);

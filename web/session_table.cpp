@@ -14,6 +14,7 @@ namespace {
 // A session's connection idle for this long is closed (and reopened, with
 // the cookie checked again, on the next request).
 constexpr auto kIdle = std::chrono::seconds(30);
+constexpr auto kRecheck = std::chrono::seconds(60);
 // At most this many sessions (and so connections to disorderd) at once;
 // disorderd's own max_connections is 1024 by default.
 constexpr size_t kMaxSessions = 768;
@@ -50,6 +51,7 @@ void Session::when_settled(std::function<void()> fn) {
 
 void Session::settle(State s) {
   state_ = s;
+  recheck_at_ = std::chrono::steady_clock::now() + recheck_after_;
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& fn : waiting)
@@ -82,16 +84,30 @@ SessionTable::SessionTable(EventLoop& loop, const Config& config) : loop_(loop),
 
 SessionTable::~SessionTable() = default;
 
+std::chrono::seconds SessionTable::recheck_interval() const {
+  // No cookie lives longer than cookie_login_lifetime.
+  return std::min<std::chrono::seconds>(kRecheck, config_.cookie_login_lifetime);
+}
+
 std::unique_ptr<AsyncClient> SessionTable::connect(AsyncClient::ClosedHandler on_closed) {
   return AsyncClient::open(loop_, config_, std::move(on_closed));
 }
 
 std::shared_ptr<Session> SessionTable::get(const std::string& cookie) {
   auto it = sessions_.find(cookie);
-  if (it != sessions_.end()) return it->second;
+  if (it != sessions_.end()) {
+    // A session in use is checked again now and then, with a new login by
+    // its cookie, so that an expired cookie ends it.
+    const auto& s = it->second;
+    if (s->state_ != Session::State::ready || s->guest() ||
+        std::chrono::steady_clock::now() < s->recheck_at_)
+      return s;
+    sessions_.erase(it);
+  }
   auto s = std::make_shared<Session>();
   s->cookie_ = cookie;
   s->last_used_ = std::chrono::steady_clock::now();
+  s->recheck_after_ = recheck_interval();
   // Each session is a connection to disorderd: a flood of made-up cookies
   // must not use up the server's connections.
   if (sessions_.size() >= kMaxSessions) sweep();
@@ -111,7 +127,8 @@ void SessionTable::start(const std::shared_ptr<Session>& s) {
   try {
     s->client_ = connect([this, cookie](const std::string& why) { connection_lost(cookie, why); });
   } catch (const std::exception& e) {
-    s->failure_ = "the jukebox server is not running (" + std::string(e.what()) + ")";
+    log_warning(std::string("cannot reach disorderd: ") + e.what());
+    s->failure_ = "the jukebox server is not running";
     s->failure_code_ = 0;
     sessions_.erase(cookie);
     s->settle(Session::State::failed);
@@ -153,6 +170,7 @@ std::shared_ptr<Session> SessionTable::adopt(std::unique_ptr<AsyncClient> client
   auto s = std::make_shared<Session>();
   s->cookie_ = cookie;
   s->user_ = std::move(user);
+  s->recheck_after_ = recheck_interval();
   s->client_ = std::move(client);
   s->client_->set_on_closed(
       [this, cookie](const std::string& why) { connection_lost(cookie, why); });
@@ -192,7 +210,8 @@ void SessionTable::connection_lost(const std::string& cookie, const std::string&
   auto s = it->second;
   sessions_.erase(it);
   if (s->state_ == Session::State::connecting) {
-    s->failure_ = "the jukebox server is not running (" + why + ")";
+    log_info("connection to disorderd lost: " + why);
+    s->failure_ = "the jukebox server is not running";
     s->failure_code_ = 0;
     s->settle(Session::State::failed);
   }

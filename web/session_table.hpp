@@ -55,6 +55,9 @@ private:
   std::unique_ptr<AsyncClient> client_;
   std::vector<std::function<void()>> waiting_;
   std::chrono::steady_clock::time_point last_used_;
+  // When the cookie is next checked by a new login with it.
+  std::chrono::steady_clock::time_point recheck_at_;
+  std::chrono::seconds recheck_after_{60};
 };
 
 class SessionTable {
@@ -84,6 +87,7 @@ private:
   void connection_lost(const std::string& cookie, const std::string& why);
   void read_rights(const std::shared_ptr<Session>& s);
   void sweep();
+  std::chrono::seconds recheck_interval() const;
 
   EventLoop& loop_;
   const Config& config_;

@@ -19,6 +19,7 @@ constexpr std::string_view kCsp =
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 constexpr size_t kMaxArgs = 64;
+constexpr std::string_view kNotRunning = "the jukebox server is not running";
 constexpr size_t kMaxField = 4096;
 
 // A disorderd cookie as a browser may carry it: printable, no separators.
@@ -94,9 +95,20 @@ void WebApp::send_error(HttpRequest& req, int status, std::string_view text, int
 
 void WebApp::send_reply_error(HttpRequest& req, const Reply& r) const {
   if (r.code == 0)
-    send_error(req, 503, "the jukebox server is not running", 0);
+    send_error(req, 503, kNotRunning, 0);
   else
     send_error(req, http_status_for(r.code), r.text, r.code);
+}
+
+bool WebApp::same_origin(const HttpRequest& req) const {
+  // Browsers send Origin with every POST; a program that sends none is
+  // not a browser tricked by another site.
+  auto origin = req.header("Origin");
+  if (!origin) return true;
+  const std::string host = req.header("Host").value_or("");
+  for (std::string_view scheme : {"http://", "https://"})
+    if (*origin == std::string(scheme) + host && !host.empty()) return true;
+  return false;
 }
 
 std::string WebApp::base_url(const HttpRequest& req) const {
@@ -136,6 +148,10 @@ void WebApp::handle(const Req& req) {
   const std::string& path = req->path();
   const bool get = req->method() == "GET" || req->method() == "HEAD";
   const bool post = req->method() == "POST";
+  if (!get && !post) {
+    req->add_header("Allow", "GET, HEAD, POST");
+    return send_error(*req, 405, "use GET or POST");
+  }
 
   if (path == "/" || path == "/index.html") {
     if (!get) return send_error(*req, 405, "use GET");
@@ -167,6 +183,7 @@ void WebApp::handle(const Req& req) {
   }
 
   // Changes: the page's own token, as JSON, from our own origin.
+  if (!same_origin(*req)) return send_error(*req, 403, "a change must come from this page");
   const std::string cookie = request_cookie(*req);
   auto token = req->header("X-Disorder-CSRF");
   if (!token || !secure_equal(*token, csrf_token(cookie))) {
@@ -302,7 +319,7 @@ void WebApp::login_on_new_connection(const Req& req, const std::string& user, St
   try {
     c = sessions_.connect([](const std::string&) {});
   } catch (const std::exception&) {
-    return send_error(*req, 503, "the jukebox server is not running", 0);
+    return send_error(*req, 503, kNotRunning, 0);
   }
   // The connection waits in `holder` for its reply, which hands it on.
   auto holder = std::make_shared<std::unique_ptr<AsyncClient>>(std::move(c));

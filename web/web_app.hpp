@@ -39,6 +39,8 @@ private:
   std::string request_cookie(const HttpRequest& req) const;
   std::string csrf_token(const std::string& cookie) const;
   bool secure(const HttpRequest& req) const;
+  // The request's Origin, if it has one, is this page's.
+  bool same_origin(const HttpRequest& req) const;
   void set_cookie(HttpRequest& req, const std::string& cookie) const;
   void send_json(HttpRequest& req, int status, const std::string& json) const;
   void send_error(HttpRequest& req, int status, std::string_view text, int code = 0) const;

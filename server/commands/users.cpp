@@ -116,6 +116,7 @@ void deluser(CommandContext& ctx, std::span<const std::string> args) {
   ctx.server.events().emit("user_delete", {args[1]}, Audience::user_admins);
   ctx.server.user_changed(args[1]);
   ctx.conn.reply(250, "User deleted");
+  ctx.server.end_cookie_logins(args[1]);
 }
 
 void edituser(CommandContext& ctx, std::span<const std::string> args) {
@@ -133,6 +134,7 @@ void edituser(CommandContext& ctx, std::span<const std::string> args) {
   ctx.server.events().emit("user_edit", {name, prop}, Audience::user_admins);
   if (prop == "rights") ctx.server.user_changed(name);
   ctx.conn.reply(250, "OK");
+  if (prop == "password") ctx.server.end_cookie_logins(name);
 }
 
 void userinfo(CommandContext& ctx, std::span<const std::string> args) {
