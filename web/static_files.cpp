@@ -67,7 +67,10 @@ void StaticFiles::serve(HttpRequest& req, const std::string& relative) const {
                            std::to_string(st.st_mtim.tv_nsec) + "-" + std::to_string(st.st_size) +
                            "\"";
   req.add_header("ETag", etag);
-  req.add_header("Cache-Control", "no-cache");
+  // The page itself is checked at every load; its scripts, styles and
+  // images are used for a minute without asking (a warm load then costs no
+  // request for them), and checked by ETag after that.
+  req.add_header("Cache-Control", relative == "index.html" ? "no-cache" : "max-age=60");
   if (req.header("If-None-Match") == etag) {
     req.reply(304, "", "");
     return;

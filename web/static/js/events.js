@@ -16,12 +16,8 @@ export class EventStream {
     this.retryDelay = 2000;
   }
 
-  // quiet: the caller fetches what it shows once the stream is open (see
-  // firstHello), so the first hello need not refetch.
-  start(quiet = false) {
+  start() {
     this.stop();
-    this.quiet = quiet;
-    this.firstHello = new Promise((resolve) => (this.helloSeen = resolve));
     const source = new EventSource("api/events");
     this.source = source;
     source.addEventListener("open", () => {
@@ -31,13 +27,9 @@ export class EventStream {
       this.streamDown = false;
       const data = parse(e.data);
       this.update();
-      const quiet = this.quiet;
-      this.quiet = false;
-      this.helloSeen?.();
-      this.helloSeen = null;
-      // Even the first hello, unless the caller waits for it: what was
-      // fetched before the stream was connected may have missed events.
-      if ((!data || !data.resumed) && !quiet) this.handlers.refetch();
+      // Even the first hello: what was fetched before the stream was
+      // connected may have missed events.
+      if (!data || !data.resumed) this.handlers.refetch();
     });
     source.addEventListener("server", (e) => {
       const data = parse(e.data);
@@ -67,17 +59,6 @@ export class EventStream {
         this.retryDelay = Math.min(this.retryDelay * 2, 30000);
       }
     });
-  }
-
-  // Resolves at the first hello, or after `ms` (then the first hello
-  // refetches as any other does).
-  async opened(ms) {
-    if (!this.source) return;
-    let timer;
-    const late = new Promise((resolve) => (timer = setTimeout(resolve, ms, "late")));
-    const how = await Promise.race([this.firstHello, late]);
-    clearTimeout(timer);
-    if (how === "late") this.quiet = false;
   }
 
   stop() {

@@ -28,7 +28,6 @@ const NEEDS = {
 
 const views = new Map();
 let current = null;
-let booted = false; // the first view has been shown
 
 const ctx = {
   isVisible: (name) => current === name,
@@ -135,7 +134,7 @@ function applySession(s, old) {
   for (const v of views.values()) v.tab.hidden = !allowed(v.name);
   for (const v of views.values()) v.impl.session?.(s, old);
   if (old && sameIdentity(s, old) && stream.source) return;
-  if (s.user) stream.start(!booted);
+  if (s.user) stream.start();
   else stream.stop();
   refetchAll();
   if (current && !allowed(current)) showView(defaultView());
@@ -169,6 +168,9 @@ async function confirmFromLink() {
 }
 
 async function boot() {
+  // Asked first, answered once the views below are set up (setSession runs
+  // after this function's synchronous part, when onSession has a listener).
+  const firstSession = loadSession();
   ctx.openPrefs = initPrefs((track, prefs) => {
     if (prefs.some((p) => p.startsWith("trackname_"))) choose.namesChanged(track);
   });
@@ -186,15 +188,14 @@ async function boot() {
   });
   onSession(applySession);
   try {
-    await loadSession();
+    await firstSession;
   } catch (err) {
     showError($("account-error"), err);
   }
   const confirmed = await confirmFromLink();
-  // Fetch once the event stream is open, so that no change falls between
-  // the fetch and the stream (and nothing is fetched twice).
-  await stream.opened(1500);
-  booted = true;
+  // The first view is fetched while the event stream opens, so that it
+  // shows without waiting for the stream; the stream's first hello fetches
+  // it again, for a change that fell between the two.
   window.addEventListener("hashchange", fromHash);
   if (confirmed) navigate("account");
   else fromHash();
