@@ -183,8 +183,13 @@ HttpServer::~HttpServer() {
   for (auto& [bev, w] : watches_)
     bufferevent_decref(bev);
   watches_.clear();
+  // evhttp_free frees the requests still open (event streams): whoever
+  // still holds one must not touch it afterwards.
   for (auto& [evcon, weak] : open_)
-    if (auto r = weak.lock()) r->on_gone_ = nullptr;
+    if (auto r = weak.lock()) {
+      r->on_gone_ = nullptr;
+      r->req_ = nullptr;
+    }
   evhttp_free(http_);
 }
 
