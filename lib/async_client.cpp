@@ -71,7 +71,16 @@ void AsyncClient::follow_log(std::function<void(const std::string&)> on_event,
 }
 
 void AsyncClient::send_or_hold(std::function<std::string()> message, Pending p) {
-  if (closed_) return;
+  if (closed_) {
+    // Too late: answered as a connection that failed, from the loop.
+    loop_.defer([done = std::move(p.done)] {
+      Reply r;
+      r.code = 0;
+      r.text = "the connection to the server is closed";
+      if (done) done(r);
+    });
+    return;
+  }
   pending_.push_back(std::move(p));
   if (greeted_)
     conn_.write(message());

@@ -58,9 +58,9 @@ void Session::settle(State s) {
     fn();
 }
 
-void Session::refresh_rights(std::function<void()> done) {
+void Session::refresh_rights(std::function<void(bool alive)> done) {
   if (state_ != State::ready || user_.empty()) {
-    done();
+    done(state_ == State::ready);
     return;
   }
   client_->command({"userinfo", user_, "rights"}, [this, done = std::move(done)](Reply& r) {
@@ -70,7 +70,7 @@ void Session::refresh_rights(std::function<void()> done) {
       } catch (const std::exception&) {
       }
     }
-    done();
+    done(r.code != 0);
   });
 }
 
@@ -99,8 +99,9 @@ std::shared_ptr<Session> SessionTable::get(const std::string& cookie) {
     // A session in use is checked again now and then, with a new login by
     // its cookie, so that an expired cookie ends it.
     const auto& s = it->second;
-    if (s->state_ != Session::State::ready || s->guest() ||
-        std::chrono::steady_clock::now() < s->recheck_at_)
+    const bool dead = s->state_ == Session::State::ready && !s->client_->usable();
+    if (!dead && (s->state_ != Session::State::ready || s->guest() ||
+                  std::chrono::steady_clock::now() < s->recheck_at_))
       return s;
     sessions_.erase(it);
   }

@@ -40,8 +40,9 @@ public:
   void when_settled(std::function<void()> fn);
   // The connection, when ready.
   AsyncClient& client() { return *client_; }
-  // Re-reads the user's rights; then calls done.
-  void refresh_rights(std::function<void()> done);
+  // Re-reads the user's rights; then calls done, with false if the
+  // connection turned out to be gone.
+  void refresh_rights(std::function<void(bool alive)> done);
 
 private:
   friend class SessionTable;

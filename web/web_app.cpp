@@ -226,7 +226,8 @@ void WebApp::handle(const Req& req) {
 
 // ------------------------------------------------------------ sessions
 
-void WebApp::send_session(const Req& req, const std::shared_ptr<Session>& s) {
+void WebApp::send_session(const Req& req, const std::shared_ptr<Session>& s,
+                          std::function<void()> on_lost) {
   auto finish = [this, req, s](const std::string& version) {
     JsonWriter j;
     j.begin_object();
@@ -260,7 +261,10 @@ void WebApp::send_session(const Req& req, const std::shared_ptr<Session>& s) {
     if (s->failure_code() == 0) return send_error(*req, 503, s->failure(), 0);
     return finish("");
   }
-  s->refresh_rights([s, finish] {
+  s->refresh_rights([s, finish, on_lost](bool alive) {
+    // disorderd closed the session's connection (its cookie ended, or
+    // disorderd restarted) before we noticed: start again.
+    if (!alive && on_lost) return on_lost();
     s->client().command({"version"}, [finish](Reply& r) {
       std::string v;
       if (r.ok()) try {
@@ -272,9 +276,9 @@ void WebApp::send_session(const Req& req, const std::shared_ptr<Session>& s) {
   });
 }
 
-void WebApp::api_session(const Req& req) {
+void WebApp::api_session(const Req& req, bool retried) {
   const std::string cookie = request_cookie(*req);
-  with_session(req, [this, req, cookie](const std::shared_ptr<Session>& s) {
+  with_session(req, [this, req, cookie, retried](const std::shared_ptr<Session>& s) {
     if (s->state() == Session::State::failed && !cookie.empty() && s->failure_code() == 530) {
       // The cookie has expired or been revoked: forget it, and show the
       // guest's view.
@@ -283,7 +287,13 @@ void WebApp::api_session(const Req& req) {
       g->when_settled([this, req, g] { send_session(req, g); });
       return;
     }
-    send_session(req, s);
+    std::function<void()> again;
+    if (!retried)
+      again = [this, req, cookie] {
+        sessions_.drop(cookie);
+        api_session(req, true);
+      };
+    send_session(req, s, again);
   });
 }
 
@@ -473,7 +483,7 @@ void WebApp::api_email(const Req& req, const Json& body) {
 // ------------------------------------------------------------ commands
 
 void WebApp::api_command(const Req& req, const ApiCommand& cmd, std::vector<std::string> args,
-                         std::vector<std::string> body) {
+                         std::vector<std::string> body, bool retried) {
   if (args.size() > kMaxArgs) return send_error(*req, 400, "too many arguments");
   for (const auto& a : args)
     if (a.size() > kMaxField || a.find('\n') != std::string::npos)
@@ -481,11 +491,18 @@ void WebApp::api_command(const Req& req, const ApiCommand& cmd, std::vector<std:
   for (const auto& l : body)
     if (l.find('\n') != std::string::npos)
       return send_error(*req, 400, "a body line holds a line feed");
-  with_session(req, [this, req, &cmd, args = std::move(args),
-                     body = std::move(body)](const std::shared_ptr<Session>& s) mutable {
+  with_session(req, [this, req, &cmd, args = std::move(args), body = std::move(body),
+                     retried](const std::shared_ptr<Session>& s) mutable {
     if (!require_ready(req, *s)) return;
     AsyncClient& c = s->client();
-    auto answer = [this, req, &cmd, s](Reply& r) {
+    auto answer = [this, req, &cmd, s, args, retried](Reply& r) {
+      // A read whose session's connection had gone (its cookie ended, or
+      // disorderd restarted) is tried once more on a new one; a change is
+      // not, as it cannot be known whether it was made.
+      if (r.code == 0 && !cmd.change && !retried) {
+        sessions_.drop(s->cookie());
+        return api_command(req, cmd, args, {}, true);
+      }
       if (!r.ok()) return send_reply_error(*req, r);
       auto tracks = tracks_of(cmd.shape, r);
       if (tracks.empty()) return send_json(*req, 200, shape_reply(cmd.shape, r, tracks_));

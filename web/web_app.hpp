@@ -45,11 +45,13 @@ private:
   void send_json(HttpRequest& req, int status, const std::string& json) const;
   void send_error(HttpRequest& req, int status, std::string_view text, int code = 0) const;
   void send_reply_error(HttpRequest& req, const Reply& r) const;
-  void send_session(const Req& req, const std::shared_ptr<Session>& s);
+  // on_lost: called instead if the session's connection is found gone.
+  void send_session(const Req& req, const std::shared_ptr<Session>& s,
+                    std::function<void()> on_lost = {});
   // The URL of the page, for links in mail.
   std::string base_url(const HttpRequest& req) const;
 
-  void api_session(const Req& req);
+  void api_session(const Req& req, bool retried = false);
   void api_events(const Req& req);
   void api_login(const Req& req, const Json& body);
   void api_logout(const Req& req);
@@ -59,7 +61,7 @@ private:
   void api_password(const Req& req, const Json& body);
   void api_email(const Req& req, const Json& body);
   void api_command(const Req& req, const ApiCommand& cmd, std::vector<std::string> args,
-                   std::vector<std::string> body);
+                   std::vector<std::string> body, bool retried = false);
   // Opens a connection to disorderd and lets `start` send a login (or a
   // confirmation) on it; if that succeeds the connection becomes the
   // request's session as `user` (empty: the name the reply gives),

@@ -40,6 +40,10 @@ if webdriver:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+# Unicode's invisible direction marks and embeddings.
+NO_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                                 "\u2066\u2067\u2068\u2069"))
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTEFACTS = os.environ.get("DISORDER_ARTEFACTS") or os.path.join(BUILDDIR, "tests",
@@ -218,7 +222,9 @@ class Page:
                     return None
                 for li in lst[0].find_elements(By.CSS_SELECTOR,
                                                ":scope > li, :scope > [role=listitem]"):
-                    if text in li.text:
+                    # WebDriver's text of an element leaves out invisible
+                    # direction marks, which a track's name may hold.
+                    if text.translate(NO_BIDI) in li.text.translate(NO_BIDI):
                         return li
             except StaleElementReferenceException:
                 pass

@@ -121,6 +121,17 @@ TEST(AsyncClient, AClosedConnectionAnswersEveryWaitingCommandWithCodeZero) {
   EXPECT_NE(p.closed_why.find("closed"), std::string::npos) << p.closed_why;
 }
 
+TEST(AsyncClient, ACommandSentAfterTheConnectionFailedIsAnsweredWithCodeZero) {
+  Pair p;
+  p.say("231 2 sha1 00\n");
+  p.server.reset();
+  p.run_until([&] { return !p.closed_why.empty(); });
+  int code = -1;
+  p.client->command({"nop"}, [&](Reply& r) { code = r.code; });
+  p.run_until([&] { return code != -1; });
+  EXPECT_EQ(code, 0);
+}
+
 TEST(AsyncClient, ASilentServerTimesOut) {
   Pair p;
   p.client->set_reply_timeout(std::chrono::milliseconds(50));
