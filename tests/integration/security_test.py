@@ -272,6 +272,11 @@ def a_home_left_readable_by_an_older_version_is_fixed_on_start():
         key_id = con.execute("INSERT INTO cookie_keys (secret, created) VALUES (?, ?)",
                              (secret, int(time.time()))).lastrowid
         con.commit()
+        # Everything into the database file before the journals are replaced
+        # below: a disorder-rescan that outlived the server may still hold
+        # the database open, and keep the last changes in the write-ahead log.
+        wait_for(lambda: con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0,
+                 "the write-ahead log to be checkpointed")
         con.close()
         old_cookie = forge("root", key_id, secret)
         cookie_key = os.path.join(home, "private", "cookie-key")
