@@ -21,7 +21,7 @@ struct HttpServer::Watch {
 
 // ------------------------------------------------------------ HttpRequest
 
-HttpRequest::HttpRequest(HttpServer& server, evhttp_request* req) : server_(server), req_(req) {
+HttpRequest::HttpRequest(evhttp_request* req) : req_(req) {
   switch (evhttp_request_get_command(req)) {
   case EVHTTP_REQ_GET:
     method_ = "GET";
@@ -294,7 +294,7 @@ void HttpServer::dispatch(evhttp_request* req, void* arg) {
   }
   self->complete_hooked_[req] = evcon;
   evhttp_request_set_on_complete_cb(req, &HttpServer::request_done, self);
-  auto r = std::make_shared<HttpRequest>(*self, req);
+  auto r = std::make_shared<HttpRequest>(req);
   self->open_.emplace(evcon, r);
   try {
     self->handler_(r);

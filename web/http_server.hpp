@@ -30,7 +30,7 @@ class HttpServer;
 // the client has gone away, answering it does nothing.
 class HttpRequest {
 public:
-  HttpRequest(HttpServer& server, evhttp_request* req);
+  explicit HttpRequest(evhttp_request* req);
   HttpRequest(const HttpRequest&) = delete;
   HttpRequest& operator=(const HttpRequest&) = delete;
   ~HttpRequest();
@@ -63,7 +63,6 @@ private:
   friend class HttpServer;
   void client_gone();
 
-  HttpServer& server_;
   evhttp_request* req_;
   std::string method_, path_, query_, body_, peer_;
   bool streaming_ = false;
