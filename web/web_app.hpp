@@ -16,7 +16,7 @@
 
 namespace disorder::web {
 
-class Json;
+struct Json;
 
 class WebApp {
 public:
