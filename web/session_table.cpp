@@ -126,7 +126,9 @@ std::shared_ptr<Session> SessionTable::get(const std::string& cookie) {
 void SessionTable::start(const std::shared_ptr<Session>& s) {
   const std::string cookie = s->cookie_;
   try {
-    s->client_ = connect([this, cookie](const std::string& why) { connection_lost(cookie, why); });
+    s->client_ = connect([this, weak = std::weak_ptr<Session>(s)](const std::string& why) {
+      connection_lost(weak, why);
+    });
   } catch (const std::exception& e) {
     log_warning(std::string("cannot reach disorderd: ") + e.what());
     s->failure_ = "the jukebox server is not running";
@@ -173,8 +175,9 @@ std::shared_ptr<Session> SessionTable::adopt(std::unique_ptr<AsyncClient> client
   s->user_ = std::move(user);
   s->recheck_after_ = recheck_interval();
   s->client_ = std::move(client);
-  s->client_->set_on_closed(
-      [this, cookie](const std::string& why) { connection_lost(cookie, why); });
+  s->client_->set_on_closed([this, weak = std::weak_ptr<Session>(s)](const std::string& why) {
+    connection_lost(weak, why);
+  });
   s->last_used_ = std::chrono::steady_clock::now();
   sessions_[cookie] = s;
   read_rights(s);
@@ -205,11 +208,20 @@ void SessionTable::drop(const std::string& cookie) {
   loop_.defer([s] {});
 }
 
-void SessionTable::connection_lost(const std::string& cookie, const std::string& why) {
-  auto it = sessions_.find(cookie);
-  if (it == sessions_.end()) return;
-  auto s = it->second;
+void SessionTable::drop(const std::shared_ptr<Session>& session) {
+  auto it = sessions_.find(session->cookie_);
+  // Only this session: the cookie may already have a newer one.
+  if (it == sessions_.end() || it->second != session) return;
   sessions_.erase(it);
+  loop_.defer([session] {});
+}
+
+void SessionTable::connection_lost(const std::weak_ptr<Session>& weak, const std::string& why) {
+  auto s = weak.lock();
+  if (!s) return;
+  // A newer session for the same cookie stays.
+  auto it = sessions_.find(s->cookie_);
+  if (it != sessions_.end() && it->second == s) sessions_.erase(it);
   if (s->state_ == Session::State::connecting) {
     log_info("connection to disorderd lost: " + why);
     s->failure_ = "the jukebox server is not running";

@@ -75,8 +75,11 @@ public:
   // are read.
   std::shared_ptr<Session> adopt(std::unique_ptr<AsyncClient> client, std::string user,
                                  std::string cookie);
-  // Forgets a session (after logout); its connection closes.
+  // Forgets a cookie's session (after logout); its connection closes.
   void drop(const std::string& cookie);
+  // Forgets this session, if the table still has it (not a newer one for
+  // the same cookie).
+  void drop(const std::shared_ptr<Session>& session);
   // Opens a new connection to disorderd for a session's own purposes (a
   // login, an event log); on_closed as for AsyncClient.  Throws
   // SystemError if disorderd cannot be reached.
@@ -85,7 +88,7 @@ public:
 
 private:
   void start(const std::shared_ptr<Session>& s);
-  void connection_lost(const std::string& cookie, const std::string& why);
+  void connection_lost(const std::weak_ptr<Session>& session, const std::string& why);
   void read_rights(const std::shared_ptr<Session>& s);
   void sweep();
   std::chrono::seconds recheck_interval() const;

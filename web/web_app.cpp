@@ -289,8 +289,8 @@ void WebApp::api_session(const Req& req, bool retried) {
     }
     std::function<void()> again;
     if (!retried)
-      again = [this, req, cookie] {
-        sessions_.drop(cookie);
+      again = [this, req, s] {
+        sessions_.drop(s);
         api_session(req, true);
       };
     send_session(req, s, again);
@@ -500,7 +500,7 @@ void WebApp::api_command(const Req& req, const ApiCommand& cmd, std::vector<std:
       // disorderd restarted) is tried once more on a new one; a change is
       // not, as it cannot be known whether it was made.
       if (r.code == 0 && !cmd.change && !retried) {
-        sessions_.drop(s->cookie());
+        sessions_.drop(s);
         return api_command(req, cmd, args, {}, true);
       }
       if (!r.ok()) return send_reply_error(*req, r);
