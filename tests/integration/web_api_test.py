@@ -19,7 +19,8 @@ import urllib.parse
 
 from harness import Skip, closing, free_udp_port, run_tests, test, wait_for
 from web_harness import (DISORDER_WEB, SCRIPT_TITLE, TRACK_SECONDS, USERS, WEB_STATIC,
-                         EventStream, WebClient, WebJukebox, log_event, remove_dir, scratch_dir)
+                         EventStream, WebClient, WebJukebox, client, log_event, needs_daemon,
+                         remove_dir, scratch_dir)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
@@ -32,20 +33,6 @@ REQUEST_TIMEOUT = 10
 # Idle connections held open while another client is served: more than the
 # usual default of 1024 descriptors.
 IDLE_CONNECTIONS = 1200
-
-
-def needs_daemon():
-    if not os.path.exists(DISORDER_WEB):
-        raise Skip(f"{DISORDER_WEB} is not built")
-
-
-def client(j, user=None):
-    c = WebClient(j.web_port)
-    if user:
-        c.login(user, USERS[user][0])
-    else:
-        c.session()
-    return c
 
 
 def assert_refused(r, status, code, text=None):

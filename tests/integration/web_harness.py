@@ -402,3 +402,19 @@ def scratch_dir(prefix="disorder-web-test-"):
 
 def remove_dir(d):
     shutil.rmtree(d, ignore_errors=True)
+
+
+def needs_daemon():
+    """Skips a test when disorder-web is not built."""
+    if not os.path.exists(DISORDER_WEB):
+        raise Skip(f"{DISORDER_WEB} is not built")
+
+
+def client(j, user=None):
+    """A WebClient of j's page, logged in as user (else the guest's session)."""
+    c = WebClient(j.web_port)
+    if user:
+        c.login(user, USERS[user][0])
+    else:
+        c.session()
+    return c

@@ -4,24 +4,9 @@ another site's page is refused; a session whose cookie disorderd has ended
 (password changed or user deleted elsewhere) ends at once, even while the
 page is in use; one past cookie_login_lifetime ends too; a method the API
 does not know gets 405 with the security headers."""
-import os
 
-from harness import Skip, closing, run_tests, test, wait_for
-from web_harness import DISORDER_WEB, USERS, EventStream, WebClient, WebJukebox
-
-
-def needs_daemon():
-    if not os.path.exists(DISORDER_WEB):
-        raise Skip(f"{DISORDER_WEB} is not built")
-
-
-def client(j, user=None):
-    c = WebClient(j.web_port)
-    if user:
-        c.login(user, USERS[user][0])
-    else:
-        c.session()
-    return c
+from harness import closing, run_tests, test, wait_for
+from web_harness import USERS, EventStream, WebClient, WebJukebox, client, needs_daemon
 
 
 @test
