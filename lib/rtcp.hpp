@@ -80,6 +80,64 @@ std::size_t rtcp_bye_size(std::size_t cname_length);
 std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname,
                             std::span<std::uint8_t> out);
 
+// ------------------------------------------------- synchronised playout
+
+// disorder's own RTCP APP packets (RFC 3550 6.7), name "DSYN"; other
+// receivers skip them.  disorder_protocol(5), "Synchronised playout".
+inline constexpr std::uint8_t kSyncSubtypeTimeline = 0; // sender to listeners
+inline constexpr std::uint8_t kSyncSubtypeReport = 1;   // listener to sender
+
+// Follows the SR in each of the sender's compound packets: the sender's
+// CLOCK_MONOTONIC at the SR's instant, which with the SR's RTP timestamp
+// places the stream on the sender's clock, and the latency every
+// listener plays at.  APP data, network byte order: sender_ns (signed
+// 64), latency_us (32), flags (32, zero for now).
+struct SyncTimeline {
+  std::int64_t sender_ns = 0;
+  std::uint32_t latency_us = 0;
+  std::uint32_t flags = 0;
+  bool operator==(const SyncTimeline&) const = default;
+};
+
+// A listener's figures, after its RR and SDES.  APP data, network byte
+// order, each 32 bits: flags, clock_uncertainty_ns, playout_error_ns
+// (signed), drift_ppb (signed), buffer_us, latency_us, concealed_frames,
+// output_delay_us.
+struct SyncReport {
+  static constexpr std::uint32_t kSynchronised = 1; // playing on the sender's timeline
+  static constexpr std::uint32_t kLatencyUnmet = 2; // needs more than the shared latency
+  std::uint32_t flags = 0;
+  std::uint32_t clock_uncertainty_ns = 0;
+  std::int32_t playout_error_ns = 0; // late (positive) or early against the timeline
+  std::int32_t drift_ppb = 0;        // the sender's clock against ours
+  std::uint32_t buffer_us = 0;       // audio held: jitter buffer and output
+  std::uint32_t latency_us = 0;      // what it plays at (the shared latency, or more)
+  std::uint32_t concealed_frames = 0;
+  std::uint32_t output_delay_us = 0; // the output's own delay
+  bool operator==(const SyncReport&) const = default;
+};
+
+// Bytes the APP packets take in a compound packet.
+inline constexpr std::size_t kSyncTimelineSize = 12 + 16;
+inline constexpr std::size_t kSyncReportSize = 12 + 32;
+
+// As encode_rtcp_sender_report() and encode_rtcp_bye(), with a
+// SyncTimeline APP packet after the SDES (sizes grow by kSyncTimelineSize).
+std::size_t encode_rtcp_sender_report(const RtcpSenderInfo& sender, std::string_view cname,
+                                      const SyncTimeline& timeline, std::span<std::uint8_t> out);
+std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname,
+                            const SyncTimeline& timeline, std::span<std::uint8_t> out);
+
+// A listener's compound packet: an RR from `ssrc` with `blocks` (at most
+// kRtcpMaxReportBlocks), an SDES CNAME and, if given, a SyncReport APP
+// packet.  Throws Error as encode_rtcp_sender_report(), or for too many
+// blocks.
+std::size_t rtcp_receiver_report_size(std::size_t blocks, std::size_t cname_length,
+                                      bool sync_report);
+std::size_t encode_rtcp_receiver_report(std::uint32_t ssrc, std::span<const RtcpReportBlock> blocks,
+                                        std::string_view cname, const SyncReport* report,
+                                        std::span<std::uint8_t> out);
+
 // ------------------------------------------------------------------ decoding
 
 struct RtcpReportBlock {
@@ -110,13 +168,17 @@ struct RtcpCompound {
   // A BYE: the first SSRC it names (a BYE with none is still a BYE).
   bool bye = false;
   std::uint32_t bye_ssrc = 0;
+  // disorder's APP packets, when present and well formed (a malformed one
+  // is skipped, not fatal to the compound).
+  std::optional<SyncTimeline> timeline;
+  std::optional<SyncReport> sync_report;
 };
 
 // Parses one UDP datagram as a compound RTCP packet with the validity
 // checks of RFC 3550 appendix A.2: every packet is version 2, the first is
 // an SR or RR without padding, only the last may be padded, and the
 // packets' lengths add up to the datagram's.  SDES chunks and items must
-// lie within their packet.  Packet types it does not know (APP, XR, ...)
+// lie within their packet.  Packet types it does not know (other APP, XR, ...)
 // are skipped.  Returns nullopt for anything else; never throws.
 std::optional<RtcpCompound> decode_rtcp_compound(std::span<const std::uint8_t> datagram);
 
