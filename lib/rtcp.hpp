@@ -80,6 +80,19 @@ std::size_t rtcp_bye_size(std::size_t cname_length);
 std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname,
                             std::span<std::uint8_t> out);
 
+// A reception report block (RFC 3550 6.4.1), which listeners send in RRs.
+struct RtcpReportBlock {
+  std::uint32_t ssrc = 0;                // the source this block is about
+  std::uint8_t fraction_lost = 0;        // since the last report, out of 256
+  std::int32_t cumulative_lost = 0;      // 24-bit signed on the wire
+  std::uint32_t highest_sequence = 0;    // extended highest sequence number received
+  std::uint32_t jitter = 0;              // interarrival jitter, in timestamp units
+  std::uint32_t last_sr = 0;             // middle 32 bits of the last SR's NTP time
+  std::uint32_t delay_since_last_sr = 0; // in 1/65536 s
+
+  bool operator==(const RtcpReportBlock&) const = default;
+};
+
 // ------------------------------------------------- synchronised playout
 
 // disorder's own RTCP APP packets (RFC 3550 6.7), name "DSYN"; other
@@ -140,17 +153,6 @@ std::size_t encode_rtcp_receiver_report(std::uint32_t ssrc, std::span<const Rtcp
 
 // ------------------------------------------------------------------ decoding
 
-struct RtcpReportBlock {
-  std::uint32_t ssrc = 0;                // the source this block is about
-  std::uint8_t fraction_lost = 0;        // since the last report, out of 256
-  std::int32_t cumulative_lost = 0;      // 24-bit signed on the wire
-  std::uint32_t highest_sequence = 0;    // extended highest sequence number received
-  std::uint32_t jitter = 0;              // interarrival jitter, in timestamp units
-  std::uint32_t last_sr = 0;             // middle 32 bits of the last SR's NTP time
-  std::uint32_t delay_since_last_sr = 0; // in 1/65536 s
-
-  bool operator==(const RtcpReportBlock&) const = default;
-};
 
 // What a listener wants from one compound packet.  Views point into the
 // datagram given to decode_rtcp_compound().
