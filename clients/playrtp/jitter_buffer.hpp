@@ -10,11 +10,15 @@
 // lost packet leaves a hole that plays as silence of exactly its length,
 // keeping the output on the sender's timeline.
 //
-// Playout: frame p is due at p / rate - offset + latency on the local
-// monotonic clock, where offset is ArrivalClock's estimate of the sender's
-// clock (from the least-delayed recent packets) and latency is the target
-// (--min).  Listeners that share a sender therefore play in step, each
-// `latency` after the packets' jitter-free arrival.
+// Playout: synchronised, when the loop thread has given the sender's
+// timeline (set_sync(): its latest SR and our estimate of its clock) for
+// the stream being followed, frame p is due when SyncSchedule says, which
+// is the same instant for every listener.  Otherwise frame p is due at
+// p / rate - offset + latency on the local monotonic clock, where offset is
+// ArrivalClock's estimate of the sender's clock (from the least-delayed
+// recent packets) and latency is the target (--min): each listener plays
+// `latency` after the packets' jitter-free arrival, which leaves listeners
+// apart by the difference in their network delays and clocks.
 //
 // The generation changes whenever the player must re-anchor: a new stream;
 // a marker bit (RFC 3551: first packet after a silence) arriving when the
@@ -32,11 +36,14 @@
 #include "arrival_clock.hpp"
 #include "audio_format.hpp"
 #include "frame_ring.hpp"
+#include "reception_stats.hpp"
 #include "rtp.hpp"
 #include "stream_tracker.hpp"
+#include "sync_schedule.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace disorder::playrtp {
 
@@ -86,8 +93,26 @@ public:
   // Where this generation's audio starts.
   std::int64_t start() const { return start_; }
   // (Stream position due to be heard at local time when_ns) - position(),
-  // in frames; 0 without a stream.
+  // in frames; 0 without a stream.  latency_ns is the arrival-based
+  // schedule's; a synchronised one has its own.
   double due_offset(std::int64_t when_ns, std::int64_t latency_ns) const;
+
+  // --- synchronisation (loop thread, under the same lock)
+  // The sender's timeline, kept until replaced (nullopt: none, play by
+  // arrival).  Used while it is about the stream being followed (its SSRC).
+  void set_sync(const std::optional<SyncAnchor>& anchor);
+  // Playing on the sender's timeline.
+  bool synchronised() const { return schedule_.has_value(); }
+  // The timeline is expected by then (the sender states one, our clock
+  // estimate is not ready yet): a generation may wait for it.
+  void expect_sync_until(std::int64_t deadline_ns) { expect_sync_until_ns_ = deadline_ns; }
+  bool awaiting_sync(std::int64_t now_ns) const {
+    return !schedule_ && now_ns < expect_sync_until_ns_;
+  }
+  const std::optional<SyncSchedule>& schedule() const { return schedule_; }
+  // Receiver statistics of the followed source (RFC 3550), for reports.
+  ReceptionStats& reception() { return reception_; }
+  const ReceptionStats& reception() const { return reception_; }
   // Nothing at or after position() has arrived.
   bool drained() const { return high_ <= ring_.base(); }
   std::int64_t last_arrival_ns() const { return last_arrival_ns_; }
@@ -104,6 +129,7 @@ public:
 private:
   Outcome place(const PlacedPacket& packet);
   void resync(std::int64_t position);
+  void resolve_sync();
 
   Settings settings_;
   StreamTracker tracker_;
@@ -116,6 +142,10 @@ private:
   std::int64_t last_arrival_ns_ = 0;
   std::uint64_t late_run_ = 0, jump_run_ = 0;
   JitterStats stats_;
+  std::optional<SyncAnchor> anchor_;
+  std::int64_t expect_sync_until_ns_ = 0;
+  std::optional<SyncSchedule> schedule_; // anchor_ placed on the followed stream
+  ReceptionStats reception_;
 };
 
 } // namespace disorder::playrtp

@@ -107,8 +107,24 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
     drift_.restart();
   }
   const double rate = format_.rate;
-  const double slack = kSlackNs * rate / 1e9;
+  const bool sync = buffer.synchronised();
+  if (sync != synchronised_) {
+    // The schedule changed its nature: the drift estimate meant the
+    // sender's clock against the output's, and now means only the
+    // output's against ours (or the reverse).
+    synchronised_ = sync;
+    drift_.set_settings(sync ? settings_.sync_drift : settings_.drift);
+    drift_.reset();
+  }
+  // On the timeline every frame counts; otherwise a couple of
+  // milliseconds are not worth skipping audio for.
+  const double slack = sync ? 0 : kSlackNs * rate / 1e9;
+  const double jump = (sync ? settings_.sync_jump_ns : kJumpNs) * rate / 1e9;
   if (!started_) {
+    if (buffer.awaiting_sync(now_ns)) {
+      const double step = static_cast<double>(kHoldStepNs) * rate / 1e9;
+      return hold(now_ns, step, chunk, suspend, true);
+    }
     const double off = buffer.due_offset(audible_ns, latency_ns_);
     if (off < 0) return hold(now_ns, -off, chunk, suspend, true);
     // Frames already due are skipped, unless so few that starting with
@@ -134,7 +150,7 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
       error -= static_cast<double>(late);
     }
     drift_.restart();
-  } else if (std::fabs(error) > kJumpNs * rate / 1e9) {
+  } else if (std::fabs(error) > jump) {
     ++stats_.jumps;
     drift_.restart();
     if (error < 0) return hold(now_ns, -error, chunk, suspend, false);
@@ -174,6 +190,9 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
   stats_.ratio = ratio;
   stats_.drift_ppm = drift_.drift() * 1e6;
   stats_.locked = drift_.locked();
+  stats_.synchronised = sync;
+  stats_.latency_ms =
+      (sync ? buffer.schedule()->anchor().latency_ns : latency_ns_) / 1e6;
   stats_.buffered_ms = (static_cast<double>(buffer.buffered_frames()) + held_frames()) / rate * 1e3;
   // Until render() says how much the output gets (rate conversion bunches
   // its output), about this much.
