@@ -1,10 +1,12 @@
 // RTCP (RFC 3550 section 6): the compound packet a sender sends alongside
 // its RTP stream — a sender report (6.4.1) followed by an SDES packet with
-// its CNAME (6.5) — written field by field in network byte order, and a
-// decoder for listeners that refuses anything malformed.  Also NTP
-// timestamps, which sender reports carry.  Pure: nothing here allocates,
-// touches a socket or reads a clock, so the encoder can run on an audio
-// thread.
+// its CNAME (6.5) and, for synchronised playout, disorder's SyncTimeline
+// APP packet (6.7) — and the one a listener sends back — a receiver report
+// with its report blocks, its CNAME and a SyncReport APP packet — written
+// field by field in network byte order; and one decoder for both ends that
+// refuses anything malformed.  Also NTP timestamps, which sender reports
+// carry.  Pure: nothing here allocates, touches a socket or reads a clock,
+// so the encoders can run on an audio thread.
 #pragma once
 
 #include <array>
@@ -61,6 +63,19 @@ struct RtcpSenderInfo {
   bool operator==(const RtcpSenderInfo&) const = default;
 };
 
+// A receiver's view of one source (RFC 3550 6.4.1), in an RR or SR.
+struct RtcpReportBlock {
+  std::uint32_t ssrc = 0;                // the source this block is about
+  std::uint8_t fraction_lost = 0;        // since the last report, out of 256
+  std::int32_t cumulative_lost = 0;      // 24-bit signed on the wire
+  std::uint32_t highest_sequence = 0;    // extended highest sequence number received
+  std::uint32_t jitter = 0;              // interarrival jitter, in timestamp units
+  std::uint32_t last_sr = 0;             // middle 32 bits of the last SR's NTP time
+  std::uint32_t delay_since_last_sr = 0; // in 1/65536 s
+
+  bool operator==(const RtcpReportBlock&) const = default;
+};
+
 // Bytes encode_rtcp_sender_report() writes for a CNAME of this length.
 std::size_t rtcp_sender_report_size(std::size_t cname_length);
 
@@ -82,8 +97,11 @@ std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname
 
 // ------------------------------------------------- synchronised playout
 
-// disorder's own RTCP APP packets (RFC 3550 6.7), name "DSYN"; other
-// receivers skip them.  disorder_protocol(5), "Synchronised playout".
+// disorder's own RTCP APP packets (RFC 3550 6.7), name "DSYN", the
+// subtype in the header's count field; other receivers skip them.  Each is
+// exactly its size below: the decoder skips a DSYN packet of another size
+// or subtype, so a later version extends them with a new subtype.
+// disorder_protocol(5), "Synchronised playout".
 inline constexpr std::uint8_t kSyncSubtypeTimeline = 0; // sender to listeners
 inline constexpr std::uint8_t kSyncSubtypeReport = 1;   // listener to sender
 
@@ -140,18 +158,6 @@ std::size_t encode_rtcp_receiver_report(std::uint32_t ssrc, std::span<const Rtcp
 
 // ------------------------------------------------------------------ decoding
 
-struct RtcpReportBlock {
-  std::uint32_t ssrc = 0;                // the source this block is about
-  std::uint8_t fraction_lost = 0;        // since the last report, out of 256
-  std::int32_t cumulative_lost = 0;      // 24-bit signed on the wire
-  std::uint32_t highest_sequence = 0;    // extended highest sequence number received
-  std::uint32_t jitter = 0;              // interarrival jitter, in timestamp units
-  std::uint32_t last_sr = 0;             // middle 32 bits of the last SR's NTP time
-  std::uint32_t delay_since_last_sr = 0; // in 1/65536 s
-
-  bool operator==(const RtcpReportBlock&) const = default;
-};
-
 // What a listener wants from one compound packet.  Views point into the
 // datagram given to decode_rtcp_compound().
 struct RtcpCompound {
@@ -169,7 +175,7 @@ struct RtcpCompound {
   bool bye = false;
   std::uint32_t bye_ssrc = 0;
   // disorder's APP packets, when present and well formed (a malformed one
-  // is skipped, not fatal to the compound).
+  // is skipped, not fatal to the compound); the first of each kind counts.
   std::optional<SyncTimeline> timeline;
   std::optional<SyncReport> sync_report;
 };
