@@ -63,19 +63,6 @@ struct RtcpSenderInfo {
   bool operator==(const RtcpSenderInfo&) const = default;
 };
 
-// A receiver's view of one source (RFC 3550 6.4.1), in an RR or SR.
-struct RtcpReportBlock {
-  std::uint32_t ssrc = 0;                // the source this block is about
-  std::uint8_t fraction_lost = 0;        // since the last report, out of 256
-  std::int32_t cumulative_lost = 0;      // 24-bit signed on the wire
-  std::uint32_t highest_sequence = 0;    // extended highest sequence number received
-  std::uint32_t jitter = 0;              // interarrival jitter, in timestamp units
-  std::uint32_t last_sr = 0;             // middle 32 bits of the last SR's NTP time
-  std::uint32_t delay_since_last_sr = 0; // in 1/65536 s
-
-  bool operator==(const RtcpReportBlock&) const = default;
-};
-
 // Bytes encode_rtcp_sender_report() writes for a CNAME of this length.
 std::size_t rtcp_sender_report_size(std::size_t cname_length);
 
@@ -94,6 +81,19 @@ std::size_t rtcp_bye_size(std::size_t cname_length);
 // CNAME, and a BYE without a reason.  Throws as encode_rtcp_sender_report.
 std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname,
                             std::span<std::uint8_t> out);
+
+// A reception report block (RFC 3550 6.4.1), which listeners send in RRs.
+struct RtcpReportBlock {
+  std::uint32_t ssrc = 0;                // the source this block is about
+  std::uint8_t fraction_lost = 0;        // since the last report, out of 256
+  std::int32_t cumulative_lost = 0;      // 24-bit signed on the wire
+  std::uint32_t highest_sequence = 0;    // extended highest sequence number received
+  std::uint32_t jitter = 0;              // interarrival jitter, in timestamp units
+  std::uint32_t last_sr = 0;             // middle 32 bits of the last SR's NTP time
+  std::uint32_t delay_since_last_sr = 0; // in 1/65536 s
+
+  bool operator==(const RtcpReportBlock&) const = default;
+};
 
 // ------------------------------------------------- synchronised playout
 

@@ -14,7 +14,7 @@
 #include "options.hpp"
 #include "player.hpp"
 #include "rtp_socket.hpp"
-#include "server/speaker/backend.hpp"
+#include "audio/backend.hpp"
 #include "split.hpp"
 #include "stream_request.hpp"
 

@@ -3,8 +3,8 @@
 #include "player.hpp"
 
 #include "log.hpp"
-#include "server/speaker/converter.hpp"
-#include "server/speaker/pacer.hpp"
+#include "audio/converter.hpp"
+#include "audio/pacer.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -21,7 +21,7 @@
 #include "output_clock.hpp"
 #include "packet_reader.hpp"
 #include "playout.hpp"
-#include "server/speaker/backend.hpp"
+#include "audio/backend.hpp"
 
 #include <atomic>
 #include <cstdint>

@@ -24,7 +24,7 @@
 #include "drift_controller.hpp"
 #include "fractional_resampler.hpp"
 #include "jitter_buffer.hpp"
-#include "server/speaker/converter.hpp"
+#include "audio/converter.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -2,10 +2,10 @@
 // play order, play it, report.
 #include "audio_thread.hpp"
 
-#include "converter.hpp"
+#include "audio/converter.hpp"
 #include "error.hpp"
 #include "log.hpp"
-#include "pacer.hpp"
+#include "audio/pacer.hpp"
 
 #include <algorithm>
 #include <cerrno>

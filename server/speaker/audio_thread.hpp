@@ -14,7 +14,7 @@
 #pragma once
 
 #include "audio_format.hpp"
-#include "backend.hpp"
+#include "audio/backend.hpp"
 #include "fd.hpp"
 #include "track_buffer.hpp"
 

@@ -4,7 +4,7 @@
 // the one configured backend, and reports back.  main() composes the
 // parts: configuration, backend, audio thread, event loop, Speaker.
 #include "audio_thread.hpp"
-#include "backend.hpp"
+#include "audio/backend.hpp"
 #include "config.h"
 #include "config.hpp"
 #include "error.hpp"

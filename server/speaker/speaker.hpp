@@ -13,8 +13,8 @@
 #pragma once
 
 #include "audio_thread.hpp"
-#include "backend.hpp"
-#include "converter.hpp"
+#include "audio/backend.hpp"
+#include "audio/converter.hpp"
 #include "event_loop.hpp"
 #include "fd.hpp"
 #include "raw_stream.hpp"

@@ -1,6 +1,6 @@
 // Unit tests for the speaker's sample format conversion: bits, byte order,
 // channels, rate (libsoxr), streaming in pieces, and the software volume.
-#include "server/speaker/converter.hpp"
+#include "audio/converter.hpp"
 
 #include <gtest/gtest.h>
 
