@@ -1,11 +1,14 @@
-// RTCP sender reports, SDES CNAME and BYE, encoded and decoded with
-// explicit byte order; NTP timestamp conversion.
+// RTCP sender and receiver reports, SDES CNAME, BYE and disorder's "DSYN"
+// APP packets, encoded and decoded with explicit byte order; NTP timestamp
+// conversion.
 #include "rtcp.hpp"
 
 #include "big_endian.hpp"
 #include "error.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace disorder {
 
@@ -16,7 +19,13 @@ constexpr std::size_t kHeaderSize = 4;      // V P count | PT | length
 constexpr std::size_t kSenderInfoSize = 20; // NTP (8), RTP timestamp, packets, octets
 constexpr std::size_t kReportBlockSize = 24;
 constexpr std::size_t kSrSize = kHeaderSize + 4 + kSenderInfoSize; // without report blocks
+constexpr std::size_t kRrSize = kHeaderSize + 4;                   // without report blocks
 constexpr std::size_t kByeSize = kHeaderSize + 4;                  // one SSRC, no reason
+// An APP packet's header, SSRC and name come before its data.
+constexpr std::size_t kAppFixedSize = kHeaderSize + 4 + 4;
+constexpr std::uint8_t kSyncName[4] = {'D', 'S', 'Y', 'N'};
+static_assert(kSyncTimelineSize == kAppFixedSize + 16);
+static_assert(kSyncReportSize == kAppFixedSize + 32);
 
 // A packet header: `count` (RC or SC) in the low five bits; `size` is
 // the whole packet in bytes, a multiple of four.
@@ -64,6 +73,95 @@ std::size_t put_sdes(std::uint32_t ssrc, std::string_view cname, std::uint8_t* p
   return size;
 }
 
+std::size_t put_bye(std::uint32_t ssrc, std::uint8_t* p) {
+  put_header(p, 1, kRtcpBye, kByeSize);
+  put32(p + 4, ssrc);
+  return kByeSize;
+}
+
+// The 24-bit signed cumulative loss, clamped as RFC 3550 6.4.1 asks.
+void put_signed24(std::uint8_t* p, std::int32_t v) {
+  v = std::clamp(v, -0x800000, 0x7fffff);
+  const auto u = static_cast<std::uint32_t>(v) & 0xffffff;
+  p[0] = static_cast<std::uint8_t>(u >> 16);
+  p[1] = static_cast<std::uint8_t>(u >> 8);
+  p[2] = static_cast<std::uint8_t>(u);
+}
+
+std::size_t put_receiver_report(std::uint32_t ssrc, std::span<const RtcpReportBlock> blocks,
+                                std::uint8_t* p) {
+  const std::size_t size = kRrSize + blocks.size() * kReportBlockSize;
+  put_header(p, static_cast<std::uint8_t>(blocks.size()), kRtcpReceiverReport, size);
+  put32(p + 4, ssrc);
+  std::uint8_t* q = p + kRrSize;
+  for (const RtcpReportBlock& b : blocks) {
+    put32(q, b.ssrc);
+    q[4] = b.fraction_lost;
+    put_signed24(q + 5, b.cumulative_lost);
+    put32(q + 8, b.highest_sequence);
+    put32(q + 12, b.jitter);
+    put32(q + 16, b.last_sr);
+    put32(q + 20, b.delay_since_last_sr);
+    q += kReportBlockSize;
+  }
+  return size;
+}
+
+// A "DSYN" APP packet's header, SSRC and name; its data follows.
+std::uint8_t* put_sync_app(std::uint8_t subtype, std::uint32_t ssrc, std::size_t size,
+                           std::uint8_t* p) {
+  put_header(p, subtype, kRtcpApp, size);
+  put32(p + 4, ssrc);
+  std::memcpy(p + 8, kSyncName, 4);
+  return p + kAppFixedSize;
+}
+
+std::size_t put_timeline(std::uint32_t ssrc, const SyncTimeline& t, std::uint8_t* p) {
+  std::uint8_t* d = put_sync_app(kSyncSubtypeTimeline, ssrc, kSyncTimelineSize, p);
+  put64(d, static_cast<std::uint64_t>(t.sender_ns));
+  put32(d + 8, t.latency_us);
+  put32(d + 12, t.flags);
+  return kSyncTimelineSize;
+}
+
+std::size_t put_sync_report(std::uint32_t ssrc, const SyncReport& r, std::uint8_t* p) {
+  std::uint8_t* d = put_sync_app(kSyncSubtypeReport, ssrc, kSyncReportSize, p);
+  put32(d, r.flags);
+  put32(d + 4, r.clock_uncertainty_ns);
+  put32(d + 8, static_cast<std::uint32_t>(r.playout_error_ns));
+  put32(d + 12, static_cast<std::uint32_t>(r.drift_ppb));
+  put32(d + 16, r.buffer_us);
+  put32(d + 20, r.latency_us);
+  put32(d + 24, r.concealed_frames);
+  put32(d + 28, r.output_delay_us);
+  return kSyncReportSize;
+}
+
+void check_room(std::span<std::uint8_t> out, std::size_t size) {
+  if (out.size() < size) throw Error("RTCP buffer too small");
+}
+
+// Every compound packet a sender sends: the SR, the SDES CNAME, then if
+// asked the timeline and a BYE (last, as RFC 3550 6.1 wants).
+std::size_t sender_compound_size(std::size_t cname_length, bool timeline, bool bye) {
+  return kSrSize + sdes_size(cname_length) + (timeline ? kSyncTimelineSize : 0) +
+         (bye ? kByeSize : 0);
+}
+
+std::size_t encode_sender_compound(const RtcpSenderInfo& sender, std::string_view cname,
+                                   const SyncTimeline* timeline, bool bye,
+                                   std::span<std::uint8_t> out) {
+  check_cname(cname);
+  const std::size_t size = sender_compound_size(cname.size(), timeline != nullptr, bye);
+  check_room(out, size);
+  std::uint8_t* p = out.data();
+  p += put_sender_report(sender, p);
+  p += put_sdes(sender.ssrc, cname, p);
+  if (timeline) p += put_timeline(sender.ssrc, *timeline, p);
+  if (bye) put_bye(sender.ssrc, p);
+  return size;
+}
+
 // The sign-extended 24-bit cumulative loss.
 std::int32_t get_signed24(const std::uint8_t* p) {
   std::int32_t v = p[0] << 16 | p[1] << 8 | p[2];
@@ -101,6 +199,36 @@ bool parse_sdes(std::span<const std::uint8_t> body, std::size_t chunks, RtcpComp
   return true;
 }
 
+// disorder's APP packets ("DSYN"), from an APP packet's body (after the
+// header).  Anything else, and a DSYN packet of an unknown subtype or the
+// wrong length (a later version's, or a broken one), is skipped: the rest
+// of the compound packet stays good.
+void parse_app(std::span<const std::uint8_t> body, std::size_t subtype, RtcpCompound& out) {
+  if (body.size() < 8 || std::memcmp(body.data() + 4, kSyncName, 4) != 0) return;
+  const std::uint8_t* d = body.data() + 8;
+  const std::size_t data_size = body.size() - 8;
+  if (subtype == kSyncSubtypeTimeline && data_size == kSyncTimelineSize - kAppFixedSize &&
+      !out.timeline) {
+    SyncTimeline t;
+    t.sender_ns = static_cast<std::int64_t>(get64(d));
+    t.latency_us = get32(d + 8);
+    t.flags = get32(d + 12);
+    out.timeline = t;
+  } else if (subtype == kSyncSubtypeReport && data_size == kSyncReportSize - kAppFixedSize &&
+             !out.sync_report) {
+    SyncReport r;
+    r.flags = get32(d);
+    r.clock_uncertainty_ns = get32(d + 4);
+    r.playout_error_ns = static_cast<std::int32_t>(get32(d + 8));
+    r.drift_ppb = static_cast<std::int32_t>(get32(d + 12));
+    r.buffer_us = get32(d + 16);
+    r.latency_us = get32(d + 20);
+    r.concealed_frames = get32(d + 24);
+    r.output_delay_us = get32(d + 28);
+    out.sync_report = r;
+  }
+}
+
 } // namespace
 
 // ------------------------------------------------------------------- NTP time
@@ -134,34 +262,52 @@ std::int64_t unix_ns_from_ntp(std::uint64_t ntp) {
 // ------------------------------------------------------------------ encoding
 
 std::size_t rtcp_sender_report_size(std::size_t cname_length) {
-  return kSrSize + sdes_size(cname_length);
+  return sender_compound_size(cname_length, false, false);
 }
 
 std::size_t encode_rtcp_sender_report(const RtcpSenderInfo& sender, std::string_view cname,
                                       std::span<std::uint8_t> out) {
-  check_cname(cname);
-  const std::size_t size = rtcp_sender_report_size(cname.size());
-  if (out.size() < size) throw Error("RTCP buffer too small");
-  std::uint8_t* p = out.data();
-  p += put_sender_report(sender, p);
-  put_sdes(sender.ssrc, cname, p);
-  return size;
+  return encode_sender_compound(sender, cname, nullptr, false, out);
+}
+
+std::size_t encode_rtcp_sender_report(const RtcpSenderInfo& sender, std::string_view cname,
+                                      const SyncTimeline& timeline, std::span<std::uint8_t> out) {
+  return encode_sender_compound(sender, cname, &timeline, false, out);
 }
 
 std::size_t rtcp_bye_size(std::size_t cname_length) {
-  return rtcp_sender_report_size(cname_length) + kByeSize;
+  return sender_compound_size(cname_length, false, true);
 }
 
 std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname,
                             std::span<std::uint8_t> out) {
+  return encode_sender_compound(sender, cname, nullptr, true, out);
+}
+
+std::size_t encode_rtcp_bye(const RtcpSenderInfo& sender, std::string_view cname,
+                            const SyncTimeline& timeline, std::span<std::uint8_t> out) {
+  return encode_sender_compound(sender, cname, &timeline, true, out);
+}
+
+std::size_t rtcp_receiver_report_size(std::size_t blocks, std::size_t cname_length,
+                                      bool sync_report) {
+  return kRrSize + blocks * kReportBlockSize + sdes_size(cname_length) +
+         (sync_report ? kSyncReportSize : 0);
+}
+
+std::size_t encode_rtcp_receiver_report(std::uint32_t ssrc, std::span<const RtcpReportBlock> blocks,
+                                        std::string_view cname, const SyncReport* report,
+                                        std::span<std::uint8_t> out) {
   check_cname(cname);
-  const std::size_t size = rtcp_bye_size(cname.size());
-  if (out.size() < size) throw Error("RTCP buffer too small");
+  if (blocks.size() > kRtcpMaxReportBlocks)
+    throw Error("an RTCP receiver report holds at most 31 report blocks, not " +
+                std::to_string(blocks.size()));
+  const std::size_t size = rtcp_receiver_report_size(blocks.size(), cname.size(), report);
+  check_room(out, size);
   std::uint8_t* p = out.data();
-  p += put_sender_report(sender, p);
-  p += put_sdes(sender.ssrc, cname, p);
-  put_header(p, 1, kRtcpBye, kByeSize);
-  put32(p + 4, sender.ssrc);
+  p += put_receiver_report(ssrc, blocks, p);
+  p += put_sdes(ssrc, cname, p);
+  if (report) put_sync_report(ssrc, *report, p);
   return size;
 }
 
@@ -227,6 +373,8 @@ std::optional<RtcpCompound> decode_rtcp_compound(std::span<const std::uint8_t> d
         return std::nullopt;
       if (!out.bye && count > 0) out.bye_ssrc = get32(body.data());
       out.bye = true;
+    } else if (type == kRtcpApp) {
+      parse_app(body, count, out);
     }
     first = false;
     offset += size;

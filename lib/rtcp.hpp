@@ -1,10 +1,12 @@
 // RTCP (RFC 3550 section 6): the compound packet a sender sends alongside
 // its RTP stream — a sender report (6.4.1) followed by an SDES packet with
-// its CNAME (6.5) — written field by field in network byte order, and a
-// decoder for listeners that refuses anything malformed.  Also NTP
-// timestamps, which sender reports carry.  Pure: nothing here allocates,
-// touches a socket or reads a clock, so the encoder can run on an audio
-// thread.
+// its CNAME (6.5) and, for synchronised playout, disorder's SyncTimeline
+// APP packet (6.7) — and the one a listener sends back — a receiver report
+// with its report blocks, its CNAME and a SyncReport APP packet — written
+// field by field in network byte order; and one decoder for both ends that
+// refuses anything malformed.  Also NTP timestamps, which sender reports
+// carry.  Pure: nothing here allocates, touches a socket or reads a clock,
+// so the encoders can run on an audio thread.
 #pragma once
 
 #include <array>
@@ -95,8 +97,11 @@ struct RtcpReportBlock {
 
 // ------------------------------------------------- synchronised playout
 
-// disorder's own RTCP APP packets (RFC 3550 6.7), name "DSYN"; other
-// receivers skip them.  disorder_protocol(5), "Synchronised playout".
+// disorder's own RTCP APP packets (RFC 3550 6.7), name "DSYN", the
+// subtype in the header's count field; other receivers skip them.  Each is
+// exactly its size below: the decoder skips a DSYN packet of another size
+// or subtype, so a later version extends them with a new subtype.
+// disorder_protocol(5), "Synchronised playout".
 inline constexpr std::uint8_t kSyncSubtypeTimeline = 0; // sender to listeners
 inline constexpr std::uint8_t kSyncSubtypeReport = 1;   // listener to sender
 
@@ -153,7 +158,6 @@ std::size_t encode_rtcp_receiver_report(std::uint32_t ssrc, std::span<const Rtcp
 
 // ------------------------------------------------------------------ decoding
 
-
 // What a listener wants from one compound packet.  Views point into the
 // datagram given to decode_rtcp_compound().
 struct RtcpCompound {
@@ -171,7 +175,7 @@ struct RtcpCompound {
   bool bye = false;
   std::uint32_t bye_ssrc = 0;
   // disorder's APP packets, when present and well formed (a malformed one
-  // is skipped, not fatal to the compound).
+  // is skipped, not fatal to the compound); the first of each kind counts.
   std::optional<SyncTimeline> timeline;
   std::optional<SyncReport> sync_report;
 };

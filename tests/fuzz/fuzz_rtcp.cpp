@@ -1,18 +1,25 @@
-// libFuzzer target for RTCP (lib/rtcp.*): any bytes as one datagram to the
-// compound-packet decoder that disorder-playrtp runs on what arrives at its
-// RTCP port; and the same bytes read as a sender's state and CNAME, encoded
-// as a sender report and as a BYE and decoded again.  nullopt is a correct
-// answer for a datagram; a crash, a view outside the datagram, a count
-// beyond the format's bounds or a broken round trip is a bug.
+// libFuzzer target for RTCP (lib/rtcp.*) and the clock exchange
+// (lib/time_exchange.*), which share a socket: any bytes as one datagram to
+// the compound-packet decoder that disorder-playrtp and the speaker run on
+// what arrives at their RTCP ports, and to the time request and answer
+// decoders; and the same bytes read as a sender's state, timeline and
+// CNAME, encoded as a sender report and as a BYE (with and without the
+// timeline), as a listener's receiver report with its SyncReport, and
+// decoded again.  nullopt is a correct answer for a datagram; a crash, a
+// view outside the datagram, a count beyond the format's bounds or a
+// broken round trip is a bug.
 #include "big_endian.hpp"
 #include "error.hpp"
 #include "rtcp.hpp"
+#include "time_exchange.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -29,6 +36,85 @@ void check_decoded(std::span<const std::uint8_t> datagram) {
     require(c->cname->size() <= disorder::kSdesItemMax);
     require(begin >= datagram.data() &&
             begin + c->cname->size() <= datagram.data() + datagram.size());
+  }
+  // What decodes as one kind of packet is not another: a time packet is
+  // never RTCP, and a request never an answer.
+  const auto request = disorder::decode_time_request(datagram);
+  const auto answer = disorder::decode_time_answer(datagram);
+  require(!(request && answer));
+  if (request || answer) {
+    require(!c && disorder::is_time_packet(datagram) &&
+            datagram.size() == disorder::kTimePacketSize);
+    // Encoding it again gives the same bytes, but for the zero padding
+    // (and, in a request, t2 and t3), which the decoders do not read.
+    std::array<std::uint8_t, disorder::kTimePacketSize> again;
+    if (request)
+      disorder::encode_time_request(*request, again);
+    else
+      disorder::encode_time_answer(*answer, again);
+    require(std::memcmp(again.data(), datagram.data(), 6) == 0);
+    require(std::memcmp(again.data() + 8, datagram.data() + 8, request ? 8 : 24) == 0);
+  }
+  if (disorder::is_time_packet(datagram)) require(!c);
+}
+
+disorder::SyncTimeline timeline_from(const std::uint8_t* p) {
+  disorder::SyncTimeline t;
+  t.sender_ns = static_cast<std::int64_t>(disorder::get64(p));
+  t.latency_us = disorder::get32(p + 8);
+  t.flags = disorder::get32(p + 12);
+  return t;
+}
+
+disorder::SyncReport report_from(const std::uint8_t* p) {
+  disorder::SyncReport r;
+  r.flags = disorder::get32(p);
+  r.clock_uncertainty_ns = disorder::get32(p + 4);
+  r.playout_error_ns = static_cast<std::int32_t>(disorder::get32(p + 8));
+  r.drift_ppb = static_cast<std::int32_t>(disorder::get32(p + 12));
+  r.buffer_us = disorder::get32(p + 16);
+  r.latency_us = disorder::get32(p + 20);
+  r.concealed_frames = ~disorder::get32(p);
+  r.output_delay_us = ~disorder::get32(p + 4);
+  return r;
+}
+
+// The first 28 bytes make a listener's SSRC, report blocks (as many as the
+// first byte says, modulo 32) and SyncReport; the rest is its CNAME.
+void check_receiver_round_trip(std::span<const std::uint8_t> data) {
+  if (data.size() < 28) return;
+  const std::uint32_t ssrc = disorder::get32(data.data());
+  const std::size_t count = data[0] % 32;
+  std::vector<disorder::RtcpReportBlock> blocks(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* p = data.data() + i % 4;
+    auto& b = blocks[i];
+    b.ssrc = disorder::get32(p) + static_cast<std::uint32_t>(i);
+    b.fraction_lost = p[4];
+    // Within the 24 bits the wire holds (the encoder clamps the rest).
+    b.cumulative_lost = static_cast<std::int32_t>(disorder::get32(p + 4) << 8) >> 8;
+    b.highest_sequence = disorder::get32(p + 8);
+    b.jitter = disorder::get32(p + 12);
+    b.last_sr = disorder::get32(p + 16);
+    b.delay_since_last_sr = disorder::get32(p + 20);
+  }
+  const disorder::SyncReport report = report_from(data.data());
+  const bool with_report = data[1] & 1;
+  const std::string_view cname(reinterpret_cast<const char*>(data.data() + 28), data.size() - 28);
+  std::array<std::uint8_t, 2048> out;
+  try {
+    const std::size_t n = disorder::encode_rtcp_receiver_report(
+        ssrc, blocks, cname, with_report ? &report : nullptr, out);
+    require(n == disorder::rtcp_receiver_report_size(count, cname.size(), with_report));
+    require(n % 4 == 0);
+    const auto back = disorder::decode_rtcp_compound(std::span(out).first(n));
+    require(back && !back->sender && back->reporter_ssrc == ssrc && back->block_count == count);
+    for (std::size_t i = 0; i < count; ++i)
+      require(back->blocks[i] == blocks[i]);
+    require(back->cname == cname && back->cname_ssrc == ssrc && !back->timeline);
+    require(with_report ? back->sync_report == report : !back->sync_report);
+  } catch (const disorder::Error&) {
+    require(cname.empty() || cname.size() > disorder::kSdesItemMax);
   }
 }
 
@@ -55,6 +141,17 @@ void check_round_trip(std::span<const std::uint8_t> data) {
     require(m == disorder::rtcp_bye_size(cname.size()));
     const auto bye = disorder::decode_rtcp_compound(std::span(out).first(m));
     require(bye && bye->bye && bye->bye_ssrc == s.ssrc && bye->sender == s);
+    require(!back->timeline && !bye->timeline && !back->sync_report);
+
+    const disorder::SyncTimeline t = timeline_from(data.data() + 4);
+    const std::size_t k = disorder::encode_rtcp_sender_report(s, cname, t, out);
+    require(k == n + disorder::kSyncTimelineSize);
+    const auto timed = disorder::decode_rtcp_compound(std::span(out).first(k));
+    require(timed && timed->sender == s && timed->timeline == t && !timed->bye);
+    const std::size_t j = disorder::encode_rtcp_bye(s, cname, t, out);
+    require(j == m + disorder::kSyncTimelineSize);
+    const auto timed_bye = disorder::decode_rtcp_compound(std::span(out).first(j));
+    require(timed_bye && timed_bye->bye && timed_bye->timeline == t);
   } catch (const disorder::Error&) {
     // Only a CNAME the encoder must refuse.
     require(cname.empty() || cname.size() > disorder::kSdesItemMax);
@@ -72,5 +169,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::uint8_t> input(data, size);
   check_decoded(input);
   check_round_trip(input);
+  check_receiver_round_trip(input);
   return 0;
 }

@@ -1,13 +1,17 @@
 // Unit tests for RTCP: the exact bytes of a sender report with its CNAME,
-// round trips through the decoder, NTP time conversion, and the compound
-// packets a listener must refuse.
+// and of a receiver report and disorder's "DSYN" APP packets, round trips
+// through the decoder, NTP time conversion, and the compound packets a
+// listener must refuse or whose APP packets it must skip.
 #include "rtcp.hpp"
 
 #include "error.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace disorder;
@@ -249,4 +253,293 @@ TEST(Rtcp, NtpTimeRoundTripsToTheNanosecondAcrossThe2036Wrap) {
     }
   }
   EXPECT_EQ(ntp_from_unix_ns(wrap * 1000000000) >> 32, 0u);
+}
+
+// ------------------------------------------------------ synchronised playout
+
+namespace {
+
+SyncTimeline sample_timeline() {
+  SyncTimeline t;
+  t.sender_ns = 0x0102030405060708;
+  t.latency_us = 100000;
+  t.flags = 0;
+  return t;
+}
+
+SyncReport sample_report() {
+  SyncReport r;
+  r.flags = SyncReport::kSynchronised | SyncReport::kLatencyUnmet;
+  r.clock_uncertainty_ns = 12345;
+  r.playout_error_ns = -250000;
+  r.drift_ppb = -499000;
+  r.buffer_us = 80000;
+  r.latency_us = 120000;
+  r.concealed_frames = 7;
+  r.output_delay_us = 20000;
+  return r;
+}
+
+RtcpReportBlock sample_block(std::uint32_t ssrc) {
+  RtcpReportBlock b;
+  b.ssrc = ssrc;
+  b.fraction_lost = 3;
+  b.cumulative_lost = -5;
+  b.highest_sequence = 0x00020001;
+  b.jitter = 44;
+  b.last_sr = 0xa1b2c3d4;
+  b.delay_since_last_sr = 0x18000;
+  return b;
+}
+
+std::vector<std::uint8_t> receiver_report(std::uint32_t ssrc,
+                                          const std::vector<RtcpReportBlock>& blocks,
+                                          std::string_view cname, const SyncReport* report) {
+  std::vector<std::uint8_t> out(rtcp_receiver_report_size(blocks.size(), cname.size(), report));
+  EXPECT_EQ(encode_rtcp_receiver_report(ssrc, blocks, cname, report, out), out.size());
+  return out;
+}
+
+} // namespace
+
+TEST(RtcpSync, TimelineFollowsTheSdesFieldByField) {
+  std::vector<std::uint8_t> out(rtcp_sender_report_size(5) + kSyncTimelineSize);
+  ASSERT_EQ(encode_rtcp_sender_report(sample_sender(), "a@b.c", sample_timeline(), out),
+            out.size());
+  // The SR and SDES are those of the plain sender report.
+  const auto plain = sender_report(sample_sender(), "a@b.c");
+  ASSERT_EQ(out.size(), plain.size() + 28);
+  EXPECT_TRUE(std::equal(plain.begin(), plain.end(), out.begin()));
+  // clang-format off
+  const std::vector<std::uint8_t> app = {
+      // APP: V=2 P=0 subtype 0, PT=204, length 6 (seven words)
+      0x80, 204, 0x00, 0x06,
+      0x01, 0x02, 0x03, 0x04,                         // SSRC, the sender's
+      'D', 'S', 'Y', 'N',                             // name
+      0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, // sender_ns
+      0x00, 0x01, 0x86, 0xa0,                         // latency_us: 100000
+      0x00, 0x00, 0x00, 0x00,                         // flags
+  };
+  // clang-format on
+  EXPECT_EQ(std::vector<std::uint8_t>(out.begin() + plain.size(), out.end()), app);
+}
+
+TEST(RtcpSync, SenderReportAndByeWithTimelineRoundTrip) {
+  const RtcpSenderInfo s = sample_sender();
+  for (std::int64_t ns : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{1'000'000'000'000'000},
+                          std::numeric_limits<std::int64_t>::min()}) {
+    SyncTimeline t = sample_timeline();
+    t.sender_ns = ns;
+    t.flags = 0x80000001;
+    std::vector<std::uint8_t> out(rtcp_sender_report_size(4) + kSyncTimelineSize);
+    ASSERT_EQ(encode_rtcp_sender_report(s, "host", t, out), out.size());
+    auto c = decode_rtcp_compound(out);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(*c->sender, s);
+    EXPECT_EQ(*c->cname, "host");
+    ASSERT_TRUE(c->timeline);
+    EXPECT_EQ(*c->timeline, t);
+    EXPECT_FALSE(c->sync_report);
+    EXPECT_FALSE(c->bye);
+
+    std::vector<std::uint8_t> bye(rtcp_bye_size(4) + kSyncTimelineSize);
+    ASSERT_EQ(encode_rtcp_bye(s, "host", t, bye), bye.size());
+    // The BYE comes last.
+    EXPECT_EQ(bye[bye.size() - 8 + 1], kRtcpBye);
+    c = decode_rtcp_compound(bye);
+    ASSERT_TRUE(c);
+    EXPECT_TRUE(c->bye);
+    EXPECT_EQ(c->bye_ssrc, s.ssrc);
+    ASSERT_TRUE(c->timeline);
+    EXPECT_EQ(*c->timeline, t);
+  }
+  // Without the timeline, none is decoded.
+  EXPECT_FALSE(decode_rtcp_compound(sender_report(s, "host"))->timeline);
+}
+
+TEST(RtcpSync, ReceiverReportWithSyncReportFieldByField) {
+  const SyncReport r = sample_report();
+  const auto out = receiver_report(0x11223344, {sample_block(0x01020304)}, "ab", &r);
+  // clang-format off
+  const std::vector<std::uint8_t> expected = {
+      // RR: V=2 P=0 RC=1, PT=201, length 7
+      0x81, 201, 0x00, 0x07,
+      0x11, 0x22, 0x33, 0x44,             // SSRC, the listener's
+      0x01, 0x02, 0x03, 0x04,             // about this source
+      0x03, 0xff, 0xff, 0xfb,             // fraction lost, cumulative lost -5
+      0x00, 0x02, 0x00, 0x01,             // extended highest sequence
+      0x00, 0x00, 0x00, 0x2c,             // jitter
+      0xa1, 0xb2, 0xc3, 0xd4,             // LSR
+      0x00, 0x01, 0x80, 0x00,             // DLSR
+      // SDES: SC=1, length 3
+      0x81, 202, 0x00, 0x03,
+      0x11, 0x22, 0x33, 0x44,
+      0x01, 0x02, 'a', 'b', 0x00, 0x00, 0x00, 0x00,
+      // APP: subtype 1, length 10 (eleven words)
+      0x81, 204, 0x00, 0x0a,
+      0x11, 0x22, 0x33, 0x44,
+      'D', 'S', 'Y', 'N',
+      0x00, 0x00, 0x00, 0x03,             // flags
+      0x00, 0x00, 0x30, 0x39,             // clock uncertainty: 12345 ns
+      0xff, 0xfc, 0x2f, 0x70,             // playout error: -250000 ns
+      0xff, 0xf8, 0x62, 0xc8,             // drift: -499000 ppb
+      0x00, 0x01, 0x38, 0x80,             // buffer: 80000 us
+      0x00, 0x01, 0xd4, 0xc0,             // latency: 120000 us
+      0x00, 0x00, 0x00, 0x07,             // concealed frames
+      0x00, 0x00, 0x4e, 0x20,             // output delay: 20000 us
+  };
+  // clang-format on
+  EXPECT_EQ(out, expected);
+}
+
+TEST(RtcpSync, ReceiverReportRoundTrip) {
+  const SyncReport r = sample_report();
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, kRtcpMaxReportBlocks}) {
+    std::vector<RtcpReportBlock> blocks;
+    for (std::size_t i = 0; i < n; ++i) {
+      blocks.push_back(sample_block(static_cast<std::uint32_t>(1000 + i)));
+      blocks.back().cumulative_lost = static_cast<std::int32_t>(i) * 1000 - 3;
+    }
+    for (const SyncReport* report : {&r, static_cast<const SyncReport*>(nullptr)}) {
+      const auto out = receiver_report(0x55667788, blocks, "listener@room", report);
+      EXPECT_EQ(out.size() % 4, 0u);
+      const auto c = decode_rtcp_compound(out);
+      ASSERT_TRUE(c) << n;
+      EXPECT_FALSE(c->sender);
+      EXPECT_EQ(c->reporter_ssrc, 0x55667788u);
+      ASSERT_EQ(c->block_count, n);
+      for (std::size_t i = 0; i < n; ++i)
+        EXPECT_EQ(c->blocks[i], blocks[i]) << i;
+      EXPECT_EQ(*c->cname, "listener@room");
+      EXPECT_EQ(c->cname_ssrc, 0x55667788u);
+      EXPECT_FALSE(c->timeline);
+      if (report) {
+        ASSERT_TRUE(c->sync_report);
+        EXPECT_EQ(*c->sync_report, r);
+      } else {
+        EXPECT_FALSE(c->sync_report);
+      }
+    }
+  }
+}
+
+TEST(RtcpSync, CumulativeLossIsClampedTo24Bits) {
+  RtcpReportBlock b = sample_block(1);
+  for (auto [given, sent] : {std::pair{0x7fffff, 0x7fffff}, std::pair{0x800000, 0x7fffff},
+                             std::pair{std::numeric_limits<std::int32_t>::max(), 0x7fffff},
+                             std::pair{-0x800000, -0x800000}, std::pair{-0x800001, -0x800000},
+                             std::pair{std::numeric_limits<std::int32_t>::min(), -0x800000}}) {
+    b.cumulative_lost = given;
+    const auto c = decode_rtcp_compound(receiver_report(9, {b}, "h", nullptr));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->blocks[0].cumulative_lost, sent) << given;
+    EXPECT_EQ(c->blocks[0].fraction_lost, b.fraction_lost);
+  }
+}
+
+TEST(RtcpSync, EncodersRefuseWhatTheFormatCannotHold) {
+  std::vector<std::uint8_t> out(4096);
+  const SyncReport r = sample_report();
+  const std::vector<RtcpReportBlock> too_many(kRtcpMaxReportBlocks + 1, sample_block(1));
+  EXPECT_THROW(encode_rtcp_receiver_report(1, too_many, "h", &r, out), Error);
+  EXPECT_THROW(encode_rtcp_receiver_report(1, {}, "", &r, out), Error);
+  EXPECT_THROW(encode_rtcp_receiver_report(1, {}, std::string(256, 'x'), &r, out), Error);
+  std::vector<std::uint8_t> small(rtcp_receiver_report_size(0, 1, true) - 1);
+  EXPECT_THROW(encode_rtcp_receiver_report(1, {}, "h", &r, small), Error);
+  small.resize(rtcp_receiver_report_size(0, 1, false));
+  EXPECT_EQ(encode_rtcp_receiver_report(1, {}, "h", nullptr, small), small.size());
+  small.resize(rtcp_sender_report_size(4) + kSyncTimelineSize - 1);
+  EXPECT_THROW(encode_rtcp_sender_report(sample_sender(), "host", sample_timeline(), small), Error);
+  small.resize(rtcp_bye_size(4) + kSyncTimelineSize - 1);
+  EXPECT_THROW(encode_rtcp_bye(sample_sender(), "host", sample_timeline(), small), Error);
+  EXPECT_THROW(encode_rtcp_sender_report(sample_sender(), "", sample_timeline(), out), Error);
+}
+
+TEST(RtcpSync, MalformedSyncPacketsAreSkippedNotFatal) {
+  std::vector<std::uint8_t> good(rtcp_sender_report_size(4) + kSyncTimelineSize);
+  encode_rtcp_sender_report(sample_sender(), "host", sample_timeline(), good);
+  const std::size_t app = rtcp_sender_report_size(4);
+  ASSERT_TRUE(decode_rtcp_compound(good)->timeline);
+  // The compound packet still decodes, without a timeline.
+  auto skipped = [&](auto change) {
+    auto d = good;
+    change(d);
+    const auto c = decode_rtcp_compound(d);
+    return c && c->sender && c->cname == "host" && !c->timeline && !c->sync_report;
+  };
+  EXPECT_TRUE(skipped([&](auto& d) { d[app] = 0x82; }));    // subtype 2: unknown
+  EXPECT_TRUE(skipped([&](auto& d) { d[app] = 0x81; }));    // a report's subtype, a timeline's size
+  EXPECT_TRUE(skipped([&](auto& d) { d[app + 8] = 'd'; })); // another name
+  EXPECT_TRUE(skipped([&](auto& d) {                        // a word longer
+    put16(d, app + 2, 7);
+    d.insert(d.end(), {0, 0, 0, 0});
+  }));
+  EXPECT_TRUE(skipped([&](auto& d) { // a word shorter
+    put16(d, app + 2, 5);
+    d.resize(d.size() - 4);
+  }));
+  EXPECT_TRUE(skipped([&](auto& d) { // only the header, SSRC and part of the name
+    put16(d, app + 2, 1);
+    d.resize(app + 8);
+  }));
+  EXPECT_TRUE(skipped([&](auto& d) { // only the header
+    put16(d, app + 2, 0);
+    d.resize(app + 4);
+  }));
+  // Padding on the APP packet, the last one, is removed first.
+  {
+    auto d = good;
+    d[app] |= 0x20;
+    put16(d, app + 2, 7);
+    d.insert(d.end(), {0, 0, 0, 4});
+    const auto c = decode_rtcp_compound(d);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(*c->timeline, sample_timeline());
+  }
+  // A length that runs past the datagram still spoils the whole compound.
+  {
+    auto d = good;
+    put16(d, app + 2, 7);
+    EXPECT_FALSE(decode_rtcp_compound(d));
+  }
+  // A report's subtype with a report's size in a sender's packet is a report.
+  {
+    const SyncReport r = sample_report();
+    auto rr = receiver_report(3, {}, "h", &r);
+    const std::size_t rapp = rr.size() - kSyncReportSize;
+    rr[rapp] = 0x80; // the timeline's subtype, a report's size
+    const auto c = decode_rtcp_compound(rr);
+    ASSERT_TRUE(c);
+    EXPECT_FALSE(c->timeline);
+    EXPECT_FALSE(c->sync_report);
+  }
+}
+
+TEST(RtcpSync, TheFirstOfTwoTimelinesCounts) {
+  std::vector<std::uint8_t> d(rtcp_sender_report_size(4) + kSyncTimelineSize);
+  encode_rtcp_sender_report(sample_sender(), "host", sample_timeline(), d);
+  SyncTimeline second = sample_timeline();
+  second.sender_ns = 5;
+  std::vector<std::uint8_t> other(d.size());
+  encode_rtcp_sender_report(sample_sender(), "host", second, other);
+  d.insert(d.end(), other.end() - kSyncTimelineSize, other.end());
+  const auto c = decode_rtcp_compound(d);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c->timeline, sample_timeline());
+}
+
+TEST(RtcpSync, EveryTruncationOfAReceiverReportIsRefusedOrWhole) {
+  const SyncReport r = sample_report();
+  const auto d = receiver_report(3, {sample_block(1), sample_block(2)}, "a@b", &r);
+  const std::size_t rr = 8 + 48, sdes = rr + 4 + 12;
+  for (std::size_t n = 0; n < d.size(); ++n) {
+    const auto c = decode_rtcp_compound(std::span(d.data(), n));
+    if (n == rr || n == sdes) {
+      ASSERT_TRUE(c) << n;
+      EXPECT_FALSE(c->sync_report);
+    } else {
+      EXPECT_FALSE(c) << n;
+    }
+  }
+  EXPECT_TRUE(decode_rtcp_compound(d)->sync_report);
 }
