@@ -85,6 +85,7 @@ public:
   // --- playout side
   bool streaming() const { return tracker_.following(); }
   const AudioFormat& format() const { return tracker_.format(); }
+  std::uint32_t ssrc() const { return tracker_.ssrc(); }
   TimestampUnit timestamp_unit() const { return tracker_.unit(); }
   std::uint64_t generation() const { return generation_; }
   std::uint64_t stream_number() const { return stats_.streams; }

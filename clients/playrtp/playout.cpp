@@ -116,6 +116,9 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
     drift_.set_settings(sync ? settings_.sync_drift : settings_.drift);
     drift_.reset();
   }
+  stats_.synchronised = sync;
+  stats_.latency_ms =
+      static_cast<double>(sync ? buffer.schedule()->anchor().latency_ns : latency_ns_) / 1e6;
   // On the timeline every frame counts; otherwise a couple of
   // milliseconds are not worth skipping audio for.
   const double slack = sync ? 0 : kSlackNs * rate / 1e9;
@@ -190,9 +193,7 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
   stats_.ratio = ratio;
   stats_.drift_ppm = drift_.drift() * 1e6;
   stats_.locked = drift_.locked();
-  stats_.synchronised = sync;
-  stats_.latency_ms =
-      (sync ? buffer.schedule()->anchor().latency_ns : latency_ns_) / 1e6;
+
   stats_.buffered_ms = (static_cast<double>(buffer.buffered_frames()) + held_frames()) / rate * 1e3;
   // Until render() says how much the output gets (rate conversion bunches
   // its output), about this much.
