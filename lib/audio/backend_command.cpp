@@ -55,6 +55,7 @@ public:
                                 chunk_ * 1'000'000'000ull / format.rate))
                       : buffer_.count() > 0 ? std::chrono::nanoseconds(buffer_)
                                             : std::chrono::nanoseconds(kLead);
+    lead_ = lead;
     pacer_.start(format.rate, lead,
                  write_when_due_ ? lead : std::chrono::nanoseconds(0));
     log_debug("started speaker_command (pid " + std::to_string(pid_) + "): " + command_);
@@ -91,13 +92,13 @@ public:
     return pause_mode_ == PauseMode::silence ? PauseStyle::silence : PauseStyle::suspend;
   }
   void resume() override { pacer_.restart(); }
+  // Writing when due, negative when a write is woken late: it is still the
+  // one for that instant of the schedule.  Behind by more than a write, the
+  // output ran dry (or is paused): the schedule starts again from now.
   std::chrono::nanoseconds delay() const override {
-    // Writing when due, the command holds nothing: the next write is heard
-    // when the pacer's schedule says, or now if that has passed -- a report
-    // all the same (at least a nanosecond), so that the caller does not
-    // fall back on a schedule of its own that could disagree with ours.
-    if (write_when_due_) return std::max(pacer_.ahead(), std::chrono::nanoseconds(1));
-    return pacer_.ahead();
+    const std::chrono::nanoseconds ahead = pacer_.ahead();
+    if (write_when_due_ && ahead < -lead_) return std::chrono::nanoseconds(0);
+    return ahead;
   }
 
   void close() override {
@@ -150,6 +151,7 @@ private:
   PauseMode pause_mode_;
   std::chrono::microseconds buffer_;
   bool write_when_due_;
+  std::chrono::nanoseconds lead_{0};
   AudioFormat format_;
   std::size_t chunk_ = 441;
   Fd stdin_;
