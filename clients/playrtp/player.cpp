@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::int64_t kReopenDelayNs = 1'000'000'000;
 constexpr std::int64_t kRetryDelayNs = 500'000'000;
+// A wake-up later than this is a stall, not scheduling latency.
+constexpr std::int64_t kLateWakeNs = 2'000'000;
 
 } // namespace
 
@@ -184,8 +186,15 @@ void Player::step() {
   if (!suspended_) backend_.wait_ready(backend_.chunk_frames());
   drain();
   const std::int64_t now = monotonic_ns();
+  std::int64_t delay = backend_.delay().count();
+  // A paced output (a command written when due) that woke a little late
+  // writes now, and that is when the next frame is heard; one that fell
+  // further behind stalled, and makes up for it at once: the next frame is
+  // still the one for its schedule.  (A nanosecond: a delay of zero means
+  // that the output reports none.)
+  if (delay < 0 && delay > -kLateWakeNs) delay = 1;
   const std::int64_t audible =
-      clock_.audible_ns(now, std::max<std::int64_t>(0, backend_.delay().count())) +
+      clock_.audible_ns(now, delay) +
       output_delay_ns_;
   output_delay_seen_ns_.store(audible - now, std::memory_order_relaxed);
   const bool suspend = backend_.pause_style() == Backend::PauseStyle::suspend;
