@@ -293,6 +293,7 @@ int run(const Options& o) {
     const std::int64_t min_ns =
         min_frames ? static_cast<std::int64_t>(min_frames * 1e9 / dynamic.rate) : 0;
     ss.own_latency_ns = std::max(min_ns, output_ns);
+    ss.max_buffer_ns = static_cast<std::int64_t>(max_frames * 1e9 / dynamic.rate);
     sync = std::make_unique<SyncClient>(loop, player, rtcp_socket.get(), rtcp_can_send, ss);
     if (o.no_sync) log_info("--no-sync: playing by arrival, not on the sender's timeline");
   } else {

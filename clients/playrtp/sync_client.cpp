@@ -90,11 +90,14 @@ void SyncClient::readable(int fd) {
     }
     const auto c = decode_rtcp_compound(datagram);
     if (!c) continue;
-    const auto followed = player_.followed_ssrc();
-    if (c->bye && followed && c->bye_ssrc == *followed) {
+    if (c->bye) {
       // The stream ends; the next one brings its own reports.
-      sr_.reset();
-      player_.set_sync(std::nullopt);
+      for (auto& r : reports_)
+        if (r && r->ssrc == c->bye_ssrc) r.reset();
+      if (sr_ && sr_->ssrc == c->bye_ssrc) {
+        sr_.reset();
+        player_.set_sync(std::nullopt);
+      }
       continue;
     }
     if (c->sender && c->timeline) sender_report(*c, from, from_length, now);
@@ -103,13 +106,46 @@ void SyncClient::readable(int fd) {
 
 void SyncClient::sender_report(const RtcpCompound& c, const sockaddr_storage& from,
                                socklen_t from_length, std::int64_t now_ns) {
+  LastSr sr;
+  sr.ssrc = c.sender->ssrc;
+  sr.rtp_timestamp = c.sender->rtp_timestamp;
+  sr.timeline = *c.timeline;
+  sr.ntp_middle = ntp_middle32(c.sender->ntp);
+  sr.received_ns = now_ns;
+  sr.from = from;
+  sr.from_length = from_length;
+  // Its source's slot, else the older one.
+  std::optional<LastSr>* slot = nullptr;
+  for (auto& r : reports_)
+    if (r && r->ssrc == sr.ssrc) slot = &r;
+  if (!slot) {
+    slot = &reports_[0];
+    for (auto& r : reports_)
+      if (!r || r->received_ns < (*slot)->received_ns) slot = &r;
+  }
+  *slot = sr;
+  choose(now_ns);
+}
+
+void SyncClient::choose(std::int64_t now_ns) {
   const auto followed = player_.followed_ssrc();
-  if (followed && *followed != c.sender->ssrc) return; // not the stream we play
-  if (!have_sender_ || !same_endpoint(sender_, sender_length_, from, from_length)) {
+  const LastSr* best = nullptr;
+  for (const auto& r : reports_) {
+    if (!r) continue;
+    if (followed ? r->ssrc == *followed : !best || r->received_ns > best->received_ns)
+      best = &*r;
+  }
+  if (!best) {
+    if (sr_) player_.set_sync(std::nullopt);
+    sr_.reset();
+    return;
+  }
+  sr_ = *best;
+  if (!have_sender_ || !same_endpoint(sender_, sender_length_, sr_->from, sr_->from_length)) {
     // A sender (another host, perhaps): its clock is learnt afresh.
     if (have_sender_) log_info("the sender reports from another address now");
-    sender_ = from;
-    sender_length_ = from_length;
+    sender_ = sr_->from;
+    sender_length_ = sr_->from_length;
     have_sender_ = true;
     exchange_.reset();
     awaiting_ = false;
@@ -119,13 +155,6 @@ void SyncClient::sender_report(const RtcpCompound& c, const sockaddr_storage& fr
     }
     if (!report_timer_->pending()) report_timer_->add(micros(kReportIntervalNs));
   }
-  LastSr sr;
-  sr.ssrc = c.sender->ssrc;
-  sr.rtp_timestamp = c.sender->rtp_timestamp;
-  sr.timeline = *c.timeline;
-  sr.ntp_middle = ntp_middle32(c.sender->ntp);
-  sr.received_ns = now_ns;
-  sr_ = sr;
   if (!settings_.enabled) return;
   if (!exchange_.estimator().valid() && !awaiting_) {
     player_.expect_sync_until(now_ns + kAwaitSyncNs);
@@ -156,6 +185,13 @@ void SyncClient::publish() {
                 std::to_string(latency_.latency_ns / 1'000'000) +
                 " ms on the same timeline (this room is later than the others)");
     logged_unmet_ = true;
+  }
+  if (settings_.max_buffer_ns > 0 && latency_.latency_ns > settings_.max_buffer_ns &&
+      !logged_buffer_) {
+    log_warning("the latency of " + std::to_string(latency_.latency_ns / 1'000'000) +
+                " ms is more than the buffer holds (--max, rtp_maxbuffer): the system's socket "
+                "buffer must hold the rest (--rcvbuf)");
+    logged_buffer_ = true;
   }
   if (!synchronised_) {
     synchronised_ = true;
@@ -189,6 +225,8 @@ int SyncClient::send_socket() {
 
 void SyncClient::send_request() {
   if (!have_sender_ || !settings_.enabled) return;
+  // Now and then: the player may follow another of the sources by now.
+  choose(monotonic_ns());
   const int fd = send_socket();
   if (fd >= 0) {
     std::array<std::uint8_t, kTimePacketSize> packet;

@@ -25,6 +25,7 @@
 #include "rtcp.hpp"
 #include "sync_schedule.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -46,6 +47,7 @@ public:
     std::int64_t trim_ns = 0;        // --trim
     std::int64_t own_latency_ns = 0; // what this listener needs (--min, its output)
     std::int64_t output_delay_ns = 0;
+    std::int64_t max_buffer_ns = 0; // --max: what the jitter buffer holds before it stops reading
     std::string cname; // user@host
   };
 
@@ -75,11 +77,17 @@ private:
     SyncTimeline timeline;
     std::uint32_t ntp_middle = 0; // for LSR
     std::int64_t received_ns = 0; // for DLSR
+    sockaddr_storage from{};      // where it came from
+    socklen_t from_length = 0;
   };
 
   void readable(int fd);
   void sender_report(const RtcpCompound& c, const sockaddr_storage& from, socklen_t from_length,
                      std::int64_t now_ns);
+  // Picks the report to follow -- the followed source's, or before there
+  // is one the newest -- and if it comes from another address than
+  // before, starts learning that sender's clock; then publish().
+  void choose(std::int64_t now_ns);
   void publish();
   void send_request();
   void send_report();
@@ -93,12 +101,15 @@ private:
   Settings settings_;
   std::uint32_t ssrc_; // ours, in our reports
   ClockExchange exchange_;
+  // The latest report of each of the last two sources (a stream and its
+  // successor, which the player may not follow yet), and the one followed.
+  std::array<std::optional<LastSr>, 2> reports_;
   std::optional<LastSr> sr_;
   sockaddr_storage sender_{}; // where the SRs come from
   socklen_t sender_length_ = 0;
   bool have_sender_ = false;
   bool synchronised_ = false; // published an anchor
-  bool logged_unmet_ = false, logged_sync_ = false;
+  bool logged_unmet_ = false, logged_buffer_ = false;
   bool awaiting_ = false;
   LatencyChoice latency_;
   std::uint64_t reports_sent_ = 0;
