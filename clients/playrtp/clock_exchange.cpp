@@ -82,9 +82,11 @@ bool ClockExchange::answer(std::span<const std::uint8_t> datagram, const sockadd
     return false;
   }
   for (Outstanding& o : outstanding_) {
-    if (!o.used || o.t1 != a->t1) continue;
+    // From elsewhere it does not count, nor spoil the real answer.
+    if (!o.used || o.t1 != a->t1 || !same_endpoint(o.to, o.to_length, from, from_length))
+      continue;
     o.used = false;
-    if (!same_endpoint(o.to, o.to_length, from, from_length) || t4_ns - o.t1 > kAnswerTimeoutNs) {
+    if (t4_ns - o.t1 > kAnswerTimeoutNs) {
       ++refused_;
       return false;
     }

@@ -3,6 +3,7 @@
 // this listener cannot meet), the receiver statistics of its reports, and
 // the drift controller and Playout on the sender's timeline against a
 // simulated sender, clock and output.
+#include "clients/playrtp/clock_exchange.hpp"
 #include "clients/playrtp/drift_controller.hpp"
 #include "clients/playrtp/jitter_buffer.hpp"
 #include "clients/playrtp/playout.hpp"
@@ -14,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -335,4 +338,69 @@ TEST(PlayrtpSync, WithoutATimelineItPlaysByArrivalAndSaysItIsNotSynchronised) {
   EXPECT_FALSE(sim.buffer.synchronised());
   EXPECT_FALSE(sim.playout.stats().synchronised);
   EXPECT_TRUE(sim.playout.stats().playing);
+}
+
+namespace {
+
+sockaddr_storage ipv4(const char* address, std::uint16_t port) {
+  sockaddr_storage s{};
+  auto& in = reinterpret_cast<sockaddr_in&>(s);
+  in.sin_family = AF_INET;
+  in.sin_port = htons(port);
+  inet_pton(AF_INET, address, &in.sin_addr);
+  return s;
+}
+
+std::vector<std::uint8_t> answer(std::int64_t t1, std::int64_t t2, std::int64_t t3) {
+  std::vector<std::uint8_t> d(kTimePacketSize);
+  encode_time_answer(TimeAnswer{t1, t2, t3}, d);
+  return d;
+}
+
+} // namespace
+
+TEST(PlayrtpSync, TheClockExchangeBelievesOnlyAnswersToItsRequestsFromWhereTheyWent) {
+  ClockExchange x;
+  const sockaddr_storage sender = ipv4("192.0.2.1", 5007);
+  const socklen_t len = sizeof(sockaddr_in);
+  std::array<std::uint8_t, kTimePacketSize> out;
+  const std::int64_t offset = 40 * kSec;
+  std::int64_t now = 1000 * kSec;
+  ASSERT_EQ(x.request(now, sender, len, out), kTimePacketSize);
+  ASSERT_TRUE(decode_time_request(out));
+  EXPECT_EQ(decode_time_request(out)->t1, now);
+  // From another address or port, or echoing a t1 never sent: refused.
+  EXPECT_FALSE(x.answer(answer(now, now + offset + 100'000, now + offset + 110'000),
+                        ipv4("192.0.2.2", 5007), len, now + 200'000));
+  EXPECT_FALSE(x.answer(answer(now + 1, now + offset, now + offset), sender, len, now + 200'000));
+  // The same address as an IPv4-mapped IPv6 one is the same sender.
+  sockaddr_storage mapped{};
+  auto& in6 = reinterpret_cast<sockaddr_in6&>(mapped);
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(5007);
+  inet_pton(AF_INET6, "::ffff:192.0.2.1", &in6.sin6_addr);
+  EXPECT_TRUE(same_endpoint(sender, len, mapped, sizeof in6));
+  // The right answer counts, once.
+  EXPECT_TRUE(x.answer(answer(now, now + offset + 100'000, now + offset + 110'000), mapped,
+                       sizeof in6, now + 210'000));
+  EXPECT_FALSE(x.answer(answer(now, now + offset + 100'000, now + offset + 110'000), sender, len,
+                        now + 210'000));
+  EXPECT_EQ(x.answers(), 1u);
+  EXPECT_EQ(x.refused(), 3u);
+  // Requests come fast until the estimate is valid, then slower.
+  EXPECT_EQ(x.next_request_ns(), now + ClockExchange::kFastIntervalNs);
+  for (int i = 0; i < 20; ++i) {
+    now = x.next_request_ns();
+    x.request(now, sender, len, out);
+    x.answer(answer(now, now + offset + 100'000, now + offset + 110'000), sender, len,
+             now + 210'000);
+  }
+  ASSERT_TRUE(x.estimator().valid());
+  EXPECT_NEAR(x.estimator().offset_ns(now), static_cast<double>(offset), 1000);
+  EXPECT_EQ(x.next_request_ns() - now, ClockExchange::kSettleIntervalNs);
+  for (int i = 0; i < 40; ++i) {
+    now = x.next_request_ns();
+    x.request(now, sender, len, out);
+  }
+  EXPECT_EQ(x.next_request_ns() - now, ClockExchange::kSteadyIntervalNs);
 }
