@@ -85,6 +85,7 @@ void ClockEstimator::reset() {
   next_ = newest_ = 0;
   run_.clear();
   restarts_ = 0;
+  settled_count_ = 0;
   fitted_ = rate_known_ = false;
   needed_ = settings_.min_samples;
   ref_ns_ = base_offset_ns_ = 0;
@@ -126,6 +127,7 @@ bool ClockEstimator::add(const Exchange& e) {
   // both (a long round trip) says nothing either way.
   if (!run_.empty() && !agree(run_.front(), s)) run_.clear();
   keep(s);
+  if (settled_count_ < settings_.settle) ++settled_count_;
   refit();
   return true;
 }
@@ -146,6 +148,7 @@ void ClockEstimator::restart_from_run() {
   next_ = newest_ = 0;
   for (const Sample& s : run_)
     keep(s);
+  settled_count_ = run_.size();
   run_.clear();
   ++restarts_;
   rate_known_ = false;
@@ -263,6 +266,10 @@ bool ClockEstimator::consistent(const Sample& s) const {
 
 bool ClockEstimator::valid() const {
   return fitted_ && kept_.size() >= needed_;
+}
+
+bool ClockEstimator::settling() const {
+  return !valid() || settled_count_ < settings_.settle || !run_.empty();
 }
 
 std::int64_t ClockEstimator::to_remote(std::int64_t local_ns) const {
