@@ -37,6 +37,8 @@ constexpr double kRateBound = 1e-3;
 // instants is at least this share of the window's span (1/sqrt(12), about
 // 1/3.5, is what evenly spread exchanges give): one sixth.
 constexpr double kSpreadShare = 6;
+// The exchanges that weigh in a fit, for that test: those whose noise is
+// within this factor of the best's (a hundredth of its weight, or more).
 constexpr double kHeavy = 10;
 
 // The offset an exchange measures is off by at most half its round trip's
@@ -210,8 +212,7 @@ void ClockEstimator::refit() {
   // few of an old network delay, or the first few of a new one, among many
   // of the other), the slope would come from the others, and a line joining
   // two network delays makes a slope of their difference: then the rate
-  // measured before is kept.  Those that weigh are within a factor
-  // kHeavy of the best's noise (a hundredth of its weight, or more).
+  // measured before is kept.
   double first = 0, last = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = x_of(kept_[i]);
@@ -247,7 +248,7 @@ void ClockEstimator::refit() {
     sr += w_of(s) * r * r;
   }
   const double residual = std::sqrt(sr / sw);
-  uncertainty_ns_ = std::llround(static_cast<double>(shortest) / 2 + residual);
+  uncertainty_ns_ = saturate(static_cast<double>(shortest) / 2 + residual);
   fitted_ = true;
 }
 
