@@ -68,7 +68,8 @@ public:
   explicit ClockEstimator(const Settings& settings);
 
   // One exchange.  Impossible ones (t4 < t1, t3 < t2, or a round trip
-  // shorter than the other host's holding time) are ignored: false.
+  // shorter than the other host's holding time) and ones whose clocks are
+  // too far apart to compare (2^61 ns) are ignored: false.
   // Throws nothing; never allocates after construction.
   bool add(const Exchange& exchange);
   void reset();
