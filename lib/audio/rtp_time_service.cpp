@@ -102,8 +102,15 @@ void RtpTimeService::run() {
     }
     if (fds[0].revents) return;
     for (nfds_t i = 1; ready > 0 && i < nfds; ++i) {
-      if (!(fds[i].revents & POLLIN)) continue;
       const int fd = fds[i].fd;
+      if (fds[i].revents & POLLERR) {
+        // A pending socket error (an ICMP report of an earlier send):
+        // reading it clears it, or poll() would return at once forever.
+        int error = 0;
+        socklen_t length = sizeof error;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      }
+      if (!(fds[i].revents & POLLIN)) continue;
       for (int k = 0; k < kBurstPerSocket; ++k) {
         sockaddr_storage from{};
         iovec iov{buffer.data(), buffer.size()};
