@@ -13,6 +13,7 @@
 - A receiver report with a SyncReport sent there shows in rtp-listeners
   (the protocol command and `disorder rtp-listeners`) with its figures,
   and is forgotten 30 s after the last one."""
+import json
 import os
 import select
 import socket
@@ -352,6 +353,11 @@ def listener_reports_show_in_rtp_listeners_until_they_stop():
             assert rows[0].split()[:3] == ["ADDRESS", "CNAME", "SYNC"], out
             assert rows[1].split()[:3] == [me, "ear@kitchen", "no"], out
             assert "1.00" in rows[1].split() and "20.000" in rows[1].split(), out
+            # And as JSON: one object a listener, every key.
+            out = s.cli("--json", "rtp-listeners", user="watcher", password="pw").stdout
+            objects = [json.loads(line) for line in out.splitlines()]
+            assert len(objects) == 1 and objects[0]["address"] == me, out
+            assert objects[0]["cname"] == "ear@kitchen" and objects[0]["loss"] == "1.00", out
 
             # Silent for 30 s: forgotten.
             wait_for(lambda: listeners(c) == {}, "the listener to be forgotten", timeout=45)
