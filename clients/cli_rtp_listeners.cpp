@@ -23,12 +23,18 @@ struct Column {
 };
 
 constexpr std::array kColumns{
-    Column{"address", "ADDRESS"},         Column{"cname", "CNAME"},
-    Column{"synchronised", "SYNC"},       Column{"error", "ERROR ms"},
-    Column{"uncertainty", "+/- ms"},      Column{"drift", "DRIFT ppm"},
-    Column{"latency", "LATENCY ms"},      Column{"buffer", "BUFFER ms"},
-    Column{"output-delay", "OUTPUT ms"},  Column{"loss", "LOSS %"},
-    Column{"jitter", "JITTER ms"},        Column{"concealed", "CONCEALED"},
+    Column{"address", "ADDRESS"},
+    Column{"cname", "CNAME"},
+    Column{"synchronised", "SYNC"},
+    Column{"error", "ERROR ms"},
+    Column{"uncertainty", "+/- ms"},
+    Column{"drift", "DRIFT ppm"},
+    Column{"latency", "LATENCY ms"},
+    Column{"buffer", "BUFFER ms"},
+    Column{"output-delay", "OUTPUT ms"},
+    Column{"loss", "LOSS %"},
+    Column{"jitter", "JITTER ms"},
+    Column{"concealed", "CONCEALED"},
     Column{"age", "AGE s"},
 };
 
@@ -66,7 +72,8 @@ void print_rtp_listeners(Context& c) {
   for (const auto& l : listeners) {
     std::vector<std::string> row;
     for (const Column& column : kColumns) {
-      auto it = std::find_if(l.begin(), l.end(), [&](const auto& kv) { return kv.first == column.key; });
+      auto it =
+          std::find_if(l.begin(), l.end(), [&](const auto& kv) { return kv.first == column.key; });
       row.push_back(it == l.end() || it->second.empty() ? "-" : it->second);
     }
     rows.push_back(std::move(row));

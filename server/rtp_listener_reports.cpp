@@ -17,10 +17,9 @@ bool RtpListenerReports::update(std::span<const std::string> fields, Clock::time
   });
   if (it == reports_.end()) {
     if (reports_.size() == kMaxListeners)
-      reports_.erase(std::min_element(reports_.begin(), reports_.end(),
-                                      [](const Report& a, const Report& b) {
-                                        return a.when < b.when;
-                                      }));
+      reports_.erase(
+          std::min_element(reports_.begin(), reports_.end(),
+                           [](const Report& a, const Report& b) { return a.when < b.when; }));
     reports_.push_back(Report{fields[0], fields[1], {}, now});
     it = reports_.end() - 1;
   }
@@ -48,8 +47,8 @@ std::vector<std::vector<std::string>> RtpListenerReports::list(Clock::time_point
       line.push_back(value);
     }
     line.push_back("age");
-    line.push_back(std::to_string(
-        std::chrono::duration_cast<std::chrono::seconds>(now - r.when).count()));
+    line.push_back(
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - r.when).count()));
     lines.push_back(std::move(line));
   }
   return lines;

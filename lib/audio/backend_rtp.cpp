@@ -146,8 +146,7 @@ bool same_host(const sockaddr* a, const sockaddr* b) {
            reinterpret_cast<const sockaddr_in*>(b)->sin_addr.s_addr;
   if (a->sa_family == AF_INET6)
     return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr,
-                       &reinterpret_cast<const sockaddr_in6*>(b)->sin6_addr,
-                       sizeof(in6_addr)) == 0;
+                       &reinterpret_cast<const sockaddr_in6*>(b)->sin6_addr, sizeof(in6_addr)) == 0;
   return false;
 }
 
@@ -355,7 +354,7 @@ private:
     const std::uint32_t fixed_units =
         rate * (timestamps_ == RtpTimestamps::samples ? channels : 1u);
     auto units_of = [this, rate, channels, request, fixed_units](const sockaddr* from,
-                                                                  socklen_t) -> std::uint32_t {
+                                                                 socklen_t) -> std::uint32_t {
       if (!request) return fixed_units;
       // The listener on the same host whose RTP port is the report's
       // source port less one (its RTCP port), or the same port; else any

@@ -9,8 +9,7 @@
 
 namespace disorder {
 
-ListenerReportQueue::ListenerReportQueue()
-    : event_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+ListenerReportQueue::ListenerReportQueue() : event_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!event_fd_) throw_errno("eventfd");
 }
 

@@ -54,14 +54,13 @@ bool ListenerReportTable::note(std::string_view address, const RtcpCompound& com
     if (compound.blocks[i].ssrc == ssrc) block = &compound.blocks[i];
   if (!block) return false;
   const std::string cname = printable_cname(*compound.cname);
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-    return e.address == address && e.cname == cname;
-  });
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [&](const Entry& e) { return e.address == address && e.cname == cname; });
   if (it == entries_.end()) {
     if (entries_.size() == kMaxListeners)
-      entries_.erase(std::min_element(
-          entries_.begin(), entries_.end(),
-          [](const Entry& a, const Entry& b) { return a.heard_ns < b.heard_ns; }));
+      entries_.erase(
+          std::min_element(entries_.begin(), entries_.end(),
+                           [](const Entry& a, const Entry& b) { return a.heard_ns < b.heard_ns; }));
     Entry e;
     e.address = address;
     e.cname = cname;

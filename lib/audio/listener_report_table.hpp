@@ -43,9 +43,9 @@ public:
 private:
   struct Entry {
     std::string address, cname;
-    std::int64_t heard_ns = 0;   // the latest report
+    std::int64_t heard_ns = 0;           // the latest report
     std::optional<std::int64_t> sent_ns; // the latest hand-on
-    bool pending = false;        // report holds one not handed on yet
+    bool pending = false;                // report holds one not handed on yet
     // The first report's cumulative loss and highest sequence: the loss
     // is counted from there.
     std::int32_t first_lost = 0;
@@ -60,8 +60,7 @@ private:
 // error, uncertainty, drift, buffer, latency, concealed, output-delay.
 // loss_percent is computed by the caller.
 std::vector<std::string> listener_figures(const RtcpReportBlock& block, double loss_percent,
-                                          std::uint32_t units_per_second,
-                                          const SyncReport* report);
+                                          std::uint32_t units_per_second, const SyncReport* report);
 
 // A CNAME from the network, made safe to show: printable ASCII, anything
 // else replaced by '?'; empty becomes "-".

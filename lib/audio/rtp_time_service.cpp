@@ -52,8 +52,8 @@ private:
 
 } // namespace
 
-RtpTimeService::RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc,
-                               UnitsOf units_of, ListenerReportQueue& reports)
+RtpTimeService::RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc, UnitsOf units_of,
+                               ListenerReportQueue& reports)
     : sockets_(sockets.begin(), sockets.end()), ssrc_(ssrc), units_of_(std::move(units_of)),
       reports_(reports), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!stop_) throw_errno("eventfd");
@@ -93,7 +93,8 @@ void RtpTimeService::run() {
     int timeout = -1;
     if (const auto next = table.next_due_ns()) {
       const std::int64_t wait = *next - monotonic_ns();
-      timeout = wait <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>(wait / 1'000'000 + 1, 60'000));
+      timeout =
+          wait <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>(wait / 1'000'000 + 1, 60'000));
     }
     const int ready = ::poll(fds.data(), nfds, timeout);
     if (ready < 0 && errno != EINTR) {

@@ -143,7 +143,8 @@ void rtp_cancel(CommandContext& ctx, std::span<const std::string>) {
 
 void rtp_listeners(CommandContext& ctx, std::span<const std::string>) {
   std::vector<std::string> lines;
-  for (const auto& fields : ctx.server.rtp_listener_reports().list(std::chrono::steady_clock::now()))
+  for (const auto& fields :
+       ctx.server.rtp_listener_reports().list(std::chrono::steady_clock::now()))
     lines.push_back(quote_fields(fields));
   ctx.conn.reply_body(253, "Listeners follow", lines);
 }

@@ -47,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   require(store.size() <= disorder::RtpListenerReports::kMaxListeners);
-  for (const auto& line : store.list(disorder::RtpListenerReports::Clock::time_point{} +
-                                     std::chrono::seconds(29)))
+  for (const auto& line :
+       store.list(disorder::RtpListenerReports::Clock::time_point{} + std::chrono::seconds(29)))
     require(line.size() >= 4 && line.size() % 2 == 0 && line[line.size() - 2] == "age");
   return 0;
 }

@@ -80,17 +80,16 @@ TEST(ListenerReportTable, FiguresWithAndWithoutASyncReport) {
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0][0], "[::1]:5007");
   EXPECT_EQ(due[0][1], "ear@kitchen");
-  EXPECT_EQ(figures_of(due[0]),
-            (std::map<std::string, std::string>{{"synchronised", "yes"},
-                                                {"loss", "25.00"},
-                                                {"jitter", "10.000"},
-                                                {"error", "-0.250"},
-                                                {"uncertainty", "0.040"},
-                                                {"drift", "-12.345"},
-                                                {"buffer", "95.0"},
-                                                {"latency", "100.0"},
-                                                {"concealed", "7"},
-                                                {"output-delay", "12.0"}}));
+  EXPECT_EQ(figures_of(due[0]), (std::map<std::string, std::string>{{"synchronised", "yes"},
+                                                                    {"loss", "25.00"},
+                                                                    {"jitter", "10.000"},
+                                                                    {"error", "-0.250"},
+                                                                    {"uncertainty", "0.040"},
+                                                                    {"drift", "-12.345"},
+                                                                    {"buffer", "95.0"},
+                                                                    {"latency", "100.0"},
+                                                                    {"concealed", "7"},
+                                                                    {"output-delay", "12.0"}}));
   // Without one: not synchronised, and the network figures only.  The
   // loss now counts from the first report: 10 lost of 1000.
   RtcpCompound later = rr("ear@kitchen");
@@ -101,8 +100,9 @@ TEST(ListenerReportTable, FiguresWithAndWithoutASyncReport) {
   due.clear();
   t.take_due(2 * kSecond, due);
   ASSERT_EQ(due.size(), 1u);
-  EXPECT_EQ(figures_of(due[0]), (std::map<std::string, std::string>{
-                                    {"synchronised", "no"}, {"loss", "1.00"}, {"jitter", "1000.000"}}));
+  EXPECT_EQ(figures_of(due[0]),
+            (std::map<std::string, std::string>{
+                {"synchronised", "no"}, {"loss", "1.00"}, {"jitter", "1000.000"}}));
 }
 
 TEST(ListenerReportTable, AtMostOneReportASecondPerListenerTheLatestWinning) {

@@ -41,9 +41,9 @@ bool readable(int fd, int ms) {
 }
 
 void send_to(int fd, std::span<const std::uint8_t> data, const sockaddr_in& to) {
-  ASSERT_EQ(::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to),
-                     sizeof to),
-            static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(
+      ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to),
+      static_cast<ssize_t>(data.size()));
 }
 
 } // namespace
@@ -56,7 +56,8 @@ TEST(RtpTimeService, AnswersRequestsOnlyAndPassesOnReports) {
   const std::uint32_t ssrc = 0x5eed;
   const int fds[] = {service_socket.get()};
   {
-    RtpTimeService service(fds, ssrc, [](const sockaddr*, socklen_t) { return 44100u; }, queue);
+    RtpTimeService service(
+        fds, ssrc, [](const sockaddr*, socklen_t) { return 44100u; }, queue);
 
     // Not requests: an answer, a request one byte short, garbage.
     std::array<std::uint8_t, kTimePacketSize> packet;
@@ -88,16 +89,17 @@ TEST(RtpTimeService, AnswersRequestsOnlyAndPassesOnReports) {
     block.ssrc = ssrc;
     block.jitter = 4410;
     std::array<std::uint8_t, 512> rr;
-    const std::size_t size = encode_rtcp_receiver_report(9, std::span(&block, 1), "ear@hall",
-                                                         nullptr, rr);
+    const std::size_t size =
+        encode_rtcp_receiver_report(9, std::span(&block, 1), "ear@hall", nullptr, rr);
     send_to(client.get(), std::span(rr).first(size), service_address);
     ASSERT_TRUE(readable(queue.fd(), 5000));
     std::vector<ListenerReport> reports;
     ASSERT_TRUE(queue.take(reports));
     ASSERT_EQ(reports.size(), 1u);
-    EXPECT_EQ(reports[0], (ListenerReport{"127.0.0.1:" + std::to_string(ntohs(client_address.sin_port)),
-                                          "ear@hall", "synchronised", "no", "loss", "0.00",
-                                          "jitter", "100.000"}));
+    EXPECT_EQ(
+        reports[0],
+        (ListenerReport{"127.0.0.1:" + std::to_string(ntohs(client_address.sin_port)), "ear@hall",
+                        "synchronised", "no", "loss", "0.00", "jitter", "100.000"}));
   }
   // Stopped: requests go unanswered.
   std::array<std::uint8_t, kTimePacketSize> packet;
