@@ -119,6 +119,8 @@ void playlist_set(Context& context, Args args);
 // queue, recent and playing (cli_track_listing.cpp).
 void print_queue(Context& context, std::string_view command);
 void print_playing(Context& context);
+// rtp-listeners (cli_rtp_listeners.cpp).
+void print_rtp_listeners(Context& context);
 
 // The schedule commands (cli_schedule.cpp), sorted by name; commands()
 // merges them into the table.

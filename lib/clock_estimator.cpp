@@ -37,6 +37,8 @@ constexpr double kRateBound = 1e-3;
 // instants is at least this share of the window's span (1/sqrt(12), about
 // 1/3.5, is what evenly spread exchanges give): one sixth.
 constexpr double kSpreadShare = 6;
+// The exchanges that weigh in a fit, for that test: those whose noise is
+// within this factor of the best's (a hundredth of its weight, or more).
 constexpr double kHeavy = 10;
 
 // The offset an exchange measures is off by at most half its round trip's
@@ -85,6 +87,7 @@ void ClockEstimator::reset() {
   next_ = newest_ = 0;
   run_.clear();
   restarts_ = 0;
+  settled_count_ = 0;
   fitted_ = rate_known_ = false;
   needed_ = settings_.min_samples;
   ref_ns_ = base_offset_ns_ = 0;
@@ -126,6 +129,7 @@ bool ClockEstimator::add(const Exchange& e) {
   // both (a long round trip) says nothing either way.
   if (!run_.empty() && !agree(run_.front(), s)) run_.clear();
   keep(s);
+  if (settled_count_ < settings_.settle) ++settled_count_;
   refit();
   return true;
 }
@@ -146,6 +150,7 @@ void ClockEstimator::restart_from_run() {
   next_ = newest_ = 0;
   for (const Sample& s : run_)
     keep(s);
+  settled_count_ = run_.size();
   run_.clear();
   ++restarts_;
   rate_known_ = false;
@@ -207,8 +212,7 @@ void ClockEstimator::refit() {
   // few of an old network delay, or the first few of a new one, among many
   // of the other), the slope would come from the others, and a line joining
   // two network delays makes a slope of their difference: then the rate
-  // measured before is kept.  Those that weigh are within a factor
-  // kHeavy of the best's noise (a hundredth of its weight, or more).
+  // measured before is kept.
   double first = 0, last = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = x_of(kept_[i]);
@@ -244,7 +248,7 @@ void ClockEstimator::refit() {
     sr += w_of(s) * r * r;
   }
   const double residual = std::sqrt(sr / sw);
-  uncertainty_ns_ = std::llround(static_cast<double>(shortest) / 2 + residual);
+  uncertainty_ns_ = saturate(static_cast<double>(shortest) / 2 + residual);
   fitted_ = true;
 }
 
@@ -263,6 +267,10 @@ bool ClockEstimator::consistent(const Sample& s) const {
 
 bool ClockEstimator::valid() const {
   return fitted_ && kept_.size() >= needed_;
+}
+
+bool ClockEstimator::settling() const {
+  return !valid() || settled_count_ < settings_.settle || !run_.empty();
 }
 
 std::int64_t ClockEstimator::to_remote(std::int64_t local_ns) const {

@@ -203,6 +203,7 @@ std::string speaker_difference(const Config& running, const Config& fresh) {
       "device",        "mixer",           "multicast_loop", "multicast_ttl",
       "pause_mode",    "rtp_max_payload", "rtp_mode",       "rtp_mtu_discovery",
       "sample_format", "speaker_command", "rtp_timestamps", "rtp_delay_threshold",
+      "rtp_latency",
   };
   for (std::string_view name : kSpeakerItems) {
     const ConfigItem* item = find_config_item(name);

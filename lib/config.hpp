@@ -174,6 +174,10 @@ struct Config {
   // Names this listener's disorder-playrtp in its log (DisOrder's
   // Disobedience names the instances it runs with it); empty: none.
   std::string rtp_instance_name;
+  // The latency every synchronised listener plays at: the sample the
+  // sender's reports place at instant t is heard at t plus this
+  // (disorder_protocol(5), "Synchronised playout").
+  std::chrono::milliseconds rtp_latency{100};
   NetAddress rtp_request_address{AF_UNSPEC, "", "0"};
   // Where rtp-request may send streams besides the requester's own address.
   std::vector<AddressPrefix> rtp_request_allow;

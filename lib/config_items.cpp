@@ -61,14 +61,16 @@ template <long long Min, long long Max = INT_MAX> struct Int {
 
 // Durations are whole numbers of seconds (days for noticed_history).  The
 // ceiling keeps "now + duration" far from overflow for whoever adds them.
-template <typename Duration, long long Min> struct WholeUnits {
+template <typename Duration, long long Min, long long Max = INT_MAX> struct WholeUnits {
   static Duration parse(const Args& args) {
-    return Duration(parse_integer(only_argument(args), Min, INT_MAX));
+    return Duration(parse_integer(only_argument(args), Min, Max));
   }
   static Args format(Duration value) { return {std::to_string(value.count())}; }
 };
 template <long long Min> using Seconds = WholeUnits<std::chrono::seconds, Min>;
 template <long long Min> using Days = WholeUnits<std::chrono::days, Min>;
+template <long long Min, long long Max>
+using Milliseconds = WholeUnits<std::chrono::milliseconds, Min, Max>;
 
 struct YesNo {
   static bool parse(const Args& args) {
@@ -679,6 +681,7 @@ constexpr ConfigItem kItems[] = {
     scalar<&Config::rtp_always_request, YesNo>("rtp_always_request", "no"),
     optional_scalar<&Config::rtp_max_payload, Int<13, 65507>>("rtp_max_payload",
                                                               "(what fits the path MTU)"),
+    scalar<&Config::rtp_latency, Milliseconds<10, 10000>>("rtp_latency", "100"),
     scalar<&Config::rtp_maxbuffer, Int<0>>("rtp_maxbuffer", "0"),
     scalar<&Config::rtp_minbuffer, Int<0>>("rtp_minbuffer", "0"),
     scalar<&Config::rtp_mode, Keyword<RtpMode, kRtpModes>>("rtp_mode", "auto"),

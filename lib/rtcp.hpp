@@ -158,8 +158,9 @@ std::size_t encode_rtcp_receiver_report(std::uint32_t ssrc, std::span<const Rtcp
 
 // ------------------------------------------------------------------ decoding
 
-// What a listener wants from one compound packet.  Views point into the
-// datagram given to decode_rtcp_compound().
+// What a listener wants from a sender's compound packet, and a sender from
+// a listener's.  Views point into the datagram given to
+// decode_rtcp_compound().
 struct RtcpCompound {
   // From an SR (nullopt for an RR).
   std::optional<RtcpSenderInfo> sender;

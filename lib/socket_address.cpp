@@ -110,25 +110,31 @@ Fd connect_tcp(const NetAddress& address) {
   throw SystemError("connecting to " + address.host + " port " + address.service, last);
 }
 
+std::string address_and_port(const sockaddr* address, socklen_t length) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (address->sa_family == AF_INET && length >= sizeof(sockaddr_in)) {
+    auto* sin = reinterpret_cast<const sockaddr_in*>(address);
+    ::inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+    return std::string(host) + ":" + std::to_string(ntohs(sin->sin_port));
+  }
+  if (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
+    auto* sin6 = reinterpret_cast<const sockaddr_in6*>(address);
+    const int port = ntohs(sin6->sin6_port);
+    if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+      ::inet_ntop(AF_INET, sin6->sin6_addr.s6_addr + 12, host, sizeof host);
+      return std::string(host) + ":" + std::to_string(port);
+    }
+    ::inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+    return std::string("[") + host + "]:" + std::to_string(port);
+  }
+  return "local";
+}
+
 std::string peer_name(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "?";
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (ss.ss_family == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    ::inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-    port = ntohs(sin->sin_port);
-  } else if (ss.ss_family == AF_INET6) {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    ::inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-    port = ntohs(sin6->sin6_port);
-    return std::string("[") + host + "]:" + std::to_string(port);
-  } else {
-    return "local";
-  }
-  return std::string(host) + ":" + std::to_string(port);
+  return address_and_port(reinterpret_cast<const sockaddr*>(&ss), len);
 }
 
 bool is_multicast(const sockaddr_storage& a) {

@@ -23,6 +23,9 @@ Fd connect_unix(const std::string& path);
 // Tries each address the host resolves to; throws SystemError naming the
 // host and port if none accepts.
 Fd connect_tcp(const NetAddress& address);
+// "1.2.3.4:5006" or "[::1]:5006" (an IPv4-mapped IPv6 address as IPv4);
+// "local" for anything else.
+std::string address_and_port(const sockaddr* address, socklen_t length);
 // "ADDRESS:PORT" of a connected socket's peer, for logs.
 std::string peer_name(int fd);
 

@@ -32,6 +32,18 @@
 //   paused | resumed
 //   volume LEFT RIGHT      the current volume (after a change or on hello)
 //   error TEXT             the output failed (it will be retried)
+//   listener ADDRESS CNAME KEY VALUE [KEY VALUE...]
+//                          api rtp: the latest report of an RTP listener
+//                          (an RTCP receiver report, and its SyncReport if
+//                          it sent one) from ADDRESS ("1.2.3.4:5006",
+//                          "[::1]:5006"; the report's source) with CNAME
+//                          (printable ASCII).  Keys: synchronised (yes or
+//                          no), loss (%), jitter (ms), and from a
+//                          SyncReport error (ms, late positive),
+//                          uncertainty (ms), drift (ppm), buffer (ms),
+//                          latency (ms), concealed (frames), output-delay
+//                          (ms); a receiver may ignore keys it does not
+//                          know.  At most about one a second per listener.
 #pragma once
 
 #include "fd.hpp"

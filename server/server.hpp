@@ -12,6 +12,7 @@
 #include "playlists.hpp"
 #include "queue/playback.hpp"
 #include "rescanner.hpp"
+#include "rtp_listener_reports.hpp"
 #include "rtp_requests.hpp"
 #include "schedule.hpp"
 #include "sqlite.hpp"
@@ -56,6 +57,7 @@ public:
   Rescanner& rescanner() { return rescanner_; }
   Playback& playback() { return playback_; }
   RtpRequests& rtp_requests() { return rtp_requests_; }
+  RtpListenerReports& rtp_listener_reports() { return rtp_listener_reports_; }
   TrackDb& tracks() { return tracks_; }
   TrackPrefs& track_prefs() { return track_prefs_; }
   Playlists& playlists() { return playlists_; }
@@ -111,6 +113,7 @@ private:
   Rescanner rescanner_{*this};
   Playback playback_{*this};
   RtpRequests rtp_requests_{playback_};
+  RtpListenerReports rtp_listener_reports_;
   Schedule schedule_{db_, loop_};
   ReminderLimiter reminders_;
   std::vector<std::unique_ptr<Listener>> listeners_;

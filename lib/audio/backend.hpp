@@ -3,14 +3,16 @@
 // backend_ao.cpp), chosen by the configured `api` from a table.
 //
 // Threads: set_volume() and volume() are called on the loop thread (they
-// use a mixer handle of their own), and so are add_listener() and
-// remove_listener() (lock-free towards the audio thread); everything else
+// use a mixer handle of their own), and so are add_listener(),
+// remove_listener() (lock-free towards the audio thread) and
+// listener_reports(); everything else
 // on the audio thread only, apart from abort(), which any thread may call.
 #pragma once
 
 #include "audio_format.hpp"
 #include "config.hpp"
 #include "error.hpp"
+#include "listener_report_queue.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -103,6 +105,12 @@ public:
     throw Error("this output does not send RTP on request");
   }
   virtual void remove_listener(const std::string& /*key*/) {}
+
+  // RTP: the listeners' reports (RTCP receiver reports and their sync
+  // figures) that the backend gathers while it is open, for the loop
+  // thread to pass on to disorderd; null for a backend without listeners.
+  // The queue lives as long as the backend.
+  virtual ListenerReportQueue* listener_reports() { return nullptr; }
 
   // Makes a blocked play() give up (with BackendError) soon: the speaker is
   // shutting down.

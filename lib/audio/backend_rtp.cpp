@@ -9,7 +9,13 @@
 // thread, right after a data packet, from a buffer made in advance: after
 // the first packet of a stream or after a silence, after the first packet
 // to a new listener, and every kReportIntervalNs while sending; a BYE when
-// the output closes.
+// the output closes.  Each carries a SyncTimeline APP packet: the
+// CLOCK_MONOTONIC instant of the SR's RTP timestamp on the pacing clock,
+// and rtp_latency.
+//
+// While open, a time service thread (rtp_time_service.hpp) answers clock
+// requests on the sockets RTCP leaves from and gathers the listeners'
+// receiver reports, which listener_reports() hands to the speaker's loop.
 //
 // The timestamps count frames or samples (RtpTimestamps): the fixed
 // destination gets rtp_timestamps' unit, each listener the unit it asked
@@ -22,6 +28,7 @@
 #include "rtcp.hpp"
 #include "rtp.hpp"
 #include "rtp_listeners.hpp"
+#include "rtp_time_service.hpp"
 #include "socket_address.hpp"
 
 #include <algorithm>
@@ -30,6 +37,8 @@
 #include <cerrno>
 #include <cstring>
 #include <ifaddrs.h>
+#include <map>
+#include <mutex>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -129,6 +138,24 @@ std::string make_cname() {
   return cname;
 }
 
+// Whether two socket addresses have the same IP address (ports aside).
+bool same_host(const sockaddr* a, const sockaddr* b) {
+  if (a->sa_family != b->sa_family) return false;
+  if (a->sa_family == AF_INET)
+    return reinterpret_cast<const sockaddr_in*>(a)->sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(b)->sin_addr.s_addr;
+  if (a->sa_family == AF_INET6)
+    return std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a)->sin6_addr,
+                       &reinterpret_cast<const sockaddr_in6*>(b)->sin6_addr, sizeof(in6_addr)) == 0;
+  return false;
+}
+
+int port_of(const sockaddr* a) {
+  if (a->sa_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(a)->sin_port);
+  if (a->sa_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(a)->sin6_port);
+  return -1;
+}
+
 std::int64_t realtime_ns() {
   timespec ts;
   ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -142,7 +169,10 @@ public:
         mode_(config.rtp_mode), ttl_(config.multicast_ttl), loop_(config.multicast_loop),
         mtu_discovery_(config.rtp_mtu_discovery), max_payload_(config.rtp_max_payload),
         timestamps_(options.rtp_timestamps.value_or(config.rtp_timestamps)),
-        delay_threshold_frames_(config.rtp_delay_threshold), cname_(make_cname()) {
+        delay_threshold_frames_(config.rtp_delay_threshold),
+        latency_us_(static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(config.rtp_latency).count())),
+        cname_(make_cname()) {
     // Random per RFC 3550 5.1: SSRC, and the first sequence number and
     // timestamps, so that streams from restarts cannot be confused.
     ssrc_ = random32();
@@ -213,6 +243,7 @@ public:
       throw BackendError("rtp_max_payload " + std::to_string(udp_payload) +
                          " leaves no room for a frame");
     chunk_ = (udp_payload - kRtpHeaderSize) / bpf_;
+    start_time_service();
     open_ = true;
     scheduled_ = false;
     marker_ = true;
@@ -247,6 +278,7 @@ public:
   void close() override {
     // Receivers learn that the stream ends (RFC 3550 6.6).
     if (open_ && packets_ > 0) send_reports(true, true, 0);
+    time_service_.reset(); // before the sockets it reads
     socket_.reset();
     socket6_.reset();
     rtcp_socket_.reset();
@@ -283,6 +315,13 @@ public:
       throw Error("listener " + host + " " + port +
                   " is not a numeric address and port: " + gai_strerror(rc));
     const bool added = listeners_.set(key, result->ai_addr, result->ai_addrlen, bits);
+    if (added) {
+      std::lock_guard lock(units_mutex_);
+      Known& k = known_[key];
+      std::memcpy(&k.address, result->ai_addr,
+                  std::min<std::size_t>(result->ai_addrlen, sizeof k.address));
+      k.options = bits;
+    }
     ::freeaddrinfo(result);
     if (!added)
       throw Error("too many RTP listeners (at most " + std::to_string(RtpListeners::kSlots) + ")");
@@ -291,9 +330,57 @@ public:
 
   void remove_listener(const std::string& key) override {
     if (listeners_.remove(key)) log_info("RTP listener " + key + " gone");
+    std::lock_guard lock(units_mutex_);
+    known_.erase(key);
   }
 
+  ListenerReportQueue* listener_reports() override { return &reports_; }
+
 private:
+  // Audio thread, from open(): the time service on the sockets RTCP leaves
+  // from.  Without it the stream still plays (listeners are then not
+  // synchronised), so a failure is logged, not thrown.
+  void start_time_service() {
+    std::vector<int> fds;
+    if (mode_ == RtpMode::request) {
+      for (const Fd* fd : {&socket_, &socket6_})
+        if (*fd) fds.push_back(fd->get());
+    } else if (rtcp_socket_) {
+      fds.push_back(rtcp_socket_.get());
+    }
+    if (fds.empty()) return;
+    const std::uint32_t rate = format_.rate, channels = format_.channels;
+    const bool request = mode_ == RtpMode::request;
+    const std::uint32_t fixed_units =
+        rate * (timestamps_ == RtpTimestamps::samples ? channels : 1u);
+    auto units_of = [this, rate, channels, request, fixed_units](const sockaddr* from,
+                                                                 socklen_t) -> std::uint32_t {
+      if (!request) return fixed_units;
+      // The listener on the same host whose RTP port is the report's
+      // source port less one (its RTCP port), or the same port; else any
+      // on the same host; else frames, as our own listener asks.
+      std::lock_guard lock(units_mutex_);
+      const Known* best = nullptr;
+      for (const auto& [key, k] : known_) {
+        const auto* a = reinterpret_cast<const sockaddr*>(&k.address);
+        if (!same_host(a, from)) continue;
+        const int port = port_of(a), source = port_of(from);
+        if (port == source || port + 1 == source) {
+          best = &k;
+          break;
+        }
+        if (!best) best = &k;
+      }
+      const bool samples = best && !(best->options & RtpListeners::kFrames);
+      return rate * (samples ? channels : 1u);
+    };
+    try {
+      time_service_ = std::make_unique<RtpTimeService>(fds, ssrc_, units_of, reports_);
+    } catch (const Error& e) {
+      log_error(std::string("no RTP time service: ") + e.what());
+    }
+  }
+
   // A UDP socket for `mode`, bound to `from` if given.
   Fd make_socket(int family, RtpMode mode, const std::optional<NetAddress>& from_address,
                  const char* what) {
@@ -440,6 +527,11 @@ private:
     RtcpSenderInfo info;
     info.ntp = ntp_from_unix_ns(realtime_ns());
     const std::int64_t now = monotonic_ns();
+    // The same instant on CLOCK_MONOTONIC, which listeners' clock
+    // exchanges measure against.
+    SyncTimeline timeline;
+    timeline.sender_ns = now;
+    timeline.latency_us = latency_us_;
     const auto frames = static_cast<std::int64_t>(static_cast<__int128>(now - next_ns()) *
                                                   format_.rate / 1000000000);
     info.ssrc = ssrc_;
@@ -451,8 +543,8 @@ private:
           timestamp_[u] +
           static_cast<std::uint32_t>(frames * static_cast<std::int64_t>(units_per_frame(u)));
       try {
-        sizes[u] = bye ? encode_rtcp_bye(info, cname_, rtcp_buffers_[u])
-                       : encode_rtcp_sender_report(info, cname_, rtcp_buffers_[u]);
+        sizes[u] = bye ? encode_rtcp_bye(info, cname_, timeline, rtcp_buffers_[u])
+                       : encode_rtcp_sender_report(info, cname_, timeline, rtcp_buffers_[u]);
       } catch (const Error&) {
         return; // cannot happen: the buffer fits the longest CNAME
       }
@@ -499,6 +591,7 @@ private:
   RtpTimestamps timestamps_; // the fixed destination's unit
   int delay_threshold_frames_;
   std::int64_t gap_ns_ = 20'000'000;
+  std::uint32_t latency_us_; // rtp_latency
 
   const std::string cname_;
 
@@ -534,8 +627,22 @@ private:
   std::uint32_t octets_ = 0;
   std::int64_t next_report_ns_ = 0;
   std::array<std::uint8_t, 512> rtcp_buffers_[2]{}; // one per unit
-  // SR 28, SDES with the longest CNAME 268, BYE 8.
-  static_assert(512 >= 28 + 4 + (4 + 2 + kSdesItemMax + 1 + 3) / 4 * 4 + 8);
+  // SR 28, SDES with the longest CNAME 268, BYE 8, SyncTimeline.
+  static_assert(512 >= 28 + 4 + (4 + 2 + kSdesItemMax + 1 + 3) / 4 * 4 + 8 + kSyncTimelineSize);
+
+  // Listeners' reports, from the time service thread to the loop thread.
+  ListenerReportQueue reports_;
+  // Request mode: each listener's address and options as add_listener()
+  // set them (loop thread), which the time service thread reads to tell a
+  // report's timestamp unit.
+  struct Known {
+    sockaddr_storage address{};
+    std::uint32_t options = 0;
+  };
+  std::mutex units_mutex_;
+  std::map<std::string, Known> known_;
+  // Declared last: destroyed first, before anything its thread uses.
+  std::unique_ptr<RtpTimeService> time_service_;
 };
 
 } // namespace

@@ -138,6 +138,7 @@ void rtp_address(CommandContext&, std::span<const std::string>);
 void rtp_sdp(CommandContext&, std::span<const std::string>);
 void rtp_request(CommandContext&, std::span<const std::string>);
 void rtp_cancel(CommandContext&, std::span<const std::string>);
+void rtp_listeners(CommandContext&, std::span<const std::string>);
 // admin.cpp
 void reconfigure(CommandContext&, std::span<const std::string>);
 void shutdown(CommandContext&, std::span<const std::string>);

@@ -3,7 +3,8 @@
 // (ffplay/ffmpeg, VLC, GStreamer) can listen; and in rtp_mode request,
 // rtp-request and rtp-cancel, a unicast stream for one connection
 // (rtp_requests.hpp) to where that connection may aim one
-// (rtp_destination.hpp).
+// (rtp_destination.hpp).  rtp-listeners: the latest report of each
+// listener (rtp_listener_reports.hpp).
 #include "commands/command_table.hpp"
 #include "connection.hpp"
 #include "rtp_requests.hpp"
@@ -138,6 +139,14 @@ void rtp_cancel(CommandContext& ctx, std::span<const std::string>) {
     ctx.conn.reply(250, "OK");
   else
     ctx.conn.reply(550, "no RTP stream for this connection"); // as DisOrder answers
+}
+
+void rtp_listeners(CommandContext& ctx, std::span<const std::string>) {
+  std::vector<std::string> lines;
+  for (const auto& fields :
+       ctx.server.rtp_listener_reports().list(std::chrono::steady_clock::now()))
+    lines.push_back(quote_fields(fields));
+  ctx.conn.reply_body(253, "Listeners follow", lines);
 }
 
 } // namespace disorder::commands

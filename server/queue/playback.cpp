@@ -490,6 +490,11 @@ void Playback::speaker_message(const std::vector<std::string>& f) {
     // Its output failed; it says so once, and plays again when it can.
     output_failing_ = true;
     log_error("speaker: " + arg(1));
+  } else if (what == "listener") {
+    // An RTP listener's latest report, for rtp-listeners.
+    if (!server_.rtp_listener_reports().update(std::span<const std::string>(f).subspan(1),
+                                               std::chrono::steady_clock::now()))
+      log_debug("speaker sent a malformed listener report: " + quote_fields(f));
   } else if (what == "hello" || what == "paused" || what == "resumed") {
     // Nothing to do: pause state is ours.
   } else {

@@ -70,6 +70,11 @@ Speaker::Speaker(EventLoop& loop, int control_fd, Backend& backend, AudioThread&
   audio_event_ = Event::io(loop_, audio_.event_fd(), EV_READ | EV_PERSIST,
                            [this](short) { on_audio_events(); });
   audio_event_->add();
+  if (ListenerReportQueue* reports = backend_.listener_reports()) {
+    listener_event_ = Event::io(loop_, reports->fd(), EV_READ | EV_PERSIST,
+                                [this](short) { on_listener_reports(); });
+    listener_event_->add();
+  }
 }
 
 Speaker::~Speaker() {
@@ -310,6 +315,17 @@ void Speaker::on_audio_events() {
       log_info("audio output working again");
       break;
     }
+  }
+}
+
+void Speaker::on_listener_reports() {
+  if (!backend_.listener_reports()->take(listener_reports_)) return;
+  // Before hello disorderd would not expect them; they come again.
+  if (!hello_) return;
+  for (const ListenerReport& r : listener_reports_) {
+    std::vector<std::string> fields{"listener"};
+    fields.insert(fields.end(), r.begin(), r.end());
+    send(fields);
   }
 }
 

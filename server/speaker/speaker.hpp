@@ -62,6 +62,9 @@ private:
   void set_volume(int left, int right);
 
   void on_audio_events();
+  // Listeners' reports from the backend: each goes to disorderd as a
+  // `listener` message.
+  void on_listener_reports();
   void hand_over();
   // Reads and converts t's stream until its buffer is full, its pipe is
   // empty or it ends.  pump() is read_track() with every error turned into
@@ -85,6 +88,8 @@ private:
   const std::size_t capacity_frames_;
   std::unique_ptr<Event> control_event_;
   std::unique_ptr<Event> audio_event_;
+  std::unique_ptr<Event> listener_event_; // only for a backend with listeners
+  std::vector<ListenerReport> listener_reports_;
 
   // Every live track by ID: prepared, in the play order, or playing.
   std::map<std::string, std::unique_ptr<Track>> tracks_;

@@ -7,8 +7,11 @@
 // timeline), as a listener's receiver report with its SyncReport, and
 // decoded again.  nullopt is a correct answer for a datagram; a crash, a
 // view outside the datagram, a count beyond the format's bounds or a
-// broken round trip is a bug.
+// broken round trip is a bug.  The same bytes, 32 at a time, are also
+// exchanges for a ClockEstimator (the other host's instants come from the
+// network): it must neither crash nor overflow (UBSan), whatever they say.
 #include "big_endian.hpp"
+#include "clock_estimator.hpp"
 #include "error.hpp"
 #include "rtcp.hpp"
 #include "time_exchange.hpp"
@@ -163,6 +166,28 @@ void check_round_trip(std::span<const std::uint8_t> data) {
           t < -2'208'988'800LL * 1'000'000'000 + 0x80000000LL * 1'000'000'000);
 }
 
+void check_estimator(std::span<const std::uint8_t> data) {
+  disorder::ClockEstimator est({.window = 8, .best = 0.5, .min_samples = 2, .step_run = 2});
+  for (std::size_t i = 0; i + 32 <= data.size(); i += 32) {
+    disorder::ClockEstimator::Exchange e;
+    e.t1 = static_cast<std::int64_t>(disorder::get64(data.data() + i));
+    e.t2 = static_cast<std::int64_t>(disorder::get64(data.data() + i + 8));
+    e.t3 = static_cast<std::int64_t>(disorder::get64(data.data() + i + 16));
+    e.t4 = static_cast<std::int64_t>(disorder::get64(data.data() + i + 24));
+    est.add(e);
+    require(est.samples() <= 8);
+    if (est.valid()) {
+      (void)est.to_remote(e.t4);
+      (void)est.to_local(e.t3);
+      (void)est.to_remote(e.t2);
+      (void)est.to_local(e.t1);
+      (void)est.offset_ns(e.t4);
+      (void)est.drift_ppm();
+      require(est.uncertainty_ns() >= 0);
+    }
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -170,5 +195,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_decoded(input);
   check_round_trip(input);
   check_receiver_round_trip(input);
+  check_estimator(input);
   return 0;
 }

@@ -464,6 +464,12 @@ TEST(ConfigValues, RtpRequestAddressAndPayload) {
             "test.conf:1: rtp_request_allow: '10.0.0.0/40' is not an address, an ADDRESS/LENGTH"
             " network or any");
 
+  EXPECT_EQ(Config{}.rtp_latency, std::chrono::milliseconds(100));
+  EXPECT_EQ(parse("rtp_latency 40").rtp_latency, std::chrono::milliseconds(40));
+  EXPECT_EQ(error_of("rtp_latency 9"),
+            "test.conf:1: rtp_latency: '9' is too small (the minimum is 10)");
+  EXPECT_EQ(error_of("rtp_latency 10001"),
+            "test.conf:1: rtp_latency: '10001' is too large (the maximum is 10000)");
   EXPECT_FALSE(Config{}.rtp_max_payload.has_value());
   EXPECT_EQ(parse("rtp_max_payload 1200").rtp_max_payload, 1200);
   EXPECT_EQ(error_of("rtp_max_payload 12"),
@@ -730,6 +736,7 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "remote_userman",
                                 "replay_min",
                                 "rtp_always_request",
+                                "rtp_latency",
                                 "rtp_maxbuffer",
                                 "rtp_max_payload",
                                 "rtp_minbuffer",
@@ -767,7 +774,7 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
        {"checkpoint_kbyte", "checkpoint_min", "dbversion", "nice", "rtp_delay_threshold",
         "rtp_instance_name", "rtp_verbose", "templates", "rtp_timestamps"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 79u);
+  EXPECT_EQ(names.size(), 80u);
 }
 
 // The table's documented default, written as a file would write it, must
@@ -807,7 +814,8 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "player *.mp3 execraw disorder-decode\nplayer *.x exec -- -y z\n"
                      "player *.wav shell \"aplay \\\"$TRACK\\\"\"\n"
                      "queue_pad 0\nreminder_interval 1\nremote_userman yes\nreplay_min 2\n"
-                     "rtp_always_request yes\nrtp_max_payload 1000\nrtp_maxbuffer 3\n"
+                     "rtp_always_request yes\nrtp_latency 250\n"
+                     "rtp_max_payload 1000\nrtp_maxbuffer 3\n"
                      "rtp_minbuffer 2\nrtp_mode request\nrtp_mtu_discovery no\nrtp_rcvbuf 1\n"
                      "rtp_request_address -4 - 0\n"
                      "rtp_request_allow 10.0.0.0/8 any\nrtp_request_allow ::1\n"

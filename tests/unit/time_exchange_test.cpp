@@ -62,7 +62,7 @@ TEST(TimeExchange, RoundTrips) {
     const auto r = decode_time_request(request_bytes(t));
     ASSERT_TRUE(r) << t;
     EXPECT_EQ(r->t1, t);
-    const TimeAnswer a{t, t / 3 + 7, -t / 5};
+    const TimeAnswer a{t, t / 3 + 7, -(t / 5)};
     const auto back = decode_time_answer(answer_bytes(a));
     ASSERT_TRUE(back) << t;
     EXPECT_EQ(*back, a);

@@ -1,0 +1,161 @@
+// The time service thread: poll, answer clock requests, gather reports.
+#include "rtp_time_service.hpp"
+
+#include "error.hpp"
+#include "listener_report_table.hpp"
+#include "log.hpp"
+#include "pacer.hpp"
+#include "rtcp.hpp"
+#include "socket_address.hpp"
+#include "time_exchange.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace disorder {
+
+namespace {
+
+// Datagrams read from one socket before the others get their turn.
+constexpr int kBurstPerSocket = 64;
+// Larger than any RTCP compound a listener sends, and than an Ethernet
+// frame's payload: anything that does not fit is dropped (MSG_TRUNC).
+constexpr std::size_t kDatagramMax = 1500;
+
+// A token bucket over CLOCK_MONOTONIC.
+class AnswerBudget {
+public:
+  bool take(std::int64_t now_ns) {
+    if (last_ns_ == 0) last_ns_ = now_ns;
+    const std::int64_t elapsed = now_ns - last_ns_;
+    if (elapsed > 0) {
+      tokens_ = std::min<double>(RtpTimeService::kAnswerBurst,
+                                 tokens_ + elapsed * 1e-9 * RtpTimeService::kAnswersPerSecond);
+      last_ns_ = now_ns;
+    }
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
+private:
+  double tokens_ = RtpTimeService::kAnswerBurst;
+  std::int64_t last_ns_ = 0;
+};
+
+} // namespace
+
+RtpTimeService::RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc, UnitsOf units_of,
+                               ListenerReportQueue& reports)
+    : sockets_(sockets.begin(), sockets.end()), ssrc_(ssrc), units_of_(std::move(units_of)),
+      reports_(reports), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (!stop_) throw_errno("eventfd");
+  if (sockets_.size() > kMaxSockets) throw Error("too many sockets for the time service");
+  // Signals are for the loop thread.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw SystemError(std::string("starting the time service: ") + e.what(), e.code().value());
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+RtpTimeService::~RtpTimeService() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_.get(), &one, sizeof one);
+  thread_.join();
+}
+
+void RtpTimeService::run() {
+  pthread_setname_np(pthread_self(), "rtp-time");
+  ListenerReportTable table;
+  AnswerBudget budget;
+  std::array<pollfd, kMaxSockets + 1> fds{};
+  fds[0] = {stop_.get(), POLLIN, 0};
+  for (std::size_t i = 0; i < sockets_.size(); ++i)
+    fds[i + 1] = {sockets_[i], POLLIN, 0};
+  const nfds_t nfds = sockets_.size() + 1;
+  std::array<std::uint8_t, kDatagramMax> buffer;
+  std::array<std::uint8_t, kTimePacketSize> answer;
+  std::vector<ListenerReport> due;
+  for (;;) {
+    int timeout = -1;
+    if (const auto next = table.next_due_ns()) {
+      const std::int64_t wait = *next - monotonic_ns();
+      timeout =
+          wait <= 0 ? 0 : static_cast<int>(std::min<std::int64_t>(wait / 1'000'000 + 1, 60'000));
+    }
+    const int ready = ::poll(fds.data(), nfds, timeout);
+    if (ready < 0 && errno != EINTR) {
+      log_error(std::string("time service: poll: ") + std::strerror(errno));
+      return;
+    }
+    if (fds[0].revents) return;
+    for (nfds_t i = 1; ready > 0 && i < nfds; ++i) {
+      const int fd = fds[i].fd;
+      if (fds[i].revents & POLLERR) {
+        // A pending socket error (an ICMP report of an earlier send):
+        // reading it clears it, or poll() would return at once forever.
+        int error = 0;
+        socklen_t length = sizeof error;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      }
+      if (!(fds[i].revents & POLLIN)) continue;
+      for (int k = 0; k < kBurstPerSocket; ++k) {
+        sockaddr_storage from{};
+        iovec iov{buffer.data(), buffer.size()};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+        const std::int64_t t2 = monotonic_ns();
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          break; // EAGAIN, or an error queued by an earlier send: nothing to read
+        }
+        if (msg.msg_flags & MSG_TRUNC) continue; // oversized
+        const std::span<const std::uint8_t> datagram(buffer.data(), static_cast<std::size_t>(n));
+        const auto* to = reinterpret_cast<const sockaddr*>(&from);
+        if (is_time_packet(datagram)) {
+          const std::optional<TimeRequest> request = decode_time_request(datagram);
+          if (!request || !budget.take(t2)) continue;
+          TimeAnswer a;
+          a.t1 = request->t1;
+          a.t2 = t2;
+          a.t3 = monotonic_ns();
+          const std::size_t size = encode_time_answer(a, answer);
+          [[maybe_unused]] ssize_t sent =
+              ::sendto(fd, answer.data(), size, MSG_DONTWAIT | MSG_NOSIGNAL, to, msg.msg_namelen);
+          continue;
+        }
+        const std::optional<RtcpCompound> compound = decode_rtcp_compound(datagram);
+        if (!compound || compound->sender) continue;
+        try {
+          table.note(address_and_port(to, msg.msg_namelen), *compound, ssrc_,
+                     units_of_(to, msg.msg_namelen), t2);
+        } catch (const std::exception& e) {
+          log_error(std::string("time service: ") + e.what()); // out of memory, at worst
+        }
+      }
+    }
+    due.clear();
+    table.take_due(monotonic_ns(), due);
+    for (ListenerReport& r : due)
+      reports_.push(std::move(r));
+  }
+}
+
+} // namespace disorder
