@@ -45,8 +45,6 @@ void ClockExchange::reset() {
   estimator_.reset();
   outstanding_ = {};
   next_ns_ = 0;
-  valid_since_ns_ = -1;
-  restarts_seen_ = estimator_.restarts();
 }
 
 std::size_t ClockExchange::request(std::int64_t now_ns, const sockaddr_storage& to,
@@ -59,17 +57,9 @@ std::size_t ClockExchange::request(std::int64_t now_ns, const sockaddr_storage& 
   o.to = to;
   o.to_length = to_length;
   // Pacing: fast until valid, a few a second while it settles, then slow.
-  if (estimator_.restarts() != restarts_seen_) {
-    restarts_seen_ = estimator_.restarts();
-    valid_since_ns_ = estimator_.valid() ? now_ns : -1;
-  }
-  if (!estimator_.valid())
-    valid_since_ns_ = -1;
-  else if (valid_since_ns_ < 0)
-    valid_since_ns_ = now_ns;
-  const std::int64_t interval = !estimator_.valid()                  ? kFastIntervalNs
-                                : now_ns - valid_since_ns_ < kSettleNs ? kSettleIntervalNs
-                                                                       : kSteadyIntervalNs;
+  const std::int64_t interval = !estimator_.valid()   ? kFastIntervalNs
+                                : estimator_.settling() ? kSettleIntervalNs
+                                                        : kSteadyIntervalNs;
   next_ns_ = now_ns + interval;
   return encode_time_request(TimeRequest{now_ns}, out);
 }

@@ -7,9 +7,9 @@
 // move our idea of the sender's clock.
 //
 // Pacing: kFastIntervalNs until the estimate is valid, kSettleIntervalNs
-// until kSettleNs after that (and again after the estimator restarts on a
-// stepped clock), then kSteadyIntervalNs -- a few exchanges a second
-// while it matters, one a second after.
+// while the estimator is settling() (its first exchanges, a step under
+// way, after a restart), then kSteadyIntervalNs -- a few exchanges a
+// second while it matters, one a second after.
 //
 // Pure: the caller does the I/O and supplies every instant.  The loop
 // thread's.
@@ -31,7 +31,6 @@ public:
   static constexpr std::int64_t kFastIntervalNs = 100'000'000;
   static constexpr std::int64_t kSettleIntervalNs = 250'000'000;
   static constexpr std::int64_t kSteadyIntervalNs = 1'000'000'000;
-  static constexpr std::int64_t kSettleNs = 5'000'000'000;
   static constexpr std::int64_t kAnswerTimeoutNs = 2'000'000'000;
   static constexpr std::size_t kOutstanding = 8;
 
@@ -65,8 +64,6 @@ private:
   std::array<Outstanding, kOutstanding> outstanding_{};
   std::size_t next_slot_ = 0;
   std::int64_t next_ns_ = 0;
-  std::int64_t valid_since_ns_ = -1;
-  std::uint64_t restarts_seen_ = 0;
   std::uint64_t answers_ = 0, refused_ = 0;
 };
 
