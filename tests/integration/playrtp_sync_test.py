@@ -10,8 +10,10 @@ read with CLOCK_MONOTONIC, so the test sees when each frame was written --
 which, for a command, is when it is heard -- and compares that with the
 instant the timeline gives.  Also: the status command and --status, a
 sender without a timeline, --no-sync, --trim, and a listener that cannot
-meet the shared latency.  (Two listeners in namespaces of their own:
-sync_test.py.)"""
+meet the shared latency.  Last, the same against disorderd's own speaker
+on a multicast group that the test joins too, to learn the timeline from
+the speaker's packets and reports.  (Two listeners in namespaces of their
+own: sync_test.py.)"""
 import os
 import shutil
 import socket
@@ -23,7 +25,12 @@ import tempfile
 import threading
 import time
 
-from harness import BUILDDIR, run_tests, standing_in, terminate, test, wait_for
+import array
+import random
+
+from audio import Events, write_wav
+from harness import (BUILDDIR, Server, closing, run_tests, split, standing_in, terminate, test,
+                     wait_for)
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
 RATE = 44100
@@ -204,7 +211,7 @@ def parse_receiver_report(data):
 class Listener:
     """disorder-playrtp on `port` with a recorder as its command."""
 
-    def __init__(self, port, extra=()):
+    def __init__(self, port, extra=(), address=None):
         self.dir = tempfile.mkdtemp(prefix="playrtp-sync-test-")
         self.out = os.path.join(self.dir, "out.raw")
         self.stamps = os.path.join(self.dir, "stamps")
@@ -221,7 +228,8 @@ class Listener:
         command = f"exec {chrt}{sys.executable} {recorder} {self.out} {self.stamps}"
         self.proc = subprocess.Popen(
             [PLAYRTP, "--api", "command", "--command", command, "--pause-mode", "suspend",
-             "--config", "/dev/null", "--socket", self.socket, *extra, "--", str(port)],
+             "--config", "/dev/null", "--socket", self.socket, *extra, "--",
+             *([address] if address else []), str(port)],
             stderr=subprocess.PIPE, text=True, env=env)
         self.lines = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -447,6 +455,135 @@ def a_listener_that_needs_more_than_the_shared_latency_says_so():
         listener.stop()
         assert_first_frame_on_time(listener, sender, 300_000_000)
         assert "cannot meet the shared latency" in listener.log(), listener.log()
+
+
+class SyncJukebox(Server):
+    """disorderd with the rtp backend to a multicast group on loopback."""
+
+    def __init__(self, group, port, latency_ms):
+        super().__init__()
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        self.extra_config = (f"collection fs utf-8 {self.music}\n"
+                             f"broadcast {group} {port}\n"
+                             "broadcast_from 127.0.0.1 0\n"
+                             "multicast_loop yes\n"
+                             f"rtp_latency {latency_ms}\n"
+                             "queue_pad 0\n")
+        self.write_config()
+
+    def start(self):
+        super().start()
+        self.realtime_speaker()
+        return self
+
+
+def joined(group, port):
+    """A socket on the group's port (SO_REUSEADDR, beside the listener),
+    joined on loopback."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind((group, port))
+    mreq = socket.inet_aton(group) + socket.inet_aton("127.0.0.1")
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    s.setblocking(False)
+    return s
+
+
+@test
+def with_disorderds_speaker_listeners_play_on_its_timeline():
+    port = free_port_pair()
+    group = f"239.255.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    latency_ms = 90
+    # A track whose frames carry their positions.
+    seconds = 4
+    track = array.array("h")
+    for q in range(int(seconds * RATE)):
+        left, right = struct.unpack(">hh", frame(q))
+        track.extend((left, right))
+    with SyncJukebox(group, port, latency_ms) as server:
+        path = os.path.join(server.music, "positions.wav")
+        write_wav(path, track)
+        rtp, rtcp = joined(group, port), joined(group, port + 1)
+        try:
+            with Listener(port, address=f"{group}%lo") as listener:
+                events = Events(server)
+                with closing(server.root()) as r:
+                    r.ok("rescan", "wait", "fresh")
+                    r.ok("play", path)
+                # The speaker's packets and reports, as a listener gets them.
+                packets, reports = [], []
+                deadline = time.monotonic() + 30
+                done = False
+                while time.monotonic() < deadline and not done:
+                    for sock, into in ((rtp, packets), (rtcp, reports)):
+                        while True:
+                            try:
+                                into.append(sock.recv(2048))
+                            except BlockingIOError:
+                                break
+                    time.sleep(0.005)
+                    if len(packets) > (seconds + 1) * RATE / 365 and not done:
+                        done = listener.status()["error_ms"] == "-"
+                events.wait("completed", path)
+                events.close()
+                st = listener.status()
+                assert st["synchronised"] == "yes", st
+                assert st["latency_ms"] == f"{latency_ms:.1f}", st
+                # disorderd lists the listener, synchronised.
+                with closing(server.root()) as r:
+                    code, _, body = r.command("rtp-listeners")
+                    lines = [split(line) for line in body]
+                assert any("synchronised" in f and f[f.index("synchronised") + 1] == "yes"
+                           for f in lines), body
+                listener.stop()
+                data, reads = listener.output(), listener.reads()
+        finally:
+            rtp.close()
+            rtcp.close()
+    # Where track frame 0 lies on the RTP timeline: the packet that starts
+    # with it.
+    t0 = None
+    for d in packets:
+        if d[12:16] == frame(0):
+            t0 = struct.unpack(">I", d[4:8])[0]
+            break
+    assert t0 is not None, "the track's first frame was not sent"
+    timelines = []
+    for d in reports:
+        if d[1] != 200:
+            continue
+        rtp_ts = struct.unpack(">I", d[16:20])[0]
+        i = 0
+        while i + 4 <= len(d):
+            b0, pt, length = struct.unpack(">BBH", d[i:i + 4])
+            body = d[i + 4:i + 4 + 4 * length]
+            if pt == 204 and body[4:8] == b"DSYN":
+                sender_ns, latency_us, _ = struct.unpack(">qII", body[8:24])
+                timelines.append((rtp_ts, sender_ns, latency_us))
+            i += 4 + 4 * length
+    assert timelines, "no sender report with a timeline"
+    rtp_ts, sender_ns, latency_us = timelines[-1]
+    assert latency_us == latency_ms * 1000
+    def heard(q):
+        # Same host: the speaker's clock is ours.
+        units = (t0 + q - rtp_ts + (1 << 31)) % (1 << 32) - (1 << 31)
+        return sender_ns + units * 1_000_000_000 // RATE + latency_us * 1000
+    offs = []
+    for t, k in reads:
+        if 4 * k + 12 > len(data):
+            continue
+        p = [position_of(data, k + i) for i in range(3)]
+        if None in p or p[1] - p[0] != 1 or p[2] - p[1] != 1:
+            continue
+        offs.append((t - heard(p[0])) / 1e6)
+    assert len(offs) > 50, len(offs)
+    median = statistics.median(offs)
+    p90 = sorted(abs(o) for o in offs)[int(0.9 * len(offs))]
+    print(f"# disorder-speaker: {len(offs)} writes: median {median:+.3f} ms, p90 {p90:.3f} ms")
+    assert abs(median) < 0.5, median
+    assert p90 < 2, p90
 
 
 run_tests()
