@@ -57,7 +57,7 @@ std::size_t ClockExchange::request(std::int64_t now_ns, const sockaddr_storage& 
   o.to = to;
   o.to_length = to_length;
   // Pacing: fast until valid, a few a second while it settles, then slow.
-  const std::int64_t interval = !estimator_.valid()   ? kFastIntervalNs
+  const std::int64_t interval = !estimator_.valid()     ? kFastIntervalNs
                                 : estimator_.settling() ? kSettleIntervalNs
                                                         : kSteadyIntervalNs;
   next_ns_ = now_ns + interval;
@@ -73,8 +73,7 @@ bool ClockExchange::answer(std::span<const std::uint8_t> datagram, const sockadd
   }
   for (Outstanding& o : outstanding_) {
     // From elsewhere it does not count, nor spoil the real answer.
-    if (!o.used || o.t1 != a->t1 || !same_endpoint(o.to, o.to_length, from, from_length))
-      continue;
+    if (!o.used || o.t1 != a->t1 || !same_endpoint(o.to, o.to_length, from, from_length)) continue;
     o.used = false;
     if (t4_ns - o.t1 > kAnswerTimeoutNs) {
       ++refused_;

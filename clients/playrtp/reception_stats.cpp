@@ -64,14 +64,15 @@ RtcpReportBlock ReceptionStats::report(std::uint32_t ssrc) {
   b.ssrc = ssrc;
   b.highest_sequence = extended_highest();
   // 24 bits, signed, clamped (RFC 3550 6.4.1).
-  b.cumulative_lost = static_cast<std::int32_t>(std::clamp<std::int64_t>(lost(), -0x800000, 0x7fffff));
+  b.cumulative_lost =
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(lost(), -0x800000, 0x7fffff));
   const std::int64_t expected_interval = expected() - expected_prior_;
   const auto received_interval = static_cast<std::int64_t>(received_ - received_prior_);
   const std::int64_t lost_interval = expected_interval - received_interval;
   b.fraction_lost = expected_interval <= 0 || lost_interval <= 0
                         ? 0
-                        : static_cast<std::uint8_t>(
-                              std::min<std::int64_t>(255, (lost_interval << 8) / expected_interval));
+                        : static_cast<std::uint8_t>(std::min<std::int64_t>(
+                              255, (lost_interval << 8) / expected_interval));
   expected_prior_ = expected();
   received_prior_ = received_;
   b.jitter = static_cast<std::uint32_t>(std::min(jitter_, 4294967295.0));

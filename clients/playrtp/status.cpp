@@ -1,7 +1,6 @@
 // Formatting and describing the status line.
 #include "status.hpp"
 
-
 #include <algorithm>
 #include <cstdio>
 #include <utility>

@@ -1,9 +1,9 @@
 // RTCP in, time requests out, answers in, the schedule published, reports out.
 #include "sync_client.hpp"
 
+#include "audio/pacer.hpp" // monotonic_ns
 #include "error.hpp"
 #include "log.hpp"
-#include "audio/pacer.hpp" // monotonic_ns
 
 #include <algorithm>
 #include <cerrno>
@@ -132,8 +132,7 @@ void SyncClient::choose(std::int64_t now_ns) {
   const LastSr* best = nullptr;
   for (const auto& r : reports_) {
     if (!r) continue;
-    if (followed ? r->ssrc == *followed : !best || r->received_ns > best->received_ns)
-      best = &*r;
+    if (followed ? r->ssrc == *followed : !best || r->received_ns > best->received_ns) best = &*r;
   }
   if (!best) {
     if (sr_) player_.set_sync(std::nullopt);
@@ -171,8 +170,8 @@ void SyncClient::publish() {
   a.ssrc = sr_->ssrc;
   a.rtp_timestamp = sr_->rtp_timestamp;
   a.sender_ns = sr_->timeline.sender_ns;
-  latency_ = choose_latency(std::int64_t{sr_->timeline.latency_us} * 1000,
-                            settings_.own_latency_ns);
+  latency_ =
+      choose_latency(std::int64_t{sr_->timeline.latency_us} * 1000, settings_.own_latency_ns);
   a.latency_ns = latency_.latency_ns;
   a.trim_ns = settings_.trim_ns;
   a.clock.local_ref = now;

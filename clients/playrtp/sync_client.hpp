@@ -48,7 +48,7 @@ public:
     std::int64_t own_latency_ns = 0; // what this listener needs (--min, its output)
     std::int64_t output_delay_ns = 0;
     std::int64_t max_buffer_ns = 0; // --max: what the jitter buffer holds before it stops reading
-    std::string cname; // user@host
+    std::string cname;              // user@host
   };
 
   // rtcp: the socket on port+1 (non-blocking); can_send: it may send too
@@ -61,9 +61,9 @@ public:
   struct Status {
     bool timeline = false; // the followed sender states one
     bool clock_valid = false;
-    double offset_ms = 0;      // the sender's clock minus ours
+    double offset_ms = 0; // the sender's clock minus ours
     double uncertainty_ms = 0;
-    double drift_ppm = 0;      // the sender's clock against ours
+    double drift_ppm = 0; // the sender's clock against ours
     bool latency_unmet = false;
     double shared_latency_ms = 0;
     std::uint64_t reports_sent = 0;

@@ -29,8 +29,9 @@ namespace {
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSec = 1'000'000'000;
 
-std::vector<std::uint8_t> packet(std::uint32_t ssrc, std::uint16_t sequence, std::uint32_t timestamp,
-                                 std::size_t frames, unsigned channels = 2, bool marker = false) {
+std::vector<std::uint8_t> packet(std::uint32_t ssrc, std::uint16_t sequence,
+                                 std::uint32_t timestamp, std::size_t frames, unsigned channels = 2,
+                                 bool marker = false) {
   RtpHeader h;
   h.payload_type = channels == 2 ? kRtpPayloadL16Stereo : kRtpPayloadL16Mono;
   h.sequence = sequence;
@@ -76,7 +77,8 @@ TEST(PlayrtpSync, TheSrTimestampIsUnwrappedOntoTheStreamsPositions) {
   StreamTracker t(AudioFormat{});
   const std::uint32_t start = 0xffffff00u;
   for (int i = 0; i < 4; ++i) {
-    const auto d = packet(7, static_cast<std::uint16_t>(i), start + static_cast<std::uint32_t>(i * 100), 100);
+    const auto d =
+        packet(7, static_cast<std::uint16_t>(i), start + static_cast<std::uint32_t>(i * 100), 100);
     t.track(*decode_rtp_packet(d), i);
   }
   ASSERT_TRUE(t.following());
@@ -88,7 +90,8 @@ TEST(PlayrtpSync, TheSrTimestampIsUnwrappedOntoTheStreamsPositions) {
   // falls between frames.
   StreamTracker s(AudioFormat{});
   for (int i = 0; i < 4; ++i) {
-    const auto d = packet(8, static_cast<std::uint16_t>(i), 1000u + static_cast<std::uint32_t>(i * 200), 100);
+    const auto d =
+        packet(8, static_cast<std::uint16_t>(i), 1000u + static_cast<std::uint32_t>(i * 200), 100);
     s.track(*decode_rtp_packet(d), i);
   }
   ASSERT_EQ(s.unit(), TimestampUnit::samples);
@@ -259,7 +262,8 @@ struct SyncSim {
   void run(double seconds, int chunk = 441) {
     const auto end = now + static_cast<std::int64_t>(seconds * 1e9);
     while (now < end) {
-      const auto queued_until = static_cast<std::int64_t>(static_cast<double>(written) * 1e9 / kRate);
+      const auto queued_until =
+          static_cast<std::int64_t>(static_cast<double>(written) * 1e9 / kRate);
       now = std::max(now, queued_until - lead);
       // Frame f leaves the sender at its clock's offset + f / rate, ours f / rate.
       while (static_cast<std::int64_t>(static_cast<double>(sent) * 1e9 / kRate) + 2 * kMs <= now) {
@@ -269,7 +273,8 @@ struct SyncSim {
         sent += 441;
       }
       const std::int64_t audible = std::max(now, queued_until);
-      const Playout::Step s = playout.plan(buffer, now, audible, static_cast<std::size_t>(chunk), false);
+      const Playout::Step s =
+          playout.plan(buffer, now, audible, static_cast<std::size_t>(chunk), false);
       if (s.kind == Playout::Step::Kind::play) {
         if (first_play_audible < 0) {
           first_play_audible = audible;
@@ -395,7 +400,7 @@ TEST(PlayrtpSync, TheClockExchangeBelievesOnlyAnswersToItsRequestsFromWhereTheyW
     now = x.next_request_ns();
     x.request(now, sender, len, out);
     const std::int64_t interval = x.next_request_ns() - now;
-    EXPECT_EQ(interval, !x.estimator().valid()      ? ClockExchange::kFastIntervalNs
+    EXPECT_EQ(interval, !x.estimator().valid()     ? ClockExchange::kFastIntervalNs
                         : x.estimator().settling() ? ClockExchange::kSettleIntervalNs
                                                    : ClockExchange::kSteadyIntervalNs);
     settled = interval == ClockExchange::kSteadyIntervalNs;
