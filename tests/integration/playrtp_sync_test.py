@@ -211,7 +211,7 @@ def parse_receiver_report(data):
 class Listener:
     """disorder-playrtp on `port` with a recorder as its command."""
 
-    def __init__(self, port, extra=(), address=None):
+    def __init__(self, port, extra=(), address=None, config="/dev/null", where=None):
         self.dir = tempfile.mkdtemp(prefix="playrtp-sync-test-")
         self.out = os.path.join(self.dir, "out.raw")
         self.stamps = os.path.join(self.dir, "stamps")
@@ -228,8 +228,8 @@ class Listener:
         command = f"exec {chrt}{sys.executable} {recorder} {self.out} {self.stamps}"
         self.proc = subprocess.Popen(
             [PLAYRTP, "--api", "command", "--command", command, "--pause-mode", "suspend",
-             "--config", "/dev/null", "--socket", self.socket, *extra, "--",
-             *([address] if address else []), str(port)],
+             "--config", config, "--socket", self.socket, *extra, "--",
+             *(where or ([address] if address else []) + [str(port)])],
             stderr=subprocess.PIPE, text=True, env=env)
         self.lines = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -464,10 +464,9 @@ class SyncJukebox(Server):
         super().__init__()
         self.music = os.path.join(self.dir, "music")
         os.makedirs(self.music)
-        self.extra_config = (f"collection fs utf-8 {self.music}\n"
-                             f"broadcast {group} {port}\n"
-                             "broadcast_from 127.0.0.1 0\n"
-                             "multicast_loop yes\n"
+        where = ("rtp_mode request\n" if group == "request" else
+                 f"broadcast {group} {port}\nbroadcast_from 127.0.0.1 0\nmulticast_loop yes\n")
+        self.extra_config = (f"collection fs utf-8 {self.music}\napi rtp\n" + where +
                              f"rtp_latency {latency_ms}\n"
                              "queue_pad 0\n")
         self.write_config()
@@ -584,6 +583,33 @@ def with_disorderds_speaker_listeners_play_on_its_timeline():
     print(f"# disorder-speaker: {len(offs)} writes: median {median:+.3f} ms, p90 {p90:.3f} ms")
     assert abs(median) < 0.5, median
     assert p90 < 2, p90
+
+
+@test
+def a_listener_that_requests_its_stream_plays_on_the_speakers_timeline():
+    with SyncJukebox("request", None, 70) as server:
+        path = os.path.join(server.music, "tone.wav")
+        track = array.array("h")
+        for q in range(3 * RATE):
+            track.extend(struct.unpack(">hh", frame(q)))
+        write_wav(path, track)
+        with Listener(None, config=server.config_path, where=["-"]) as listener:
+            with closing(server.root()) as r:
+                r.ok("rescan", "wait", "fresh")
+                r.ok("play", path)
+            wait_for(lambda: listener.status().get("synchronised") == "yes",
+                     "the listener to synchronise", 15)
+            st = listener.status()
+            assert st["latency_ms"] == "70.0", st
+            # Same host: the clocks agree.
+            assert abs(float(st["offset_ms"])) < 1, st
+            def listed():
+                with closing(server.root()) as r:
+                    _, _, body = r.command("rtp-listeners")
+                return any("synchronised" in f and f[f.index("synchronised") + 1] == "yes"
+                           for f in (split(line) for line in body))
+            wait_for(listed, "rtp-listeners to list the listener as synchronised", 10)
+            listener.stop()
 
 
 run_tests()
