@@ -94,7 +94,7 @@ class SyncSender:
     CLOCK_MONOTONIC + offset_ns."""
 
     def __init__(self, port, seconds, latency_ms=150, timeline=True, offset_ns=7_123_456_789,
-                 ssrc=0x51c0ffee, timestamp=0xffffffff - 20000):
+                 ssrc=0x51c0ffee, timestamp=0xffffffff - 20000, outage=None):
         self.dest = ("127.0.0.1", port)
         self.rtcp_dest = ("127.0.0.1", port + 1)
         self.frames = int(seconds * RATE)
@@ -103,6 +103,8 @@ class SyncSender:
         self.offset_ns = offset_ns
         self.ssrc = ssrc
         self.timestamp0 = timestamp
+        # (from, to) in seconds of the stream: its packets are lost on the way.
+        self.outage = outage
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtcp.bind(("127.0.0.1", 0))
@@ -168,7 +170,8 @@ class SyncSender:
                 header = struct.pack(">BBHII", 0x80, (0x80 if first == 0 else 0) | 10,
                                      (1000 + self.packets) & 0xffff, ts, self.ssrc)
                 payload = b"".join(frame(p) for p in range(first, first + n))
-                self.rtp.sendto(header + payload, self.dest)
+                if not self.outage or not self.outage[0] * RATE <= first < self.outage[1] * RATE:
+                    self.rtp.sendto(header + payload, self.dest)
                 self.packets += 1
                 if first >= next_sr:
                     # The SR's instant: now, as the sender's pacing clock has it.
@@ -315,9 +318,10 @@ class Listener:
         self.close()
 
 
-def offsets_ms(listener, sender, latency_ns):
-    """For each read that starts with a frame of the signal: when it was
-    written minus when the timeline says that frame is heard."""
+def offsets_ms(listener, sender, latency_ns, since=0):
+    """For each read that starts with a frame of the signal (from position
+    `since` on): when it was written minus when the timeline says that
+    frame is heard."""
     data = listener.output()
     out = []
     for t, k in listener.reads():
@@ -326,7 +330,7 @@ def offsets_ms(listener, sender, latency_ns):
         # Resampling blurs the signal's steps (every 30000 positions):
         # only a read that starts on a clean run of positions counts.
         p = [position_of(data, k + i) for i in range(3)]
-        if None in p or p[1] - p[0] != 1 or p[2] - p[1] != 1:
+        if None in p or p[1] - p[0] != 1 or p[2] - p[1] != 1 or p[0] < since:
             continue
         out.append((t - sender.frame_instant(p[0]) - latency_ns) / 1e6)
     return out
@@ -381,6 +385,27 @@ def a_listener_plays_each_frame_when_the_timeline_says():
         assert abs(median) < 0.5, median
         # A write (or the recorder's read) may wait for a busy machine.
         assert p90 < 2, p90
+
+
+@test
+def after_a_2s_outage_it_is_back_on_the_timeline_at_once():
+    port = free_port_pair()
+    with Listener(port) as listener:
+        sender = SyncSender(port, 6, outage=(2, 4))
+        try:
+            sender.start()
+            sender.thread.join(20)
+            wait_for(lambda: listener.status()["error_ms"] == "-", "the end of the stream", 5)
+        finally:
+            sender.close()
+        listener.stop()
+        offs = offsets_ms(listener, sender, sender.latency_us * 1000, 4 * RATE)
+        assert len(offs) > 40, len(offs)
+        # The first write after the outage, and the median of those after.
+        print(f"# after the outage: first write {offs[0]:+.3f} ms, median "
+              f"{statistics.median(offs):+.3f} ms")
+        assert abs(offs[0]) < 1, offs[:5]
+        assert abs(statistics.median(offs)) < 0.5, offs
 
 
 @test
