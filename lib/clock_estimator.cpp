@@ -93,6 +93,8 @@ ClockEstimator::ClockEstimator(const Settings& settings)
   points_.reserve(settings_.envelope_window);
   hull_.reserve(settings_.envelope_window);
   hull_back_.reserve(settings_.envelope_window);
+  slopes_.reserve(settings_.envelope_window);
+  slopes_back_.reserve(settings_.envelope_window);
   excess_.resize(kRecent);
   ways_.reserve(settings_.envelope_window);
 }
@@ -335,20 +337,29 @@ bool ClockEstimator::refit_directions() {
   // bisection over the lower hulls' vertices finds where that changes sign.
   lower_hull(points_, [](const Point& p) { return p.out; }, hull_);
   lower_hull(points_, [](const Point& p) { return p.back; }, hull_back_);
-  auto touching = [&](const std::vector<std::size_t>& hull, double r, double sign) {
-    double best = std::numeric_limits<double>::infinity(), at = 0;
-    for (std::size_t i : hull) {
-      const Point& p = points_[i];
-      const double v = (sign > 0 ? p.out : p.back) - sign * r * p.x;
-      if (v < best) best = v, at = p.x;
+  // Each hull's edge slopes ascend; the vertex that minimises y - r x is
+  // where they pass r.
+  auto edges = [&](const std::vector<std::size_t>& hull, bool out, std::vector<double>& slopes) {
+    slopes.clear();
+    for (std::size_t j = 1; j < hull.size(); ++j) {
+      const Point& a = points_[hull[j - 1]];
+      const Point& b = points_[hull[j]];
+      const double rise = (out ? b.out : b.back) - (out ? a.out : a.back);
+      slopes.push_back(b.x > a.x ? rise / (b.x - a.x) : std::numeric_limits<double>::infinity());
     }
-    return at;
+  };
+  edges(hull_, true, slopes_);
+  edges(hull_back_, false, slopes_back_);
+  auto touching = [&](const std::vector<std::size_t>& hull, const std::vector<double>& slopes,
+                      double r) {
+    const auto k = std::lower_bound(slopes.begin(), slopes.end(), r) - slopes.begin();
+    return points_[hull[static_cast<std::size_t>(k)]].x;
   };
   if (span > 0) {
     double lo = rate_ - kRateBound, hi = rate_ + kRateBound;
     for (int i = 0; i < 60; ++i) {
       const double mid = (lo + hi) / 2;
-      if (touching(hull_back_, mid, -1) > touching(hull_, mid, 1))
+      if (touching(hull_back_, slopes_back_, -mid) > touching(hull_, slopes_, mid))
         lo = mid;
       else
         hi = mid;

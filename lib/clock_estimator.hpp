@@ -153,7 +153,7 @@ private:
   };
   std::vector<Point> points_;
   std::vector<std::size_t> hull_, hull_back_;
-  std::vector<double> excess_;
+  std::vector<double> excess_, slopes_, slopes_back_;
   std::vector<Sample> ways_; // ring of the last envelope_window exchanges
   std::size_t ways_next_ = 0; // the oldest once full
   std::size_t high_run_ = 0; // refits in a row with the recent minimum of a way high
