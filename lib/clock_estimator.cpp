@@ -36,11 +36,11 @@ constexpr double kRateBound = 1e-3;
 
 // The per-direction estimate needs this many exchanges.
 constexpr std::size_t kDirMin = 32;
-// A step in one way's delay: the last kRecent exchanges' minimum above the
-// older ones' by kStepJitters kRecent-ths of their median excess over it,
+// A step in one way's delay: the last kRecent exchanges' minimum away from
+// the older ones' by kStepJitters kRecent-ths of their median excess over it,
 // and at least kStepFloor, for kRecent exchanges in a row.
 constexpr std::size_t kRecent = 32;
-constexpr double kStepJitters = 16;
+constexpr double kStepJitters = 32;
 constexpr double kStepFloor = 50e3; // ns
 
 // The fitted exchanges measure the rate if the standard deviation of their
@@ -379,8 +379,9 @@ bool ClockEstimator::refit_directions() {
   uncertainty_ns_ = saturate((min_out + min_back) / 2);
 
   // A step up in one way's delay (a route change) leaves that way's
-  // minimum on the old exchanges until they age out.  When the recent
-  // exchanges' minimum of either way stays well above the older ones'
+  // minimum on the old exchanges until they age out; a step down moves it
+  // at once, but a rate fitted across the step is wrong.  When the recent
+  // exchanges' minimum of either way stays well away from the older ones'
   // (further than the jitter of a minimum of that many allows) for as many
   // exchanges again, the older ones are forgotten.
   if (n >= 2 * kRecent) {
@@ -399,7 +400,7 @@ bool ClockEstimator::refit_directions() {
       std::nth_element(excess_.begin(), excess_.begin() + kRecent / 2, excess_.end());
       const double bound =
           std::max(kStepFloor, kStepJitters * excess_[kRecent / 2] / static_cast<double>(kRecent));
-      high = high || recent - older > bound;
+      high = high || std::abs(recent - older) > bound;
     }
     high_run_ = high ? high_run_ + 1 : 0;
     if (high_run_ >= kRecent) {

@@ -38,9 +38,9 @@
 // difference.  The rate is the one that leaves the least room between the
 // two ways' lower envelopes (a bisection over their convex hulls); the
 // uncertainty is half the sum of the two minima.  If the last 32
-// exchanges' minimum of either way stays well above the older ones' for
-// 32 exchanges (a one-way step up in delay, such as a route change), the
-// older ones are forgotten.  A difference between the two ways' base
+// exchanges' minimum of either way stays well away from the older ones'
+// for 32 exchanges (a step in one way's delay, such as a route change),
+// the older ones are forgotten.  A difference between the two ways' base
 // delays is undetectable by any method: the estimate is off by half of it.
 //
 // Pacing, which the caller chooses: a few exchanges a second (four) while
@@ -50,7 +50,7 @@
 // 50 us of the truth from then on and within 20 us after about 5 s, p99
 // ~3 us from 30 s on.  On a jittery path the error falls as the window
 // fills (it is of the order of the jitter over the number of exchanges):
-// with 15 +- 3 ms each way, p99 ~320 us at one exchange a second, ~90 us
+// with 15 +- 3 ms each way, p99 ~320 us at one exchange a second, ~50 us
 // at four a second (tests/unit/clock_estimator_test.cpp has the figures).
 //
 // Pure: the caller supplies every instant (nanoseconds), so tests run it
@@ -72,7 +72,7 @@ public:
     std::size_t step_run = 4;    // inconsistent exchanges in a row that restart it
     std::size_t settle = 20;     // exchanges before settling() ends
     // Exchanges kept for the per-direction estimate (0: round trips only).
-    std::size_t envelope_window = 512;
+    std::size_t envelope_window = 1024;
   };
 
   struct Exchange {
