@@ -32,7 +32,7 @@
 // direction is filtered on its own instead.  With offset θ, (t2 - t1) is
 // θ plus the way out's delay and (t4 - t3) is the way back's delay less θ
 // (the sender's holding time, t3 - t2, falls out); detrended by the rate,
-// each way's minimum over the last envelope_window exchanges (512) is
+// each way's minimum over the last envelope_window exchanges (1024) is
 // approached independently (a round trip is short only when both ways are
 // lucky at once, far rarer on a jittery path), and θ is half their
 // difference.  The rate is the one that leaves the least room between the
