@@ -374,9 +374,17 @@ bool ClockEstimator::refit_directions() {
     min_out = std::min(min_out, p.out - r * p.x);
     min_back = std::min(min_back, p.back + r * p.x);
   }
-  rate_ = r;
-  offset_at_ref_ = (min_out - min_back) / 2;
-  uncertainty_ns_ = saturate((min_out + min_back) / 2);
+  // The two minima bound the offset from either side, and so their sum
+  // (the envelopes' round trip) is never negative for a clock that keeps
+  // to a rate; if it is, the exchanges contradict each other (a step in
+  // the other clock not yet confirmed, or nonsense), and the round-trip
+  // fit stands.
+  const bool used = min_out + min_back >= 0;
+  if (used) {
+    rate_ = r;
+    offset_at_ref_ = (min_out - min_back) / 2;
+    uncertainty_ns_ = saturate((min_out + min_back) / 2);
+  }
 
   // A step up in one way's delay (a route change) leaves that way's
   // minimum on the old exchanges until they age out; a step down moves it
@@ -414,7 +422,7 @@ bool ClockEstimator::refit_directions() {
       return refit_directions();
     }
   }
-  return true;
+  return used;
 }
 
 double ClockEstimator::fitted_at(std::int64_t local_ns) const {
