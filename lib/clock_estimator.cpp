@@ -40,7 +40,7 @@ constexpr std::size_t kDirMin = 32;
 // the older ones' by kStepJitters kRecent-ths of their median excess over it,
 // and at least kStepFloor, for kRecent exchanges in a row.
 constexpr std::size_t kRecent = 32;
-constexpr double kStepJitters = 32;
+constexpr double kStepJitters = 48;
 constexpr double kStepFloor = 50e3; // ns
 
 // The fitted exchanges measure the rate if the standard deviation of their
@@ -104,6 +104,7 @@ void ClockEstimator::reset() {
   next_ = newest_ = 0;
   ways_.clear();
   ways_next_ = high_run_ = 0;
+  hold_rate_ = false;
   run_.clear();
   restarts_ = 0;
   settled_count_ = 0;
@@ -178,6 +179,7 @@ void ClockEstimator::restart_from_run() {
   next_ = newest_ = 0;
   ways_.clear();
   ways_next_ = high_run_ = 0;
+  hold_rate_ = false;
   for (const Sample& s : run_)
     keep(s);
   settled_count_ = run_.size();
@@ -355,7 +357,10 @@ bool ClockEstimator::refit_directions() {
     const auto k = std::lower_bound(slopes.begin(), slopes.end(), r) - slopes.begin();
     return points_[hull[static_cast<std::size_t>(k)]].x;
   };
-  if (span > 0) {
+  // A route change leaves the rate as it was: after one, the rate measured
+  // before stands until the exchanges since are twice kRecent.
+  if (n >= 2 * kRecent) hold_rate_ = false;
+  if (span > 0 && !hold_rate_) {
     double lo = rate_ - kRateBound, hi = rate_ + kRateBound;
     for (int i = 0; i < 60; ++i) {
       const double mid = (lo + hi) / 2;
@@ -419,6 +424,7 @@ bool ClockEstimator::refit_directions() {
       ways_.resize(kRecent);
       ways_next_ = 0;
       high_run_ = 0;
+      hold_rate_ = true;
       return refit_directions();
     }
   }
