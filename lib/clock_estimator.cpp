@@ -1,5 +1,6 @@
 // ClockEstimator: a weighted, slope-regularised least-squares line through
-// the offsets of the exchanges with the shortest round trips, and the
+// the offsets of the exchanges with the shortest round trips, then, with
+// enough exchanges, each way's detrended minimum on its own; and the
 // consistency test that tells a restarted clock from network trouble.
 #include "clock_estimator.hpp"
 
@@ -32,6 +33,15 @@ constexpr double kRateSlack = 20e-6;
 // The most two clocks are taken to differ in rate when comparing the
 // exchanges of a run with each other (no fit to go by there).
 constexpr double kRateBound = 1e-3;
+
+// The per-direction estimate needs this many exchanges.
+constexpr std::size_t kDirMin = 32;
+// A step in one way's delay: the last kRecent exchanges' minimum away from
+// the older ones' by kStepJitters kRecent-ths of their median excess over it,
+// and at least kStepFloor, for kRecent exchanges in a row.
+constexpr std::size_t kRecent = 32;
+constexpr double kStepJitters = 48;
+constexpr double kStepFloor = 50e3; // ns
 
 // The fitted exchanges measure the rate if the standard deviation of their
 // instants is at least this share of the window's span (1/sqrt(12), about
@@ -80,15 +90,26 @@ ClockEstimator::ClockEstimator(const Settings& settings)
   kept_.reserve(settings_.window);
   run_.reserve(settings_.step_run);
   order_.reserve(settings_.window);
+  points_.reserve(settings_.envelope_window);
+  hull_.reserve(settings_.envelope_window);
+  hull_back_.reserve(settings_.envelope_window);
+  slopes_.reserve(settings_.envelope_window);
+  slopes_back_.reserve(settings_.envelope_window);
+  excess_.resize(kRecent);
+  ways_.reserve(settings_.envelope_window);
 }
 
 void ClockEstimator::reset() {
   kept_.clear();
   next_ = newest_ = 0;
+  ways_.clear();
+  ways_next_ = high_run_ = 0;
+  hold_rate_ = false;
   run_.clear();
   restarts_ = 0;
   settled_count_ = 0;
-  fitted_ = rate_known_ = false;
+  fitted_ = rate_known_ = dir_rate_known_ = false;
+  dir_rate_ = 0;
   needed_ = settings_.min_samples;
   ref_ns_ = base_offset_ns_ = 0;
   offset_at_ref_ = rate_ = rate_sigma_ = 0;
@@ -135,6 +156,14 @@ bool ClockEstimator::add(const Exchange& e) {
 }
 
 void ClockEstimator::keep(const Sample& s) {
+  if (settings_.envelope_window > 0) {
+    if (ways_.size() < settings_.envelope_window) {
+      ways_.push_back(s);
+    } else {
+      ways_[ways_next_] = s;
+      ways_next_ = (ways_next_ + 1) % settings_.envelope_window;
+    }
+  }
   if (kept_.size() < settings_.window) {
     kept_.push_back(s);
     newest_ = kept_.size() - 1;
@@ -148,12 +177,15 @@ void ClockEstimator::keep(const Sample& s) {
 void ClockEstimator::restart_from_run() {
   kept_.clear();
   next_ = newest_ = 0;
+  ways_.clear();
+  ways_next_ = high_run_ = 0;
+  hold_rate_ = false;
   for (const Sample& s : run_)
     keep(s);
   settled_count_ = run_.size();
   run_.clear();
   ++restarts_;
-  rate_known_ = false;
+  rate_known_ = dir_rate_known_ = false;
   // The run that showed the step is evidence enough to go on with.
   needed_ = std::min(settings_.min_samples, settings_.step_run);
   refit();
@@ -250,6 +282,153 @@ void ClockEstimator::refit() {
   const double residual = std::sqrt(sr / sw);
   uncertainty_ns_ = saturate(static_cast<double>(shortest) / 2 + residual);
   fitted_ = true;
+  refit_directions();
+}
+
+namespace {
+
+// The slope of the line under all the points (x ascending) that passes
+// closest to them on average: the lower convex hull's edge above the mean
+// x.  That line solves the linear programme "below every point, least sum
+// of distances above it", the classic estimate of a clock's rate from
+// one-way transit times.  hull is scratch.
+template <typename Points, typename Y>
+void lower_hull(const Points& p, Y y, std::vector<std::size_t>& hull) {
+  hull.clear();
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    // Drop the last point while it lies on or above the segment from the
+    // one before it to this one.
+    while (hull.size() >= 2) {
+      const std::size_t a = hull[hull.size() - 2], b = hull.back();
+      const double cross =
+          (p[b].x - p[a].x) * (y(p[i]) - y(p[a])) - (y(p[b]) - y(p[a])) * (p[i].x - p[a].x);
+      if (cross > 0) break;
+      hull.pop_back();
+    }
+    hull.push_back(i);
+  }
+}
+
+} // namespace
+
+bool ClockEstimator::refit_directions() {
+  const std::size_t n = ways_.size();
+  if (n < kDirMin) return false;
+  points_.clear();
+  const std::size_t first = n < settings_.envelope_window ? 0 : ways_next_;
+  bool ascending = true;
+  for (std::size_t j = 0; j < n; ++j) {
+    const Sample& s = ways_[(first + j) % n];
+    // (t2 - t1) = offset + delay out; (t4 - t3) = delay back - offset;
+    // their sum is the round trip.  Less the base offset, both are small.
+    const double out = difference(s.twice_offset + s.rtt_ns, 2 * base_offset_ns_) / 2;
+    const double x = difference(s.local_ns, ref_ns_);
+    ascending = ascending && (points_.empty() || x >= points_.back().x);
+    points_.push_back({x, out, static_cast<double>(s.rtt_ns) - out});
+  }
+  if (!ascending)
+    std::sort(points_.begin(), points_.end(),
+              [](const Point& a, const Point& b) { return a.x < b.x; });
+  const double span = points_.back().x - points_.front().x;
+
+  // The rate: the one that makes the two ways' lower envelopes, detrended
+  // by it, leave the least room between them (the largest sum of the two
+  // minima), which is where the exchanges that touch the envelopes lie at
+  // the same instant.  That sum is concave in the rate, its slope the
+  // instant of the back way's touching exchange less the out way's: a
+  // bisection over the lower hulls' vertices finds where that changes sign.
+  lower_hull(points_, [](const Point& p) { return p.out; }, hull_);
+  lower_hull(points_, [](const Point& p) { return p.back; }, hull_back_);
+  // Each hull's edge slopes ascend; the vertex that minimises y - r x is
+  // where they pass r.
+  auto edges = [&](const std::vector<std::size_t>& hull, bool out, std::vector<double>& slopes) {
+    slopes.clear();
+    for (std::size_t j = 1; j < hull.size(); ++j) {
+      const Point& a = points_[hull[j - 1]];
+      const Point& b = points_[hull[j]];
+      const double rise = (out ? b.out : b.back) - (out ? a.out : a.back);
+      slopes.push_back(b.x > a.x ? rise / (b.x - a.x) : std::numeric_limits<double>::infinity());
+    }
+  };
+  edges(hull_, true, slopes_);
+  edges(hull_back_, false, slopes_back_);
+  auto touching = [&](const std::vector<std::size_t>& hull, const std::vector<double>& slopes,
+                      double r) {
+    const auto k = std::lower_bound(slopes.begin(), slopes.end(), r) - slopes.begin();
+    return points_[hull[static_cast<std::size_t>(k)]].x;
+  };
+  // A route change leaves the rate as it was: after one, the rate measured
+  // before stands until the exchanges since are twice kRecent.
+  if (n >= 2 * kRecent) hold_rate_ = false;
+  if (span > 0 && !hold_rate_) {
+    double lo = rate_ - kRateBound, hi = rate_ + kRateBound;
+    for (int i = 0; i < 60; ++i) {
+      const double mid = (lo + hi) / 2;
+      if (touching(hull_back_, slopes_back_, -mid) > touching(hull_, slopes_, mid))
+        lo = mid;
+      else
+        hi = mid;
+    }
+    dir_rate_ = (lo + hi) / 2;
+    dir_rate_known_ = true;
+  }
+  const double r = dir_rate_known_ ? dir_rate_ : rate_;
+
+  double min_out = std::numeric_limits<double>::infinity(), min_back = min_out;
+  for (const Point& p : points_) {
+    min_out = std::min(min_out, p.out - r * p.x);
+    min_back = std::min(min_back, p.back + r * p.x);
+  }
+  // The two minima bound the offset from either side, and so their sum
+  // (the envelopes' round trip) is never negative for a clock that keeps
+  // to a rate; if it is, the exchanges contradict each other (a step in
+  // the other clock not yet confirmed, or nonsense), and the round-trip
+  // fit stands.
+  const bool used = min_out + min_back >= 0;
+  if (used) {
+    rate_ = r;
+    offset_at_ref_ = (min_out - min_back) / 2;
+    uncertainty_ns_ = saturate((min_out + min_back) / 2);
+  }
+
+  // A step up in one way's delay (a route change) leaves that way's
+  // minimum on the old exchanges until they age out; a step down moves it
+  // at once, but a rate fitted across the step is wrong.  When the recent
+  // exchanges' minimum of either way stays well away from the older ones'
+  // (further than the jitter of a minimum of that many allows) for as many
+  // exchanges again, the older ones are forgotten.
+  if (n >= 2 * kRecent) {
+    bool high = false;
+    for (int way = 0; way < 2; ++way) {
+      auto v = [&](const Point& p) { return way == 0 ? p.out - r * p.x : p.back + r * p.x; };
+      double older = std::numeric_limits<double>::infinity(), recent = older;
+      for (std::size_t j = 0; j < n; ++j)
+        (j + kRecent < n ? older : recent) = std::min(j + kRecent < n ? older : recent,
+                                                      v(points_[j]));
+      // The recent exchanges' median excess over their minimum measures
+      // the jitter; a minimum of kRecent draws is rarely more than a few
+      // kRecent-ths of it above the floor.
+      for (std::size_t j = 0; j < kRecent; ++j)
+        excess_[j] = v(points_[n - kRecent + j]) - recent;
+      std::nth_element(excess_.begin(), excess_.begin() + kRecent / 2, excess_.end());
+      const double bound =
+          std::max(kStepFloor, kStepJitters * excess_[kRecent / 2] / static_cast<double>(kRecent));
+      high = high || std::abs(recent - older) > bound;
+    }
+    high_run_ = high ? high_run_ + 1 : 0;
+    if (high_run_ >= kRecent) {
+      // Keep the last kRecent, in time order from the start of the ring.
+      const std::size_t first_kept = (first + n - kRecent) % n;
+      std::rotate(ways_.begin(), ways_.begin() + static_cast<std::ptrdiff_t>(first_kept),
+                  ways_.end());
+      ways_.resize(kRecent);
+      ways_next_ = 0;
+      high_run_ = 0;
+      hold_rate_ = true;
+      return refit_directions();
+    }
+  }
+  return used;
 }
 
 double ClockEstimator::fitted_at(std::int64_t local_ns) const {

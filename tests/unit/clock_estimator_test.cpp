@@ -30,6 +30,9 @@ struct Network {
   double out_jitter = 15 * kUs, in_jitter = 60 * kUs; // means of exponential jitter
   double outliers = 0.05;                             // share delayed one way by...
   double outlier_min = 5 * kMs, outlier_max = 50 * kMs;
+  bool uniform = false;     // jitter uniform in [0, 2 * mean) instead of exponential
+  double base_spread = 0;   // each way's base delay uniform in [base, base + spread)
+  double loss = 0;          // share of exchanges lost (request or answer)
 };
 
 // The listener's clock is the reference (rate 1); the sender's runs
@@ -76,6 +79,9 @@ struct Scenario {
   double delay_step = 0;
   // No exchanges from gap_at for gap long.
   double gap_at = -1, gap = 0;
+  double steady_from = 30 * kS; // when the steady-state figures start
+  double converged = 50 * kUs;  // the bound that the convergence time is taken for
+  double drift_tolerance = 1;   // ppm, at the end
 };
 
 struct Figures {
@@ -108,8 +114,15 @@ Figures run(const Scenario& sc, std::uint64_t seed) {
   Figures f;
   for (double t = rng.uniform() * 10 * kMs; t < sc.duration;) {
     const bool gap = sc.gap_at >= 0 && t >= sc.gap_at && t < sc.gap_at + sc.gap;
-    double out = sc.net.out_base + rng.exponential(sc.net.out_jitter);
-    double in = sc.net.in_base + rng.exponential(sc.net.in_jitter);
+    auto jitter = [&](double mean) {
+      return sc.net.uniform ? 2 * mean * rng.uniform() : rng.exponential(mean);
+    };
+    auto base = [&](double at_best) {
+      return at_best + (sc.net.base_spread > 0 ? sc.net.base_spread * rng.uniform() : 0);
+    };
+    double out = base(sc.net.out_base) + jitter(sc.net.out_jitter);
+    double in = base(sc.net.in_base) + jitter(sc.net.in_jitter);
+    const bool lost = sc.net.loss > 0 && rng.uniform() < sc.net.loss;
     if (rng.uniform() < sc.net.outliers) {
       const double extra =
           sc.net.outlier_min + rng.uniform() * (sc.net.outlier_max - sc.net.outlier_min);
@@ -118,7 +131,7 @@ Figures run(const Scenario& sc, std::uint64_t seed) {
     if (sc.delay_step_at >= 0 && t >= sc.delay_step_at) out += sc.delay_step;
     const double hold = 20 * kUs + rng.uniform() * 40 * kUs;
     const double answered = t + out + hold + in;
-    if (!gap) {
+    if (!gap && !lost) {
       ClockEstimator::Exchange e;
       e.t1 = sc.clocks.local(t);
       e.t2 = sc.clocks.remote(t + out);
@@ -150,8 +163,9 @@ struct Summary {
   double valid_at = 0;
   double max_error_once_valid = 0;
   double within_50us = 0, within_20us = 0; // from when on
-  double steady_max = 0;                   // after 30 s
-  double steady_p99 = 0;
+  double steady_max = 0;                   // after Scenario::steady_from
+  double steady_p50 = 0, steady_p99 = 0;
+  double converged = 0; // from when on within Scenario::converged
   double max_uncertainty = 0;
   std::uint64_t restarts = 0;
 };
@@ -166,20 +180,26 @@ Summary run_seeds(const char* name, const Scenario& sc, int seeds = 20) {
     s.max_error_once_valid = std::max(s.max_error_once_valid, f.max_error(0));
     s.within_50us = std::max(s.within_50us, f.within(50 * kUs));
     s.within_20us = std::max(s.within_20us, f.within(20 * kUs));
-    s.steady_max = std::max(s.steady_max, f.max_error(30 * kS));
+    s.steady_max = std::max(s.steady_max, f.max_error(sc.steady_from));
+    s.converged = std::max(s.converged, f.within(sc.converged));
     for (const auto& [at, error] : f.errors)
-      if (at >= 30 * kS) steady.push_back(std::abs(error));
+      if (at >= sc.steady_from) steady.push_back(std::abs(error));
     s.max_uncertainty = std::max(s.max_uncertainty, f.max_uncertainty);
     s.restarts += f.restarts;
-    EXPECT_NEAR(f.final_drift_ppm, sc.clocks.rate_ppm, 1) << name << " seed " << seed;
+    EXPECT_NEAR(f.final_drift_ppm, sc.clocks.rate_ppm, sc.drift_tolerance) << name << " seed " << seed;
   }
   std::sort(steady.begin(), steady.end());
-  if (!steady.empty()) s.steady_p99 = steady[steady.size() * 99 / 100];
+  if (!steady.empty()) {
+    s.steady_p50 = steady[steady.size() / 2];
+    s.steady_p99 = steady[steady.size() * 99 / 100];
+  }
   std::printf("[ figures  ] %s, worst of %d runs: valid after %.2f s, then error at most %.1f us, "
-              "within 50 us from %.2f s, within 20 us from %.2f s; after 30 s p99 %.1f us, max "
-              "%.1f us; uncertainty at most %.0f us; %llu restarts\n",
+              "within 50 us from %.2f s, within 20 us from %.2f s, within %.0f us from %.2f s; "
+              "after %.0f s p50 %.1f us, p99 %.1f us, max %.1f us; uncertainty at most %.0f us; "
+              "%llu restarts\n",
               name, seeds, s.valid_at / kS, s.max_error_once_valid / kUs, s.within_50us / kS,
-              s.within_20us / kS, s.steady_p99 / kUs, s.steady_max / kUs, s.max_uncertainty / kUs,
+              s.within_20us / kS, sc.converged / kUs, s.converged / kS, sc.steady_from / kS,
+              s.steady_p50 / kUs, s.steady_p99 / kUs, s.steady_max / kUs, s.max_uncertainty / kUs,
               static_cast<unsigned long long>(s.restarts));
   return s;
 }
@@ -288,6 +308,82 @@ TEST(ClockEstimator, LanJitterAndOutliers) {
   EXPECT_EQ(s.restarts, 0u);
 }
 
+// The paths of a jittery network: the end-to-end test's impairment relay
+// (15 ms +- 3 ms uniform each way, 1% loss) and worse.
+Scenario relay_path(double interval) {
+  Scenario sc;
+  sc.net.out_base = sc.net.in_base = 12 * kMs;
+  sc.net.out_jitter = sc.net.in_jitter = 3 * kMs;
+  sc.net.uniform = true;
+  sc.net.outliers = 0;
+  sc.net.loss = 0.01;
+  sc.clocks.rate_ppm = 23;
+  sc.duration = 600 * kS;
+  sc.slow_interval = interval;
+  sc.steady_from = 120 * kS;
+  sc.converged = 500 * kUs;
+  sc.drift_tolerance = 20;
+  return sc;
+}
+
+TEST(ClockEstimator, RelayPathFifteenPlusMinusThreeMs) {
+  for (double interval : {1 * kS, 250 * kMs}) {
+    const Summary s = run_seeds(interval > 500 * kMs ? "15 +- 3 ms each way, 1% loss, 1/s"
+                                                     : "15 +- 3 ms each way, 1% loss, 4/s",
+                                relay_path(interval));
+    EXPECT_EQ(s.restarts, 0u);
+    // Per-direction minima over 1024 exchanges: at 1/s, p99 ~320 us and
+    // max ~430 us (mostly while the window fills); at 4/s, ~50 us and
+    // ~75 us (round trips alone: ~1 ms and ~2 ms at either rate).
+    const bool slow = interval > 500 * kMs;
+    EXPECT_LT(s.steady_p50, (slow ? 60 : 25) * kUs);
+    EXPECT_LT(s.steady_p99, (slow ? 600 : 150) * kUs);
+    EXPECT_LT(s.steady_max, (slow ? 900 : 250) * kUs);
+  }
+}
+
+TEST(ClockEstimator, UniformJitterZeroToSixMs) {
+  Scenario sc = relay_path(1 * kS);
+  sc.net.out_base = sc.net.in_base = 0;
+  sc.net.loss = 0;
+  sc.clocks.rate_ppm = -61;
+  const Summary s = run_seeds("0-6 ms uniform each way, 1/s", sc);
+  // p99 ~170 us, max ~370 us (round trips alone: 1.1 ms, 1.6 ms).  The
+  // first seconds' estimate, from a few round trips, can be off by more
+  // than the step margin: a restart now and then, not asserted on.
+  EXPECT_LT(s.steady_p50, 50 * kUs);
+  EXPECT_LT(s.steady_p99, 400 * kUs);
+  EXPECT_LT(s.steady_max, 800 * kUs);
+}
+
+TEST(ClockEstimator, WifiLikeJitterAndOutliers) {
+  for (double interval : {1 * kS, 250 * kMs}) {
+    Scenario sc;
+    sc.net.out_base = sc.net.in_base = 1 * kMs;
+    sc.net.base_spread = 2 * kMs;
+    sc.net.out_jitter = sc.net.in_jitter = 2 * kMs;
+    sc.net.outliers = 0.02;
+    sc.net.outlier_min = 20 * kMs;
+    sc.net.outlier_max = 100 * kMs;
+    sc.clocks.rate_ppm = 87;
+    sc.duration = 600 * kS;
+    sc.slow_interval = interval;
+    sc.steady_from = 120 * kS;
+    sc.converged = 500 * kUs;
+    sc.drift_tolerance = 20;
+    const bool slow = interval > 500 * kMs;
+    const Summary s = run_seeds(slow ? "Wi-Fi-like, 1-3 ms + exp(2 ms) each way, 2% outliers, 1/s"
+                                     : "Wi-Fi-like, 1-3 ms + exp(2 ms) each way, 2% outliers, 4/s",
+                                sc);
+    EXPECT_EQ(s.restarts, 0u);
+    // At 1/s p99 ~400 us, max ~660 us (round trips alone: 860 us, 1.5 ms);
+    // at 4/s ~220 us and ~410 us.
+    EXPECT_LT(s.steady_p50, (slow ? 200 : 100) * kUs);
+    EXPECT_LT(s.steady_p99, (slow ? 900 : 450) * kUs);
+    EXPECT_LT(s.steady_max, (slow ? 1500 : 800) * kUs);
+  }
+}
+
 TEST(ClockEstimator, FollowsAFiveHundredPpmRateDifference) {
   for (double ppm : {500.0, -500.0}) {
     Scenario sc;
@@ -342,6 +438,37 @@ TEST(ClockEstimator, AStepInOneWaysDelayMovesTheEstimateByAtMostHalfOfIt) {
   std::printf("[ figures  ] +10 ms step in the outbound delay at 37 ppm, worst of 10 runs: "
               "error at most %.3f ms after it, settled %.1f s after it\n",
               worst / kMs, settled_at / kS);
+}
+
+TEST(ClockEstimator, AStepDownInOneWaysDelayMovesTheEstimateByAtMostHalfOfIt) {
+  // The way out takes 12 ms and the way back 2 ms, so that the estimate is
+  // 5 ms out (nothing can tell); from 120 s on the way out takes 2 ms too
+  // (a shorter route): the estimate moves by half the step at once, onto
+  // the truth, and the rate fitted across the step is not thrown.
+  Scenario sc;
+  sc.net.out_base = 12 * kMs;
+  sc.net.in_base = 2 * kMs;
+  sc.clocks.rate_ppm = -37;
+  sc.delay_step_at = 120 * kS;
+  sc.delay_step = -10 * kMs;
+  double settled_at = 0;
+  for (int seed = 1; seed <= 10; ++seed) {
+    const Figures f = run(sc, static_cast<std::uint64_t>(seed));
+    EXPECT_EQ(f.restarts, 0u) << seed;
+    EXPECT_NEAR(f.final_drift_ppm, sc.clocks.rate_ppm, 1) << seed;
+    EXPECT_LT(f.max_error(f.valid_at + 1 * kS), 5 * kMs + 100 * kUs) << seed;
+    EXPECT_NEAR(f.max_error(30 * kS, sc.delay_step_at), 5 * kMs, 20 * kUs) << seed;
+    const double end = f.errors.back().second;
+    double last_off = 0;
+    for (const auto& [at, error] : f.errors)
+      if (std::abs(error - end) > 20 * kUs) last_off = at;
+    EXPECT_LT(last_off, sc.delay_step_at + 100 * kS) << seed;
+    EXPECT_NEAR(end, 0, 20 * kUs) << seed;
+    settled_at = std::max(settled_at, last_off - sc.delay_step_at);
+  }
+  std::printf("[ figures  ] -10 ms step in the outbound delay at -37 ppm, worst of 10 runs: "
+              "settled %.1f s after it\n",
+              settled_at / kS);
 }
 
 TEST(ClockEstimator, FollowsARestartedSendersClockWithinStepRunExchanges) {
