@@ -17,7 +17,7 @@ DriftController::Settings DriftController::synchronised() {
   s.ki = 0.4;
   s.max_adjust = 1e-3;
   s.max_glide = 1e-2;
-  s.engage_s = 20e-6;
+  s.engage_s = 30e-6;
   s.release_s = 5e-6;
   s.release_drift = 2e-6;
   s.integrate_below_s = 1e-3;

@@ -17,7 +17,8 @@
 // too big to glide away are the player's business (it skips or waits).
 //
 // Synchronised playout (synchronised()) holds the error to tens of
-// microseconds instead: it engages at 20 us and releases under 5 us, its
+// microseconds instead: it engages at 30 us (Playout: or most of a frame, at
+// low rates) and releases under 5 us, its
 // proportional gain of 4/s takes an error down e-fold in a quarter of a
 // second, the adjustment may reach max_glide (1%, 17 cents, for the moment
 // a step of up to tens of milliseconds takes: a step is glided, never
