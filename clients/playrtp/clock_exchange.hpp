@@ -28,7 +28,7 @@ namespace disorder::playrtp {
 
 class ClockExchange {
 public:
-  static constexpr std::int64_t kFastIntervalNs = 100'000'000;
+  static constexpr std::int64_t kFastIntervalNs = 25'000'000;
   static constexpr std::int64_t kSettleIntervalNs = 250'000'000;
   static constexpr std::int64_t kSteadyIntervalNs = 1'000'000'000;
   static constexpr std::int64_t kAnswerTimeoutNs = 2'000'000'000;

@@ -130,6 +130,7 @@ void JitterBuffer::resolve_sync() {
 double JitterBuffer::due_offset(std::int64_t when_ns, std::int64_t latency_ns) const {
   if (schedule_) return schedule_->position_at(when_ns) - static_cast<double>(ring_.base());
   if (!clock_.valid()) return 0;
+  if (expected_latency_ns_ > 0) latency_ns = expected_latency_ns_;
   const std::uint32_t rate = tracker_.format().rate;
   const __int128 due = static_cast<__int128>(when_ns + clock_.offset_ns() - latency_ns) * rate;
   const __int128 here = static_cast<__int128>(ring_.base()) * 1'000'000'000;

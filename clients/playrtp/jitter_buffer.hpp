@@ -104,12 +104,12 @@ public:
   void set_sync(const std::optional<SyncAnchor>& anchor);
   // Playing on the sender's timeline.
   bool synchronised() const { return schedule_.has_value(); }
-  // The timeline is expected by then (the sender states one, our clock
-  // estimate is not ready yet): a generation may wait for it.
-  void expect_sync_until(std::int64_t deadline_ns) { expect_sync_until_ns_ = deadline_ns; }
-  bool awaiting_sync(std::int64_t now_ns) const {
-    return !schedule_ && now_ns < expect_sync_until_ns_;
-  }
+  // The sender states a timeline with this latency, and our estimate of
+  // its clock is not ready yet (0: none): meanwhile the arrival-based
+  // schedule plays at that latency instead of the target, which puts it
+  // within the network's delay of where the timeline will, and playout
+  // glides the rest when it comes.
+  void expect_sync(std::int64_t latency_ns) { expected_latency_ns_ = latency_ns; }
   const std::optional<SyncSchedule>& schedule() const { return schedule_; }
   // Receiver statistics of the followed source (RFC 3550), for reports.
   ReceptionStats& reception() { return reception_; }
@@ -144,7 +144,7 @@ private:
   std::uint64_t late_run_ = 0, jump_run_ = 0;
   JitterStats stats_;
   std::optional<SyncAnchor> anchor_;
-  std::int64_t expect_sync_until_ns_ = 0;
+  std::int64_t expected_latency_ns_ = 0;
   std::optional<SyncSchedule> schedule_; // anchor_ placed on the followed stream
   ReceptionStats reception_;
 };

@@ -86,9 +86,9 @@ void Player::set_sync(const std::optional<SyncAnchor>& anchor) {
   buffer_.set_sync(anchor);
 }
 
-void Player::expect_sync_until(std::int64_t deadline_ns) {
+void Player::expect_sync(std::int64_t latency_ns) {
   std::lock_guard lock(mutex_);
-  buffer_.expect_sync_until(deadline_ns);
+  buffer_.expect_sync(latency_ns);
 }
 
 std::optional<std::uint32_t> Player::followed_ssrc() const {

@@ -56,10 +56,10 @@ public:
   void set_volume(int left, int right);
   std::pair<int, int> volume() const;
 
-  // The sender's timeline (JitterBuffer::set_sync()), and that it is on
-  // its way (JitterBuffer::expect_sync_until()).
+  // The sender's timeline (JitterBuffer::set_sync()), and the latency it
+  // states while our clock estimate is not ready (JitterBuffer::expect_sync()).
   void set_sync(const std::optional<SyncAnchor>& anchor);
-  void expect_sync_until(std::int64_t deadline_ns);
+  void expect_sync(std::int64_t latency_ns);
   // The SSRC being followed, if any.
   std::optional<std::uint32_t> followed_ssrc() const;
   // A reception report block about the followed source, if it is `ssrc`

@@ -20,9 +20,8 @@
 // silence of the exact length, or skipping exactly the frames already
 // due), the drift controller uses its synchronised settings (tens of
 // microseconds), and only an error past Settings::sync_jump_ns is corrected
-// at once; smaller steps are glided.  While the loop thread expects the
-// timeline shortly (JitterBuffer::awaiting_sync()), a generation waits for
-// it rather than start on the arrival-based schedule and glide across.
+// at once; smaller steps are glided (as when the timeline arrives while
+// playing by arrival, at its latency: JitterBuffer::expect_sync()).
 //
 // Threads: plan() is called with the jitter buffer's lock held; render()
 // without, on the same (audio) thread.  Clock-free: the caller supplies

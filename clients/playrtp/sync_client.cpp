@@ -124,10 +124,10 @@ void SyncClient::sender_report(const RtcpCompound& c, const sockaddr_storage& fr
       if (!r || r->received_ns < (*slot)->received_ns) slot = &r;
   }
   *slot = sr;
-  choose(now_ns);
+  choose();
 }
 
-void SyncClient::choose(std::int64_t now_ns) {
+void SyncClient::choose() {
   const auto followed = player_.followed_ssrc();
   const LastSr* best = nullptr;
   for (const auto& r : reports_) {
@@ -147,7 +147,6 @@ void SyncClient::choose(std::int64_t now_ns) {
     sender_length_ = sr_->from_length;
     have_sender_ = true;
     exchange_.reset();
-    awaiting_ = false;
     if (settings_.enabled) {
       request_timer_->remove();
       request_timer_->add(std::chrono::microseconds(0));
@@ -155,9 +154,12 @@ void SyncClient::choose(std::int64_t now_ns) {
     if (!report_timer_->pending()) report_timer_->add(micros(kReportIntervalNs));
   }
   if (!settings_.enabled) return;
-  if (!exchange_.estimator().valid() && !awaiting_) {
-    player_.expect_sync_until(now_ns + kAwaitSyncNs);
-    awaiting_ = true;
+  if (!exchange_.estimator().valid()) {
+    // Until our clock estimate is ready, play by arrival at the latency
+    // the sender states: close to where the timeline will put it.
+    const LatencyChoice l =
+        choose_latency(std::int64_t{sr_->timeline.latency_us} * 1000, settings_.own_latency_ns);
+    player_.expect_sync(l.latency_ns);
   }
   publish();
 }
@@ -225,7 +227,7 @@ int SyncClient::send_socket() {
 void SyncClient::send_request() {
   if (!have_sender_ || !settings_.enabled) return;
   // Now and then: the player may follow another of the sources by now.
-  choose(monotonic_ns());
+  choose();
   const int fd = send_socket();
   if (fd >= 0) {
     std::array<std::uint8_t, kTimePacketSize> packet;

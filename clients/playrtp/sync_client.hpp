@@ -38,9 +38,6 @@ class SyncClient {
 public:
   static constexpr std::int64_t kReportIntervalNs = 2'000'000'000;
   static constexpr std::int64_t kFirstReportNs = 200'000'000;
-  // How long a generation may wait for the timeline once a report says
-  // there is one (JitterBuffer::expect_sync_until()).
-  static constexpr std::int64_t kAwaitSyncNs = 2'000'000'000;
 
   struct Settings {
     bool enabled = true;             // false: --no-sync (reports still go)
@@ -87,7 +84,7 @@ private:
   // Picks the report to follow -- the followed source's, or before there
   // is one the newest -- and if it comes from another address than
   // before, starts learning that sender's clock; then publish().
-  void choose(std::int64_t now_ns);
+  void choose();
   void publish();
   void send_request();
   void send_report();
@@ -110,7 +107,6 @@ private:
   bool have_sender_ = false;
   bool synchronised_ = false; // published an anchor
   bool logged_unmet_ = false, logged_buffer_ = false;
-  bool awaiting_ = false;
   LatencyChoice latency_;
   std::uint64_t reports_sent_ = 0;
   Fd own_socket_; // when rtcp_ cannot send
