@@ -55,9 +55,13 @@ namespace {
 
 // Send errors (nobody listening, no route) are logged this often at most.
 constexpr std::int64_t kErrorLogIntervalNs = 60'000'000'000;
-// RTCP sender reports while sending.  RFC 3550 6.2 asks for at least 5 s;
-// with one sender and a fixed small report there is nothing to scale.
-constexpr std::int64_t kReportIntervalNs = 5'000'000'000;
+// RTCP sender reports while sending: every second, so that a listener
+// that joins a broadcast or multicast stream finds the timeline within a
+// second.  RFC 3550 6.2 allows a "reduced minimum" interval of 360 s
+// divided by the session bandwidth in kbit/s, 0.26 s for L16 stereo at
+// 44.1 kHz; with one sender and a fixed small report there is nothing to
+// scale.
+constexpr std::int64_t kReportIntervalNs = 1'000'000'000;
 
 std::uint32_t random32() {
   std::uint32_t v = 0;

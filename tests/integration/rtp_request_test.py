@@ -302,7 +302,7 @@ def sender_reports_match_the_wall_clock_and_the_stream():
             x.request()
             with closing(s.root()) as r:
                 r.ok("play", track)
-            # One report at the start of the stream, the next about 5 s on.
+            # One report at the start of the stream, the next about 1 s on.
             x.wait_reports(2)
             # The data packets it counts were all sent before it, but they
             # come in on another socket: wait for them to be read too.
@@ -315,7 +315,7 @@ def sender_reports_match_the_wall_clock_and_the_stream():
             assert packets[0][2]["marker"]
             (m1, w1, r1), (m2, w2, r2) = reports[:2]
             assert m1 - first_mono < 0.1, m1 - first_mono
-            assert 4.5 < m2 - m1 < 5.5, m2 - m1
+            assert 0.9 < m2 - m1 < 2.0, m2 - m1
             seq0 = packets[0][2]["seq"]
             ts0 = packets[0][2]["ts"]
             for mono, wall, r in reports[:2]:
@@ -456,7 +456,7 @@ def a_broadcast_counts_in_rtp_timestamps_and_reports_on_port_plus_one():
 def a_broadcast_listener_that_starts_late_gets_the_next_sender_report():
     # Nobody listens on port+1 when the first report goes (the host answers
     # "port unreachable"); a receiver that binds it then gets the next
-    # report, 5 s after the first, not every other one.
+    # report, 1 s after the first, not every other one.
     rtp, rtcp = _udp_pair()
     rtcp_port = rtcp.getsockname()[1]
     rtcp.close()
@@ -474,7 +474,7 @@ def a_broadcast_listener_that_starts_late_gets_the_next_sender_report():
             late.bind(("127.0.0.1", rtcp_port))
             late.settimeout(10)
             report = parse_rtcp(late.recv(65536))
-            assert time.monotonic() - first < 7.5, time.monotonic() - first
+            assert time.monotonic() - first < 3.5, time.monotonic() - first
             assert report["packets"] > 1, report
     finally:
         rtp.close()
