@@ -15,7 +15,7 @@ import sys
 
 import sync_capture
 import sync_recorder
-from sync_signal import PERIOD, RATE, position, unwrap
+from sync_signal import RATE, position, unwrap
 
 NS = 1_000_000_000
 

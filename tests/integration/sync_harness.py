@@ -21,6 +21,7 @@ with its own clock.
   notes the send instant of every RTP packet in the hub; sync_analysis.py
   turns these into figures.
 """
+import fcntl
 import json
 import os
 import secrets
@@ -35,7 +36,7 @@ import threading
 import time
 
 import sync_signal
-from harness import BUILDDIR, Server, closing, stand_in_priority, wait_for
+from harness import BUILDDIR, Server, closing, stand_in_priority
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
@@ -477,7 +478,6 @@ class SnapServer:
         stand_in_priority()
         fd = os.open(self.fifo, os.O_WRONLY)  # until snapserver opens it
         try:
-            import fcntl
             fcntl.fcntl(fd, 1031, 4096)  # F_SETPIPE_SZ: a page, 23 ms
         except OSError:
             pass
