@@ -516,13 +516,16 @@ class SnapServer:
 
 class SnapClient(Player):
     """snapclient in its namespaces, its file player writing to standard
-    output, piped into sync_recorder.py."""
+    output, piped into sync_recorder.py.  The file player writes with
+    stdio, which holds what it writes to a pipe until 8 KiB have gathered
+    (2048 frames, 46 ms, cut anywhere in its 50 ms chunks): stdbuf -o0
+    makes each chunk reach the recorder as it is written."""
 
     kind = "snapclient"
 
     def __init__(self, network, path, monotonic, keep=64):
         super().__init__(network, path, monotonic)
-        command = (f"snapclient -h {path.hub_address} -p {SNAPCAST_PORT} --hostID {self.name} "
-                   "--player file:filename=stdout --logsink stderr "
+        command = (f"stdbuf -o0 snapclient -h {path.hub_address} -p {SNAPCAST_PORT} "
+                   f"--hostID {self.name} --player file:filename=stdout --logsink stderr "
                    f"| {sys.executable} {RECORDER} --keep {keep} {self.recording}")
         self._spawn(["sh", "-c", command])
