@@ -21,9 +21,9 @@ import threading
 import time
 
 from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
-from impairment import Impairment
 from harness import (BUILDDIR, Server, closing, free_udp_port, run_tests, stand_in_priority,
                      standing_in, terminate, test, wait_for)
+from impairment import Impairment
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
 PACKET = 352  # frames per packet, as DisOrder 5.2 sends (disorder-speaker sends 365)
