@@ -15,8 +15,12 @@
 #include "player.hpp"
 #include "rtp_socket.hpp"
 #include "audio/backend.hpp"
+#include "audio/pacer.hpp"
+#include "socket_address.hpp"
 #include "split.hpp"
+#include "status.hpp"
 #include "stream_request.hpp"
+#include "sync_client.hpp"
 
 #include <arpa/inet.h>
 #include <csignal>
@@ -25,7 +29,9 @@
 #include <event2/event.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 using namespace disorder;
 using namespace disorder::playrtp;
@@ -42,6 +48,9 @@ constexpr long kDefaultMaxFrames = 17640;
 // margin.
 constexpr double kOutputShare = 0.4;
 constexpr std::chrono::microseconds kMinOutputBuffer{2000}, kMaxOutputBuffer{50000};
+// Synchronised playout: the least time a packet may take from the sender
+// to our output on top of what the output holds (see own_latency_ns).
+constexpr std::int64_t kNetworkMarginNs = 10'000'000;
 
 std::chrono::microseconds output_buffer(long target_frames, std::uint32_t rate) {
   const auto us = std::chrono::microseconds(
@@ -141,7 +150,7 @@ Endpoint choose_endpoint(const Options& o, const Config& config) {
 }
 
 std::optional<std::string> control_command(std::string_view line, EventLoop& loop,
-                                           playrtp::Player& player) {
+                                           playrtp::Player& player, const SyncClient* sync) {
   std::vector<std::string> words;
   try {
     words = split_fields(line);
@@ -159,6 +168,10 @@ std::optional<std::string> control_command(std::string_view line, EventLoop& loo
     return std::nullopt;
   }
   if (words[0] == "query" && words.size() == 1) return "running";
+  if (words[0] == "status" && words.size() == 1) {
+    const SyncClient::Status status = sync ? sync->status() : SyncClient::Status{};
+    return status_line(player.snapshot(), sync ? &status : nullptr);
+  }
   if (words[0] == "getvol" && words.size() == 1) return volume();
   if (words[0] == "setvol" && words.size() == 3) {
     try {
@@ -224,17 +237,35 @@ int run(const Options& o) {
   }
   BackendOptions backend_options;
   backend_options.buffer = output_buffer(target, dynamic.rate);
+  // A command is heard when it reads (a recorder stamps the time, a player
+  // starts its own buffer then): each write leaves when its first frame is
+  // due, never early, and --output-delay says what follows.
+  backend_options.write_when_due = true;
   std::unique_ptr<Backend> backend = make_backend(output_config, backend_options);
 
   const Endpoint endpoint = choose_endpoint(o, config);
   RtpSocket socket;
   Fd rtcp_socket;
+  bool rtcp_can_send = true;
   if (endpoint.request) {
     RequestSockets pair = open_request_sockets(endpoint, static_cast<int>(rcvbuf));
     socket = std::move(pair.rtp);
     rtcp_socket = std::move(pair.rtcp);
   } else {
     socket = open_rtp_socket(endpoint.host, endpoint.port, static_cast<int>(rcvbuf));
+    // The sender reports on port+1 of the same address (the group, for
+    // multicast; any of ours, for unicast and broadcast).
+    const std::string port = numeric_port(socket.local, socket.local_length);
+    if (port != "?" && std::stol(port) < 65535) {
+      try {
+        RtpSocket rtcp = open_rtp_socket(endpoint.host, std::to_string(std::stol(port) + 1), 0);
+        rtcp_can_send = !is_multicast(rtcp.local);
+        rtcp_socket = std::move(rtcp.fd);
+      } catch (const Error& e) {
+        log_warning(std::string("no RTCP on port+1 (") + e.what() +
+                    "): playing unsynchronised");
+      }
+    }
   }
   log_info("listening on " + socket.description + "; playing with " + output_config.api);
 
@@ -243,13 +274,35 @@ int run(const Options& o) {
   settings.buffer.max_frames = static_cast<std::size_t>(max_frames);
   settings.playout.latency_frames = static_cast<std::size_t>(min_frames);
   settings.playout.output = output;
+  settings.output_delay_ns = static_cast<std::int64_t>(o.output_delay_ms * 1e6);
   playrtp::Player player(*backend, socket.fd.get(), settings);
 
   EventLoop loop;
+  // Synchronised playout: what this listener needs of the shared latency
+  // is its own target if one was set (--min, rtp_minbuffer), and at least
+  // what its output holds and delays plus a margin for the network.
+  std::unique_ptr<SyncClient> sync;
+  if (rtcp_socket) {
+    SyncClient::Settings ss;
+    ss.enabled = !o.no_sync;
+    ss.trim_ns = static_cast<std::int64_t>(o.trim_ms * 1e6);
+    ss.output_delay_ns = settings.output_delay_ns;
+    const std::int64_t output_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(backend_options.buffer).count() +
+        settings.output_delay_ns + kNetworkMarginNs;
+    const std::int64_t min_ns =
+        min_frames ? static_cast<std::int64_t>(min_frames * 1e9 / dynamic.rate) : 0;
+    ss.own_latency_ns = std::max(min_ns, output_ns);
+    ss.max_buffer_ns = static_cast<std::int64_t>(max_frames * 1e9 / dynamic.rate);
+    sync = std::make_unique<SyncClient>(loop, player, rtcp_socket.get(), rtcp_can_send, ss);
+    if (o.no_sync) log_info("--no-sync: playing by arrival, not on the sender's timeline");
+  } else {
+    log_info("no RTCP: playing by arrival, not synchronised with other listeners");
+  }
   std::unique_ptr<ControlSocket> control;
   if (o.socket)
     control = std::make_unique<ControlSocket>(loop, *o.socket, [&](std::string_view line) {
-      return control_command(line, loop, player);
+      return control_command(line, loop, player, sync.get());
     });
   auto on_signal = [&loop](short) { loop.stop(); };
   auto sigterm = Event::signal(loop, SIGTERM, on_signal);
@@ -263,17 +316,6 @@ int run(const Options& o) {
     monitor->add(std::chrono::seconds(1));
   }
 
-  // The sender reports are read and dropped: playout keeps its own time
-  // from the data packets.
-  std::unique_ptr<Event> rtcp_reader;
-  if (rtcp_socket) {
-    rtcp_reader = Event::io(loop, rtcp_socket.get(), EV_READ | EV_PERSIST, [&](short) {
-      char buffer[1500];
-      while (::recv(rtcp_socket.get(), buffer, sizeof buffer, MSG_DONTWAIT) >= 0) {
-      }
-    });
-    rtcp_reader->add();
-  }
   std::unique_ptr<StreamRequest> request;
   if (endpoint.request) {
     request = std::make_unique<StreamRequest>(
@@ -283,6 +325,7 @@ int run(const Options& o) {
   }
   player.start();
   loop.run();
+  sync.reset();
   player.stop();
   request.reset(); // rtp-cancel
   if (o.monitor) log_info(monitor_line(player.snapshot(), settings.playout.latency_frames));
@@ -290,6 +333,43 @@ int run(const Options& o) {
 }
 
 } // namespace
+
+// --status: ask the listener on --socket and print its answer readably.
+int print_status(const std::string& path) {
+  Fd fd;
+  try {
+    fd = connect_unix(path);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "disorder-playrtp: no listener answers on %s: %s\n", path.c_str(),
+                 e.what());
+    return 1;
+  }
+  const std::string request = "status\n";
+  if (::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    std::fprintf(stderr, "disorder-playrtp: cannot ask the listener on %s\n", path.c_str());
+    return 1;
+  }
+  std::string reply;
+  const std::int64_t deadline = monotonic_ns() + 5'000'000'000;
+  while (reply.find('\n') == std::string::npos) {
+    const std::int64_t left = deadline - monotonic_ns();
+    pollfd p{fd.get(), POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left / 1'000'000) + 1) <= 0) break;
+    char buffer[1024];
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n <= 0) break;
+    reply.append(buffer, static_cast<std::size_t>(n));
+  }
+  const auto newline = reply.find('\n');
+  if (newline == std::string::npos || newline == 0) {
+    std::fprintf(stderr, "disorder-playrtp: the listener on %s did not answer\n", path.c_str());
+    return 1;
+  }
+  reply.resize(newline);
+  std::fputs(describe_status(reply).c_str(), stdout);
+  return 0;
+}
 
 int main(int argc, char** argv) {
   Options options;
@@ -301,6 +381,8 @@ int main(int argc, char** argv) {
     case Action::version:
       std::printf("disorder-playrtp version %s\n", PACKAGE_VERSION);
       return 0;
+    case Action::status:
+      return print_status(*options.socket);
     case Action::run:
       break;
     }

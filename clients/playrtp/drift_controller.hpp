@@ -15,6 +15,17 @@
 // below what ears resolve, and far beyond real clock differences).  When
 // the error and the drift estimate are both small again, it locks.  Errors
 // too big to glide away are the player's business (it skips or waits).
+//
+// Synchronised playout (synchronised()) holds the error to tens of
+// microseconds instead: it engages at 30 us (Playout: or most of a frame, at
+// low rates) and releases under 5 us, its
+// proportional gain of 4/s takes an error down e-fold in a quarter of a
+// second, the adjustment may reach max_glide (1%, 17 cents, for the moment
+// a step of up to tens of milliseconds takes: a step is glided, never
+// clicked), and the drift estimate -- now only the output's clock against
+// ours, as the schedule already follows the sender's -- is learnt only
+// while the error is below integrate_below_s, so that a big step does not
+// wind it up and overshoot.
 // Pure; single-threaded.
 #pragma once
 
@@ -29,10 +40,20 @@ public:
     double engage_s = 0.003;     // error that starts tracking
     double release_s = 0.0005;   // error below which tracking may stop...
     double release_drift = 5e-6; // ...if the drift estimate is this small too
+    // The whole adjustment (drift and proportional) is limited to this; 0:
+    // max_adjust, which then limits both.
+    double max_glide = 0;
+    // The drift estimate learns only from errors smaller than this.
+    double integrate_below_s = 1e9;
   };
+  // The settings of synchronised playout.
+  static Settings synchronised();
 
   DriftController() = default;
   explicit DriftController(const Settings& settings) : s_(settings) {}
+  // Other gains from now on; the state is kept.
+  void set_settings(const Settings& settings) { s_ = settings; }
+  const Settings& settings() const { return s_; }
 
   // A different sender: forget the drift estimate.
   void reset();

@@ -41,13 +41,19 @@ JitterBuffer::Outcome JitterBuffer::insert(const RtpPacket& packet, std::int64_t
   }
   if (r.new_stream) {
     ++stats_.streams;
+    const AudioFormat& f = tracker_.format();
+    reception_.reset(static_cast<double>(f.rate) *
+                     (tracker_.unit() == TimestampUnit::samples ? f.channels : 1));
     const std::size_t bpf = tracker_.format().bytes_per_frame();
     if (bpf != ring_bpf_) {
       ring_.configure(settings_.max_frames + kMaxPayloadBytes / bpf, bpf);
       ring_bpf_ = bpf;
     }
     resync(r.first_position);
+    resolve_sync();
   }
+  if (packet.header.ssrc == tracker_.ssrc())
+    reception_.received(packet.header.sequence, packet.header.timestamp, now_ns);
   Outcome outcome = Outcome::held;
   for (const PlacedPacket& p : r.packets)
     outcome = place(p);
@@ -109,8 +115,22 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
   return Outcome::accepted;
 }
 
+void JitterBuffer::set_sync(const std::optional<SyncAnchor>& anchor) {
+  anchor_ = anchor;
+  resolve_sync();
+}
+
+void JitterBuffer::resolve_sync() {
+  schedule_.reset();
+  if (!anchor_ || !tracker_.following() || anchor_->ssrc != tracker_.ssrc()) return;
+  if (const auto p_sr = tracker_.position_of(anchor_->rtp_timestamp))
+    schedule_.emplace(*anchor_, *p_sr, tracker_.format().rate);
+}
+
 double JitterBuffer::due_offset(std::int64_t when_ns, std::int64_t latency_ns) const {
+  if (schedule_) return schedule_->position_at(when_ns) - static_cast<double>(ring_.base());
   if (!clock_.valid()) return 0;
+  if (expected_latency_ns_ > 0) latency_ns = expected_latency_ns_;
   const std::uint32_t rate = tracker_.format().rate;
   const __int128 due = static_cast<__int128>(when_ns + clock_.offset_ns() - latency_ns) * rate;
   const __int128 here = static_cast<__int128>(ring_.base()) * 1'000'000'000;

@@ -10,11 +10,15 @@
 // lost packet leaves a hole that plays as silence of exactly its length,
 // keeping the output on the sender's timeline.
 //
-// Playout: frame p is due at p / rate - offset + latency on the local
-// monotonic clock, where offset is ArrivalClock's estimate of the sender's
-// clock (from the least-delayed recent packets) and latency is the target
-// (--min).  Listeners that share a sender therefore play in step, each
-// `latency` after the packets' jitter-free arrival.
+// Playout: synchronised, when the loop thread has given the sender's
+// timeline (set_sync(): its latest SR and our estimate of its clock) for
+// the stream being followed, frame p is due when SyncSchedule says, which
+// is the same instant for every listener.  Otherwise frame p is due at
+// p / rate - offset + latency on the local monotonic clock, where offset is
+// ArrivalClock's estimate of the sender's clock (from the least-delayed
+// recent packets) and latency is the target (--min): each listener plays
+// `latency` after the packets' jitter-free arrival, which leaves listeners
+// apart by the difference in their network delays and clocks.
 //
 // The generation changes whenever the player must re-anchor: a new stream;
 // a marker bit (RFC 3551: first packet after a silence) arriving when the
@@ -32,11 +36,14 @@
 #include "arrival_clock.hpp"
 #include "audio_format.hpp"
 #include "frame_ring.hpp"
+#include "reception_stats.hpp"
 #include "rtp.hpp"
 #include "stream_tracker.hpp"
+#include "sync_schedule.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace disorder::playrtp {
 
@@ -78,6 +85,7 @@ public:
   // --- playout side
   bool streaming() const { return tracker_.following(); }
   const AudioFormat& format() const { return tracker_.format(); }
+  std::uint32_t ssrc() const { return tracker_.ssrc(); }
   TimestampUnit timestamp_unit() const { return tracker_.unit(); }
   std::uint64_t generation() const { return generation_; }
   std::uint64_t stream_number() const { return stats_.streams; }
@@ -86,8 +94,26 @@ public:
   // Where this generation's audio starts.
   std::int64_t start() const { return start_; }
   // (Stream position due to be heard at local time when_ns) - position(),
-  // in frames; 0 without a stream.
+  // in frames; 0 without a stream.  latency_ns is the arrival-based
+  // schedule's; a synchronised one has its own.
   double due_offset(std::int64_t when_ns, std::int64_t latency_ns) const;
+
+  // --- synchronisation (loop thread, under the same lock)
+  // The sender's timeline, kept until replaced (nullopt: none, play by
+  // arrival).  Used while it is about the stream being followed (its SSRC).
+  void set_sync(const std::optional<SyncAnchor>& anchor);
+  // Playing on the sender's timeline.
+  bool synchronised() const { return schedule_.has_value(); }
+  // The sender states a timeline with this latency, and our estimate of
+  // its clock is not ready yet (0: none): meanwhile the arrival-based
+  // schedule plays at that latency instead of the target, which puts it
+  // within the network's delay of where the timeline will, and playout
+  // glides the rest when it comes.
+  void expect_sync(std::int64_t latency_ns) { expected_latency_ns_ = latency_ns; }
+  const std::optional<SyncSchedule>& schedule() const { return schedule_; }
+  // Receiver statistics of the followed source (RFC 3550), for reports.
+  ReceptionStats& reception() { return reception_; }
+  const ReceptionStats& reception() const { return reception_; }
   // Nothing at or after position() has arrived.
   bool drained() const { return high_ <= ring_.base(); }
   std::int64_t last_arrival_ns() const { return last_arrival_ns_; }
@@ -104,6 +130,7 @@ public:
 private:
   Outcome place(const PlacedPacket& packet);
   void resync(std::int64_t position);
+  void resolve_sync();
 
   Settings settings_;
   StreamTracker tracker_;
@@ -116,6 +143,10 @@ private:
   std::int64_t last_arrival_ns_ = 0;
   std::uint64_t late_run_ = 0, jump_run_ = 0;
   JitterStats stats_;
+  std::optional<SyncAnchor> anchor_;
+  std::int64_t expected_latency_ns_ = 0;
+  std::optional<SyncSchedule> schedule_; // anchor_ placed on the followed stream
+  ReceptionStats reception_;
 };
 
 } // namespace disorder::playrtp

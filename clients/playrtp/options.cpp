@@ -38,6 +38,20 @@ void parse_request(std::string_view rest, Options& o) {
   }
 }
 
+// Milliseconds, fractions allowed, within +-10 s; negative only if `sign`.
+double parse_ms(const char* text, const char* option, bool sign) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text, &end);
+  if (!*text || *end || errno || !(v >= -10000 && v <= 10000) || (!sign && v < 0))
+    throw SyntaxError(std::string("--") + option + " " + text + " is not a time in milliseconds" +
+                      (sign ? " (-10000..10000)" : " (0..10000)"));
+  return v;
+}
+
+// Long options without a short form.
+enum : int { kTrim = 256, kOutputDelay, kNoSync, kStatus };
+
 } // namespace
 
 void print_usage(std::FILE* f) {
@@ -60,7 +74,12 @@ void print_usage(std::FILE* f) {
                "                            else 2 x --min, else 400 ms)\n"
                "  --rcvbuf BYTES, -R BYTES  socket receive buffer at least BYTES\n"
                "  --monitor, -M             report the buffer and timing every second\n"
+               "  --output-delay MS         the output sounds MS later than it reports\n"
+               "                            (libao, a command's own buffer)\n"
+               "  --trim MS                 play MS later (negative: earlier) than the others\n"
+               "  --no-sync                 ignore the sender's timeline (play by arrival)\n"
                "  --socket PATH, -s PATH    remote control socket\n"
+               "  --status                  print the status of the listener on --socket\n"
                "  --config PATH, -C PATH    system configuration file\n"
                "  --user-config PATH, -u PATH  user configuration file\n"
                "  --debug, -d               debugging messages\n"
@@ -85,6 +104,10 @@ Action parse_options(int argc, char** argv, Options& o) {
       {"debug", no_argument, nullptr, 'd'},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
+      {"trim", required_argument, nullptr, kTrim},
+      {"output-delay", required_argument, nullptr, kOutputDelay},
+      {"no-sync", no_argument, nullptr, kNoSync},
+      {"status", no_argument, nullptr, kStatus},
       // Deprecated in disorder-playrtp(1): --api says it all.
       {"alsa", no_argument, nullptr, 'a'},
       {"oss", no_argument, nullptr, 'o'},
@@ -153,6 +176,18 @@ Action parse_options(int argc, char** argv, Options& o) {
     case 'd':
       o.debug = true;
       break;
+    case kTrim:
+      o.trim_ms = parse_ms(optarg, "trim", true);
+      break;
+    case kOutputDelay:
+      o.output_delay_ms = parse_ms(optarg, "output-delay", false);
+      break;
+    case kNoSync:
+      o.no_sync = true;
+      break;
+    case kStatus:
+      o.status = true;
+      break;
     case 'h':
       return Action::help;
     case 'V':
@@ -165,6 +200,11 @@ Action parse_options(int argc, char** argv, Options& o) {
   }
   const int n = argc - optind;
   char** args = argv + optind;
+  if (o.status) {
+    if (n != 0) throw SyntaxError("--status takes no address");
+    if (!o.socket) throw SyntaxError("--status needs --socket PATH");
+    return Action::status;
+  }
   if (n == 0) {
     o.source = Source::ask;
   } else if (args[0][0] == '-') {

@@ -33,6 +33,11 @@ struct Options {
   std::optional<AudioFormat> format; // for dynamic payload types
   bool monitor = false;
   bool debug = false;
+  // Synchronised playout.
+  double trim_ms = 0;         // --trim: this room plays that much later (signed)
+  double output_delay_ms = 0; // --output-delay: what the output holds unreported
+  bool no_sync = false;       // --no-sync: ignore the sender's timeline
+  bool status = false;        // --status: ask a running listener (--socket) and exit
 
   Source source = Source::ask;
   // port/address: where to bind.  request: the local address and port to
@@ -41,7 +46,7 @@ struct Options {
   std::string port;
 };
 
-enum class Action { run, help, version };
+enum class Action { run, help, version, status };
 
 // Throws SyntaxError for a bad command line.
 Action parse_options(int argc, char** argv, Options& options);

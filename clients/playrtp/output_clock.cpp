@@ -9,7 +9,7 @@ std::int64_t OutputClock::position_ns() const {
 }
 
 std::int64_t OutputClock::audible_ns(std::int64_t now_ns, std::int64_t reported_delay_ns) {
-  if (reported_delay_ns > 0) {
+  if (reported_delay_ns != 0) {
     anchored_ = true;
     anchor_ns_ = now_ns + reported_delay_ns;
     frames_ = 0;

@@ -22,7 +22,9 @@ public:
   // The output was reopened or resumed: forget what was written.
   void restart() { anchored_ = false; }
   // reported_delay_ns: the output's own account of what it holds, 0 if it
-  // has none.
+  // has none.  Negative: the output is behind its own schedule (a command
+  // written when due, by a thread woken late), and the next frame is
+  // still the one for that instant of the schedule.
   std::int64_t audible_ns(std::int64_t now_ns, std::int64_t reported_delay_ns);
   void written(std::size_t frames);
 

@@ -21,11 +21,14 @@ namespace {
 
 constexpr std::int64_t kReopenDelayNs = 1'000'000'000;
 constexpr std::int64_t kRetryDelayNs = 500'000'000;
+// A wake-up later than this is a stall, not scheduling latency.
+constexpr std::int64_t kLateWakeNs = 2'000'000;
 
 } // namespace
 
 Player::Player(Backend& backend, int socket, const Settings& settings)
     : backend_(backend), socket_(socket), output_(settings.playout.output),
+      output_delay_ns_(settings.output_delay_ns),
       wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), reader_(socket), buffer_(settings.buffer),
       playout_(settings.playout), clock_(settings.playout.output.rate) {
   if (!wake_) throw SystemError("eventfd", errno);
@@ -63,13 +66,42 @@ Player::Snapshot Player::snapshot() const {
   std::lock_guard lock(mutex_);
   Snapshot s;
   s.streaming = buffer_.streaming();
+  s.synchronised = buffer_.synchronised();
+  s.output_delay_ns = output_delay_seen_ns_.load(std::memory_order_relaxed);
+  s.reception = buffer_.reception();
   s.format = buffer_.format();
   s.unit = buffer_.timestamp_unit();
   s.buffered_frames = buffer_.buffered_frames();
   s.not_rtp = not_rtp_;
   s.buffer = buffer_.stats();
   s.playout = playout_.stats();
+  // The schedule may have changed since playout last looked.
+  if (buffer_.synchronised())
+    s.playout.latency_ms = static_cast<double>(buffer_.schedule()->anchor().latency_ns) / 1e6;
   return s;
+}
+
+void Player::set_sync(const std::optional<SyncAnchor>& anchor) {
+  std::lock_guard lock(mutex_);
+  buffer_.set_sync(anchor);
+}
+
+void Player::expect_sync(std::int64_t latency_ns) {
+  std::lock_guard lock(mutex_);
+  buffer_.expect_sync(latency_ns);
+}
+
+std::optional<std::uint32_t> Player::followed_ssrc() const {
+  std::lock_guard lock(mutex_);
+  if (!buffer_.streaming()) return std::nullopt;
+  return buffer_.ssrc();
+}
+
+std::optional<RtcpReportBlock> Player::report_block(std::uint32_t ssrc) {
+  std::lock_guard lock(mutex_);
+  if (!buffer_.streaming() || buffer_.ssrc() != ssrc || !buffer_.reception().any())
+    return std::nullopt;
+  return buffer_.reception().report(ssrc);
 }
 
 void Player::drain() {
@@ -154,8 +186,17 @@ void Player::step() {
   if (!suspended_) backend_.wait_ready(backend_.chunk_frames());
   drain();
   const std::int64_t now = monotonic_ns();
+  std::int64_t delay = backend_.delay().count();
+  // A paced output (a command written when due) that woke a little late
+  // writes now, and that is when the next frame is heard; one that fell
+  // further behind stalled, and makes up for it at once: the next frame is
+  // still the one for its schedule.  (A nanosecond: a delay of zero means
+  // that the output reports none.)
+  if (delay < 0 && delay > -kLateWakeNs) delay = 1;
   const std::int64_t audible =
-      clock_.audible_ns(now, std::max<std::int64_t>(0, backend_.delay().count()));
+      clock_.audible_ns(now, delay) +
+      output_delay_ns_;
+  output_delay_seen_ns_.store(audible - now, std::memory_order_relaxed);
   const bool suspend = backend_.pause_style() == Backend::PauseStyle::suspend;
   Playout::Step s;
   {

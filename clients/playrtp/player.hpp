@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -36,6 +37,9 @@ public:
   struct Settings {
     JitterBuffer::Settings buffer;
     Playout::Settings playout; // playout.output is what the backend is opened with
+    // --output-delay: what the output holds beyond what it reports
+    // (libao, a command's own buffering): a frame is heard that much later.
+    std::int64_t output_delay_ns = 0;
   };
 
   // socket: the RTP socket (non-blocking), which must outlive the Player.
@@ -52,8 +56,24 @@ public:
   void set_volume(int left, int right);
   std::pair<int, int> volume() const;
 
+  // The sender's timeline (JitterBuffer::set_sync()), and the latency it
+  // states while our clock estimate is not ready (JitterBuffer::expect_sync()).
+  void set_sync(const std::optional<SyncAnchor>& anchor);
+  void expect_sync(std::int64_t latency_ns);
+  // The SSRC being followed, if any.
+  std::optional<std::uint32_t> followed_ssrc() const;
+  // A reception report block about the followed source, if it is `ssrc`
+  // (starts the next interval of its fraction lost).
+  std::optional<RtcpReportBlock> report_block(std::uint32_t ssrc);
+
   struct Snapshot {
     bool streaming = false;
+    bool synchronised = false;
+    // How much later than it is written the output sounds a frame: what it
+    // reports, or what has been written ahead at the nominal rate, plus
+    // --output-delay.
+    std::int64_t output_delay_ns = 0;
+    ReceptionStats reception;
     AudioFormat format;
     TimestampUnit unit = TimestampUnit::frames;
     std::size_t buffered_frames = 0;
@@ -77,6 +97,7 @@ private:
   Backend& backend_;
   const int socket_;
   const AudioFormat output_;
+  const std::int64_t output_delay_ns_;
   Fd wake_; // eventfd: stop() was called
   PacketReader reader_;
   mutable std::mutex mutex_;
@@ -87,6 +108,7 @@ private:
   bool suspended_ = false;    // audio thread
   bool failing_ = false;      // audio thread
   std::atomic<bool> quit_{false};
+  std::atomic<std::int64_t> output_delay_seen_ns_{0};
   std::atomic<int> left_{100}, right_{100};
   // Their Q16 gains (volume_to_gain()), for the audio thread.
   std::atomic<std::uint32_t> left_gain_{1u << 16}, right_gain_{1u << 16};

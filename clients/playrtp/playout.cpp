@@ -73,7 +73,13 @@ Playout::Step Playout::hold(std::int64_t now_ns, double frames, std::size_t chun
     s.pause_output = pause_output;
   } else {
     s.kind = Step::Kind::silence;
-    s.frames = std::clamp<std::size_t>(to_output_frames(frames), 1, chunk);
+    // On the timeline, to the nearest frame: the first frame then starts
+    // within half a frame of its instant, and plays through unchanged.
+    const std::size_t n =
+        synchronised_ ? static_cast<std::size_t>(
+                            std::llround(frames * settings_.output.rate / format_.rate))
+                      : to_output_frames(frames);
+    s.frames = std::clamp<std::size_t>(n, 1, chunk);
   }
   return s;
 }
@@ -107,13 +113,40 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
     drift_.restart();
   }
   const double rate = format_.rate;
-  const double slack = kSlackNs * rate / 1e9;
+  const bool sync = buffer.synchronised();
+  if (sync != synchronised_) {
+    // The schedule changed its nature: the drift estimate meant the
+    // sender's clock against the output's, and now means only the
+    // output's against ours (or the reverse).
+    synchronised_ = sync;
+    DriftController::Settings d = settings_.sync_drift;
+    // Passing samples through, playout is exact to a frame at best: errors
+    // within most of a frame are left alone, or a low rate would always
+    // resample.
+    d.engage_s = std::max(d.engage_s, 0.75 / format_.rate);
+    drift_.set_settings(sync ? d : settings_.drift);
+    drift_.reset();
+  }
+  stats_.synchronised = sync;
+  stats_.latency_ms =
+      static_cast<double>(sync ? buffer.schedule()->anchor().latency_ns : latency_ns_) / 1e6;
+  // On the timeline every frame counts (half a frame is as close as whole
+  // frames get); otherwise a couple of milliseconds are not worth skipping
+  // audio for.
+  const double slack = sync ? 0.5 : kSlackNs * rate / 1e9;
+  const double jump = (sync ? settings_.sync_jump_ns : kJumpNs) * rate / 1e9;
   if (!started_) {
     const double off = buffer.due_offset(audible_ns, latency_ns_);
-    if (off < 0) return hold(now_ns, -off, chunk, suspend, true);
-    // Frames already due are skipped, unless so few that starting with
-    // them is closer to the schedule than any listener can tell.
-    buffer.skip(off > slack ? static_cast<std::size_t>(off) : 0);
+    if (sync) {
+      // To the nearest frame: within half a frame it starts now.
+      if (off < -0.5) return hold(now_ns, -off, chunk, suspend, true);
+      buffer.skip(off > 0.5 ? static_cast<std::size_t>(std::llround(off)) : 0);
+    } else {
+      if (off < 0) return hold(now_ns, -off, chunk, suspend, true);
+      // Frames already due are skipped, unless so few that starting with
+      // them is closer to the schedule than any listener can tell.
+      buffer.skip(off > slack ? static_cast<std::size_t>(off) : 0);
+    }
     resampler_->reset();
     started_ = true;
     catch_up_ = false;
@@ -129,12 +162,13 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
     // moved on meanwhile.  Catch up at once (expected, not a jump).
     if (error < -slack) return hold(now_ns, -error, chunk, suspend, false);
     if (error > slack) {
-      const auto late = static_cast<std::size_t>(error);
+      // To the nearest frame on the timeline, else the whole frames late.
+      const auto late = static_cast<std::size_t>(sync ? std::llround(error) : error);
       buffer.skip(late);
       error -= static_cast<double>(late);
     }
     drift_.restart();
-  } else if (std::fabs(error) > kJumpNs * rate / 1e9) {
+  } else if (std::fabs(error) > jump) {
     ++stats_.jumps;
     drift_.restart();
     if (error < 0) return hold(now_ns, -error, chunk, suspend, false);
@@ -174,6 +208,7 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
   stats_.ratio = ratio;
   stats_.drift_ppm = drift_.drift() * 1e6;
   stats_.locked = drift_.locked();
+
   stats_.buffered_ms = (static_cast<double>(buffer.buffered_frames()) + held_frames()) / rate * 1e3;
   // Until render() says how much the output gets (rate conversion bunches
   // its output), about this much.

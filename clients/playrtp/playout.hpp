@@ -15,6 +15,14 @@
 // stopped: the output gets silence or, if it suspends, nothing, until
 // packets come back.
 //
+// On the sender's timeline (JitterBuffer::synchronised()) the tolerances
+// are tighter: a generation starts on the very frame that is due (after
+// silence of the exact length, or skipping exactly the frames already
+// due), the drift controller uses its synchronised settings (tens of
+// microseconds), and only an error past Settings::sync_jump_ns is corrected
+// at once; smaller steps are glided (as when the timeline arrives while
+// playing by arrival, at its latency: JitterBuffer::expect_sync()).
+//
 // Threads: plan() is called with the jitter buffer's lock held; render()
 // without, on the same (audio) thread.  Clock-free: the caller supplies
 // every time, so tests can run it against a simulated clock.
@@ -40,6 +48,8 @@ struct PlayoutStats {
   double ratio = 1.0;                 // input frames per output frame
   double drift_ppm = 0;               // DriftController's estimate
   bool locked = true;                 // passing samples through unchanged
+  bool synchronised = false;          // on the sender's timeline
+  double latency_ms = 0;              // the latency played at
   std::uint64_t jumps = 0;            // errors past kJumpNs corrected at once
   std::uint64_t output_underruns = 0; // the output ran dry before we wrote
   double buffered_ms = 0;             // audio in the jitter buffer and the resampler
@@ -70,6 +80,9 @@ public:
     std::size_t latency_frames = 0;
     AudioFormat output; // what the backend plays
     DriftController::Settings drift;
+    // Synchronised playout's.
+    DriftController::Settings sync_drift = DriftController::synchronised();
+    std::int64_t sync_jump_ns = 50'000'000;
   };
 
   struct Step {
@@ -120,6 +133,7 @@ private:
   AudioFormat mid_format_; // the resampler's output: 32-bit native, stream rate and channels
   std::int64_t latency_ns_ = 0;
   std::uint64_t stream_ = 0, generation_ = 0;
+  bool synchronised_ = false; // drift_ has the synchronised settings
   bool started_ = false;
   // The stream paused or the output waited: the schedule moved on
   // meanwhile, and playout catches up at once rather than gliding.

@@ -145,6 +145,14 @@ StreamTracker::Result StreamTracker::adopt(std::uint32_t ssrc, std::uint8_t pt,
   return r;
 }
 
+std::optional<double> StreamTracker::position_of(std::uint32_t timestamp) const {
+  if (!following_) return std::nullopt;
+  const auto delta = static_cast<std::int32_t>(timestamp - static_cast<std::uint32_t>(reference_));
+  const std::int64_t units = reference_ + delta - origin_;
+  const double per_frame = unit_ == TimestampUnit::samples ? format_.channels : 1;
+  return static_cast<double>(units) / per_frame;
+}
+
 bool StreamTracker::place(std::uint32_t timestamp, std::int64_t& position) {
   const auto delta = static_cast<std::int32_t>(timestamp - static_cast<std::uint32_t>(reference_));
   const std::int64_t extended = reference_ + delta;

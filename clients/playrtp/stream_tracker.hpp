@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -64,9 +65,18 @@ public:
   Result track(const RtpPacket& packet, std::int64_t now_ns);
 
   bool following() const { return following_; }
+  std::uint32_t ssrc() const { return ssrc_; }
   const AudioFormat& format() const { return format_; }
   TimestampUnit unit() const { return unit_; }
   std::size_t held_bytes() const { return held_bytes_; }
+
+  // Where `timestamp` (of the followed stream, e.g. from its sender
+  // reports) lies on the timeline, in frames: unwrapped next to the latest
+  // packet's timestamp (so within 2^31 units of it) without moving the
+  // unwrapping reference, and divided by the unit, fraction kept (a
+  // samples-unit timestamp need not fall on a frame).  nullopt unless
+  // following.
+  std::optional<double> position_of(std::uint32_t timestamp) const;
 
 private:
   struct Held {

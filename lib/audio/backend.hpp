@@ -45,6 +45,11 @@ struct BackendOptions {
   // for a command, 80 ms for ALSA).  disorder-playrtp sets it from its
   // target latency.  libao and RTP ignore it.
   std::chrono::microseconds buffer{0};
+  // command: each write leaves when its first frame is due (the pacer's
+  // lead is one chunk) rather than up to a quarter of `buffer` early, so
+  // that what the command reads is heard as it reads it (disorder-playrtp's
+  // synchronised playout).
+  bool write_when_due = false;
 };
 
 class Backend {

@@ -7,6 +7,7 @@
 #include "pacer.hpp"
 #include "subprocess.hpp" // describe_wait_status
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -27,8 +28,10 @@ constexpr std::uint32_t kChunksPerSecond = 100;
 
 class CommandBackend final : public Backend {
 public:
-  CommandBackend(std::string command, PauseMode pause_mode, std::chrono::microseconds buffer)
-      : command_(std::move(command)), pause_mode_(pause_mode), buffer_(buffer) {}
+  CommandBackend(std::string command, PauseMode pause_mode, std::chrono::microseconds buffer,
+                 bool write_when_due)
+      : command_(std::move(command)), pause_mode_(pause_mode), buffer_(buffer),
+        write_when_due_(write_when_due) {}
   ~CommandBackend() override { close(); }
 
   void open(const AudioFormat& format) override {
@@ -46,8 +49,15 @@ public:
     pid_ = fork_command(read_end.get());
     stdin_ = std::move(write_end);
     set_nonblocking(stdin_.get());
-    pacer_.start(format.rate, buffer_.count() > 0 ? std::chrono::nanoseconds(buffer_)
-                                                  : std::chrono::nanoseconds(kLead));
+    // Writing when due: a chunk may leave once its first frame is due.
+    const auto lead = write_when_due_
+                          ? std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                chunk_ * 1'000'000'000ull / format.rate))
+                      : buffer_.count() > 0 ? std::chrono::nanoseconds(buffer_)
+                                            : std::chrono::nanoseconds(kLead);
+    lead_ = lead;
+    pacer_.start(format.rate, lead,
+                 write_when_due_ ? lead : std::chrono::nanoseconds(0));
     log_debug("started speaker_command (pid " + std::to_string(pid_) + "): " + command_);
   }
 
@@ -82,7 +92,14 @@ public:
     return pause_mode_ == PauseMode::silence ? PauseStyle::silence : PauseStyle::suspend;
   }
   void resume() override { pacer_.restart(); }
-  std::chrono::nanoseconds delay() const override { return pacer_.ahead(); }
+  // Writing when due, negative when a write is woken late: it is still the
+  // one for that instant of the schedule.  Behind by more than a write, the
+  // output ran dry (or is paused): the schedule starts again from now.
+  std::chrono::nanoseconds delay() const override {
+    const std::chrono::nanoseconds ahead = pacer_.ahead();
+    if (write_when_due_ && ahead < -lead_) return std::chrono::nanoseconds(0);
+    return ahead;
+  }
 
   void close() override {
     if (!stdin_ && pid_ < 0) return;
@@ -133,6 +150,8 @@ private:
   std::string command_;
   PauseMode pause_mode_;
   std::chrono::microseconds buffer_;
+  bool write_when_due_;
+  std::chrono::nanoseconds lead_{0};
   AudioFormat format_;
   std::size_t chunk_ = 441;
   Fd stdin_;
@@ -145,7 +164,7 @@ private:
 std::unique_ptr<Backend> make_command_backend(const Config& config, const BackendOptions& options) {
   if (config.speaker_command.empty()) throw ConfigError("api command needs a speaker_command");
   return std::make_unique<CommandBackend>(config.speaker_command, config.pause_mode,
-                                          options.buffer);
+                                          options.buffer, options.write_when_due);
 }
 
 } // namespace disorder

@@ -33,9 +33,11 @@ void sleep_until_ns(std::int64_t when) {
   }
 }
 
-void Pacer::start(std::uint32_t rate, std::chrono::nanoseconds lead) {
+void Pacer::start(std::uint32_t rate, std::chrono::nanoseconds lead,
+                  std::chrono::nanoseconds tolerance) {
   rate_ = rate;
   lead_ns_ = lead.count();
+  tolerance_ns_ = tolerance.count();
   anchored_ = false;
 }
 
@@ -45,7 +47,7 @@ std::int64_t Pacer::position_ns() const {
 
 void Pacer::wait(std::size_t frames) {
   const std::int64_t now = monotonic_ns();
-  if (!anchored_ || position_ns() < now) {
+  if (!anchored_ || position_ns() < now - tolerance_ns_) {
     anchor_ns_ = now;
     frames_ = 0;
     anchored_ = true;

@@ -27,11 +27,17 @@ void sleep_until_ns(std::int64_t when);
 
 class Pacer {
 public:
-  void start(std::uint32_t rate, std::chrono::nanoseconds lead);
+  // tolerance: how far behind real time the output may fall before wait()
+  // takes it for a gap.  Zero suits a lead of more than a write; a sink
+  // written just as each write falls due (a lead of one write) falls behind
+  // by its wake-up latency every time, and must keep its schedule rather
+  // than start again from each late wake-up (which would slow it down).
+  void start(std::uint32_t rate, std::chrono::nanoseconds lead,
+             std::chrono::nanoseconds tolerance = std::chrono::nanoseconds(0));
   // Before writing `frames`: sleeps until, once they are written, the
   // output is at most `lead` ahead of now.  After a gap (when the output
-  // has fallen behind real time, e.g. after idle or a pause) it starts
-  // again from now rather than rushing to catch up.
+  // has fallen behind real time by more than the tolerance, e.g. after idle
+  // or a pause) it starts again from now rather than rushing to catch up.
   void wait(std::size_t frames);
   void written(std::size_t frames);
   // Forget the past: the next write plays "now".
@@ -46,6 +52,7 @@ private:
 
   std::uint32_t rate_ = 44100;
   std::int64_t lead_ns_ = 0;
+  std::int64_t tolerance_ns_ = 0;
   bool anchored_ = false;
   std::int64_t anchor_ns_ = 0; // monotonic time of frame 0
   std::uint64_t frames_ = 0;   // frames since the anchor, less than rate_ after normalising

@@ -1,0 +1,640 @@
+#!/usr/bin/env python3
+"""disorder-playrtp on a sender's timeline (disorder_protocol(5),
+"Synchronised playout").  A sender in this file stands for disorder-speaker:
+it sends RTP over loopback with RTCP sender reports carrying a SyncTimeline
+(its clock is CLOCK_MONOTONIC plus seconds, so that the listener must learn
+it), answers the clock exchange on the socket its reports leave from, and
+collects the listener's receiver reports.  Each frame of its signal carries
+its own position.  The listener's --command is a recorder that stamps each
+read with CLOCK_MONOTONIC, so the test sees when each frame was written --
+which, for a command, is when it is heard -- and compares that with the
+instant the timeline gives.  Also: the status command and --status, a
+sender without a timeline, --no-sync, --trim, and a listener that cannot
+meet the shared latency.  Last, the same against disorderd's own speaker
+on a multicast group that the test joins too, to learn the timeline from
+the speaker's packets and reports.  (Two listeners in namespaces of their
+own: sync_test.py.)"""
+import os
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import array
+import random
+
+from audio import Events, write_wav
+from harness import (BUILDDIR, Server, closing, run_tests, split, standing_in, terminate, test,
+                     wait_for)
+
+PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
+RATE = 44100
+PACKET = 365  # frames per packet, as disorder-speaker sends
+SR_INTERVAL = 1.0
+
+# Stamps each read and keeps everything in memory until its input ends, so
+# that no file write delays the next read.
+RECORDER = r'''
+import os, struct, sys, time
+chunks, stamps, total = [], [], 0
+while True:
+    data = os.read(0, 1 << 16)
+    t = time.monotonic_ns()
+    if not data:
+        break
+    stamps.append(struct.pack("<qq", t, total))
+    chunks.append(data)
+    total += len(data)
+with open(sys.argv[1], "wb") as f:
+    f.write(b"".join(chunks))
+with open(sys.argv[2], "wb") as f:
+    f.write(b"".join(stamps))
+'''
+
+
+def frame(position):
+    """Frame `position` of the signal: its position, never zero, so that
+    the output says which position each frame played."""
+    return struct.pack(">hh", position % 30000 + 1, position // 30000 + 1)
+
+
+def position_of(data, k):
+    """The position that output frame k carries (None for silence)."""
+    left, right = struct.unpack("<hh", data[4 * k:4 * k + 4])
+    if left == 0 and right == 0:
+        return None
+    return (right - 1) * 30000 + (left - 1)
+
+
+def free_port_pair():
+    """A UDP port whose port+1 is free too, on loopback."""
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            if port >= 65535:
+                continue
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as t:
+                    t.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free pair of UDP ports")
+
+
+class SyncSender:
+    """RTP with sender reports that carry a SyncTimeline; the clock
+    exchange's answers; the listener's reports collected.  Its clock reads
+    CLOCK_MONOTONIC + offset_ns."""
+
+    def __init__(self, port, seconds, latency_ms=150, timeline=True, offset_ns=7_123_456_789,
+                 ssrc=0x51c0ffee, timestamp=0xffffffff - 20000, outage=None):
+        self.dest = ("127.0.0.1", port)
+        self.rtcp_dest = ("127.0.0.1", port + 1)
+        self.frames = int(seconds * RATE)
+        self.latency_us = latency_ms * 1000
+        self.timeline = timeline
+        self.offset_ns = offset_ns
+        self.ssrc = ssrc
+        self.timestamp0 = timestamp
+        # (from, to) in seconds of the stream: its packets are lost on the way.
+        self.outage = outage
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtcp.bind(("127.0.0.1", 0))
+        self.start_ns = None  # our clock at frame 0
+        self.answered = 0
+        self.reports = []  # (source, cname, block, sync report)
+        self.packets = 0
+        self.server = threading.Thread(target=self._serve, daemon=True)
+        self.server.start()
+
+    def clock(self):
+        return time.monotonic_ns() + self.offset_ns
+
+    def frame_instant(self, position):
+        """Our CLOCK_MONOTONIC when the sender's timeline is at `position`."""
+        return self.start_ns + position * 1_000_000_000 // RATE
+
+    def _sr(self, position):
+        """SR + SDES CNAME (+ SyncTimeline APP) for the instant of `position`."""
+        ntp = int((time.time() + 2208988800) * (1 << 32))
+        ts = (self.timestamp0 + position) & 0xffffffff
+        sr = struct.pack(">BBHIIIIII", 0x80, 200, 6, self.ssrc, ntp >> 32, ntp & 0xffffffff, ts,
+                         self.packets, self.packets * PACKET * 4)
+        cname = b"sender@test"
+        chunk = struct.pack(">IBB", self.ssrc, 1, len(cname)) + cname + b"\0"
+        chunk += b"\0" * (-len(chunk) % 4)
+        sdes = struct.pack(">BBH", 0x81, 202, len(chunk) // 4) + chunk
+        out = sr + sdes
+        if self.timeline:
+            sender_ns = self.frame_instant(position) + self.offset_ns
+            out += struct.pack(">BBHI4sqII", 0x80, 204, 6, self.ssrc, b"DSYN", sender_ns,
+                               self.latency_us, 0)
+        return out
+
+    def _serve(self):
+        while True:
+            try:
+                data, source = self.rtcp.recvfrom(2048)
+            except OSError:
+                return
+            t2 = self.clock()
+            if data[:4] == b"DSYN":
+                if len(data) != 32 or data[4] != 1:
+                    continue
+                t1 = struct.unpack(">q", data[8:16])[0]
+                answer = b"DSYN" + bytes([2, 1, 0, 0]) + struct.pack(">qqq", t1, t2, self.clock())
+                self.rtcp.sendto(answer, source)
+                self.answered += 1
+            elif len(data) >= 8 and data[1] == 201:
+                self.reports.append((source, *parse_receiver_report(data)))
+
+    def run(self):
+        with standing_in():
+            self.start_ns = time.monotonic_ns() + 20_000_000
+            next_sr = 0
+            for first in range(0, self.frames, PACKET):
+                n = min(PACKET, self.frames - first)
+                due = self.frame_instant(first)
+                delay = (due - time.monotonic_ns()) / 1e9
+                if delay > 0:
+                    time.sleep(delay)
+                ts = (self.timestamp0 + first) & 0xffffffff
+                header = struct.pack(">BBHII", 0x80, (0x80 if first == 0 else 0) | 10,
+                                     (1000 + self.packets) & 0xffff, ts, self.ssrc)
+                payload = b"".join(frame(p) for p in range(first, first + n))
+                if not self.outage or not self.outage[0] * RATE <= first < self.outage[1] * RATE:
+                    self.rtp.sendto(header + payload, self.dest)
+                self.packets += 1
+                if first >= next_sr:
+                    # The SR's instant: now, as the sender's pacing clock has it.
+                    position = first + (time.monotonic_ns() - due) * RATE // 1_000_000_000
+                    self.rtcp.sendto(self._sr(position), self.rtcp_dest)
+                    next_sr = first + int(SR_INTERVAL * RATE)
+
+    def start(self):
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.start_ns is not None, "the sender to start")
+
+    def close(self):
+        self.rtp.close()
+        self.rtcp.close()
+
+
+def parse_receiver_report(data):
+    """(cname, report block or None, sync report dict or None) of an RR compound."""
+    cname, block, report = None, None, None
+    i = 0
+    while i + 4 <= len(data):
+        first, pt, length = struct.unpack(">BBH", data[i:i + 4])
+        body = data[i + 4:i + 4 + 4 * length]
+        if pt == 201 and (first & 0x1f) >= 1:
+            ssrc, lost_word, highest, jitter, lsr, dlsr = struct.unpack(">IIIIII", body[4:28])
+            block = {"ssrc": ssrc, "fraction": lost_word >> 24, "lost": lost_word & 0xffffff,
+                     "highest": highest, "jitter": jitter, "lsr": lsr, "dlsr": dlsr}
+        elif pt == 202:
+            n = body[5]
+            cname = body[6:6 + n].decode()
+        elif pt == 204 and body[4:8] == b"DSYN" and (first & 0x1f) == 1:
+            v = struct.unpack(">IIiiIIII", body[8:40])
+            report = dict(zip(("flags", "uncertainty_ns", "error_ns", "drift_ppb", "buffer_us",
+                               "latency_us", "concealed", "output_delay_us"), v))
+        i += 4 + 4 * length
+    return cname, block, report
+
+
+class Listener:
+    """disorder-playrtp on `port` with a recorder as its command."""
+
+    def __init__(self, port, extra=(), address=None, config="/dev/null", where=None):
+        self.dir = tempfile.mkdtemp(prefix="playrtp-sync-test-")
+        self.out = os.path.join(self.dir, "out.raw")
+        self.stamps = os.path.join(self.dir, "stamps")
+        self.socket = os.path.join(self.dir, "control")
+        recorder = os.path.join(self.dir, "recorder.py")
+        with open(recorder, "w") as f:
+            f.write(RECORDER)
+        env = dict(os.environ)
+        env["DISORDER_USERCONFIG"] = os.path.join(self.dir, "no-such-passwd")
+        env.pop("DISORDER_HOME", None)
+        # Under SCHED_FIFO where allowed (root), like the audio it stands
+        # for: a busy machine then delays its reads less.
+        chrt = "chrt -f 1 " if os.geteuid() == 0 and shutil.which("chrt") else ""
+        command = f"exec {chrt}{sys.executable} {recorder} {self.out} {self.stamps}"
+        self.proc = subprocess.Popen(
+            [PLAYRTP, "--api", "command", "--command", command, "--pause-mode", "suspend",
+             "--config", config, "--socket", self.socket, *extra, "--",
+             *(where or ([address] if address else []) + [str(port)])],
+            stderr=subprocess.PIPE, text=True, env=env)
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None,
+                 "the control socket")
+        assert self.proc.poll() is None, self.log()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def log(self):
+        return "\n".join(self.lines)
+
+    def ask(self, line):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(self.socket)
+            s.sendall(line.encode() + b"\n")
+            reply = b""
+            while not reply.endswith(b"\n"):
+                more = s.recv(4096)
+                if not more:
+                    break
+                reply += more
+        return reply.decode().strip()
+
+    def status(self):
+        return dict(w.split("=", 1) for w in self.ask("status").split())
+
+    def output(self):
+        try:
+            with open(self.out, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return b""
+
+    def reads(self):
+        """(when, first output frame) of each read the recorder made."""
+        try:
+            with open(self.stamps, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return []
+        return [(t, offset // 4) for t, offset in
+                (struct.unpack("<qq", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16))]
+
+    def write_instant(self, k):
+        """When output frame k was written: its read's stamp plus its place
+        in that read at the nominal rate."""
+        chosen = None
+        for t, first in self.reads():
+            if first <= k:
+                chosen = (t, first)
+        t, first = chosen
+        return t + (k - first) * 1_000_000_000 // RATE
+
+    def first_frame(self):
+        """(when written, position) of the first frame of the signal, or None."""
+        data = self.output()
+        for k in range(len(data) // 4):
+            p = position_of(data, k)
+            if p is not None:
+                return self.write_instant(k), p
+        return None
+
+    def stop(self):
+        terminate(self.proc, "disorder-playrtp")
+        self.reader.join(5)
+        assert self.proc.returncode == 0, f"exit status {self.proc.returncode}:\n{self.log()}"
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def offsets_ms(listener, sender, latency_ns, since=0):
+    """For each read that starts with a frame of the signal (from position
+    `since` on): when it was written minus when the timeline says that
+    frame is heard."""
+    data = listener.output()
+    out = []
+    for t, k in listener.reads():
+        if 4 * k + 12 > len(data):
+            continue
+        # Resampling blurs the signal's steps (every 30000 positions):
+        # only a read that starts on a clean run of positions counts.
+        p = [position_of(data, k + i) for i in range(3)]
+        if None in p or p[1] - p[0] != 1 or p[2] - p[1] != 1 or p[0] < since:
+            continue
+        out.append((t - sender.frame_instant(p[0]) - latency_ns) / 1e6)
+    return out
+
+
+def assert_first_frame_on_time(listener, sender, latency_ns):
+    found = listener.first_frame()
+    assert found, "nothing played"
+    when, p = found
+    due = sender.frame_instant(p) + latency_ns
+    assert abs(when - due) < 1_000_000, f"position {p} written {(when - due) / 1e6:+.3f} ms off"
+    return (when - due) / 1e6
+
+
+@test
+def a_listener_plays_each_frame_when_the_timeline_says():
+    port = free_port_pair()
+    with Listener(port) as listener:
+        sender = SyncSender(port, 6)
+        try:
+            sender.start()
+            wait_for(lambda: listener.status().get("synchronised") == "yes",
+                     "the listener to synchronise", 10)
+            st = listener.status()
+            # The sender's clock is ours plus 7.123456789 s.
+            assert abs(float(st["offset_ms"]) - sender.offset_ns / 1e6) < 1, st
+            assert float(st["uncertainty_ms"]) < 1, st
+            assert st["latency_ms"] == "150.0", st
+            assert st["latency_unmet"] == "no", st
+            sender.thread.join(20)
+            wait_for(lambda: listener.status()["error_ms"] == "-", "the end of the stream", 5)
+            # Its reports: an RR about the sender's SSRC, CNAME user@host,
+            # the sync figures; from the RTCP socket (port+1).
+            wait_for(lambda: any(r[3] and r[3]["flags"] & 1 for r in sender.reports),
+                     "a report saying it is synchronised", 5)
+            source, cname, block, report = [r for r in sender.reports if r[3]][-1]
+            assert "@" in cname, cname
+            assert block and block["ssrc"] == sender.ssrc, block
+            assert block["lost"] == 0 and block["lsr"] != 0, block
+            assert report["latency_us"] == 150000, report
+            assert abs(report["error_ns"]) < 1_000_000, report
+            assert source[1] == port + 1, source
+        finally:
+            sender.close()
+        listener.stop()
+        first = assert_first_frame_on_time(listener, sender, sender.latency_us * 1000)
+        offs = offsets_ms(listener, sender, sender.latency_us * 1000)
+        median = statistics.median(offs)
+        p90 = sorted(abs(o) for o in offs)[int(0.9 * len(offs))]
+        print(f"# first frame {first:+.3f} ms; {len(offs)} writes: median {median:+.3f} ms, "
+              f"p90 {p90:.3f} ms, worst {max(offs, key=abs):+.3f} ms")
+        assert abs(median) < 0.5, median
+        # A write (or the recorder's read) may wait for a busy machine.
+        assert p90 < 2, p90
+
+
+@test
+def after_a_2s_outage_it_is_back_on_the_timeline_at_once():
+    port = free_port_pair()
+    with Listener(port) as listener:
+        sender = SyncSender(port, 6, outage=(2, 4))
+        try:
+            sender.start()
+            sender.thread.join(20)
+            wait_for(lambda: listener.status()["error_ms"] == "-", "the end of the stream", 5)
+        finally:
+            sender.close()
+        listener.stop()
+        offs = offsets_ms(listener, sender, sender.latency_us * 1000, 4 * RATE)
+        assert len(offs) > 40, len(offs)
+        # The first write after the outage, and the median of those after.
+        print(f"# after the outage: first write {offs[0]:+.3f} ms, median "
+              f"{statistics.median(offs):+.3f} ms")
+        assert abs(offs[0]) < 1, offs[:5]
+        assert abs(statistics.median(offs)) < 0.5, offs
+
+
+@test
+def status_on_the_command_line():
+    port = free_port_pair()
+    with Listener(port) as listener:
+        p = subprocess.run([PLAYRTP, "--status", "--socket", listener.socket],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode == 0, p.stderr
+        assert "On the sender's timeline: no" in p.stdout, p.stdout
+        assert "Packets received: 0" in p.stdout, p.stdout
+        listener.stop()
+        p = subprocess.run([PLAYRTP, "--status", "--socket", listener.socket],
+                           capture_output=True, text=True, timeout=10)
+        assert p.returncode != 0, p.stdout
+        assert "no listener answers" in p.stderr, p.stderr
+
+
+@test
+def without_a_timeline_or_with_no_sync_it_plays_by_arrival():
+    for timeline, extra in ((False, ()), (True, ("--no-sync",))):
+        port = free_port_pair()
+        with Listener(port, extra) as listener:
+            sender = SyncSender(port, 2.5, timeline=timeline)
+            try:
+                sender.start()
+                wait_for(lambda: int(listener.status()["packets"]) > 200, "packets", 10)
+                st = listener.status()
+                assert st["synchronised"] == "no", st
+                assert st["offset_ms"] == "-", st
+                sender.thread.join(20)
+                assert sender.answered == 0, sender.answered
+            finally:
+                sender.close()
+            listener.stop()
+            assert listener.first_frame() is not None
+
+
+@test
+def trim_plays_this_room_later():
+    port = free_port_pair()
+    with Listener(port, ("--trim", "20")) as listener:
+        sender = SyncSender(port, 3)
+        try:
+            sender.start()
+            sender.thread.join(20)
+            wait_for(lambda: listener.status()["error_ms"] == "-", "the end of the stream", 5)
+        finally:
+            sender.close()
+        listener.stop()
+        assert_first_frame_on_time(listener, sender, sender.latency_us * 1000 + 20_000_000)
+
+
+@test
+def a_listener_that_needs_more_than_the_shared_latency_says_so():
+    port = free_port_pair()
+    # --min 300 ms; the sender's latency is 150 ms.
+    with Listener(port, ("--min", str(int(0.3 * RATE)))) as listener:
+        sender = SyncSender(port, 3)
+        try:
+            sender.start()
+            wait_for(lambda: listener.status().get("synchronised") == "yes",
+                     "the listener to synchronise", 10)
+            st = listener.status()
+            assert st["latency_unmet"] == "yes" and st["latency_ms"] == "300.0", st
+            wait_for(lambda: any(r[3] and r[3]["flags"] & 2 for r in sender.reports),
+                     "a report saying the latency is unmet", 5)
+            sender.thread.join(20)
+            wait_for(lambda: listener.status()["error_ms"] == "-", "the end of the stream", 5)
+        finally:
+            sender.close()
+        listener.stop()
+        assert_first_frame_on_time(listener, sender, 300_000_000)
+        assert "cannot meet the shared latency" in listener.log(), listener.log()
+
+
+class SyncJukebox(Server):
+    """disorderd with the rtp backend to a multicast group on loopback."""
+
+    def __init__(self, group, port, latency_ms):
+        super().__init__()
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        where = ("rtp_mode request\n" if group == "request" else
+                 f"broadcast {group} {port}\nbroadcast_from 127.0.0.1 0\nmulticast_loop yes\n")
+        self.extra_config = (f"collection fs utf-8 {self.music}\napi rtp\n" + where +
+                             f"rtp_latency {latency_ms}\n"
+                             "queue_pad 0\n")
+        self.write_config()
+
+    def start(self):
+        super().start()
+        self.realtime_speaker()
+        return self
+
+
+def joined(group, port):
+    """A socket on the group's port (SO_REUSEADDR, beside the listener),
+    joined on loopback."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind((group, port))
+    mreq = socket.inet_aton(group) + socket.inet_aton("127.0.0.1")
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    s.setblocking(False)
+    return s
+
+
+@test
+def with_disorderds_speaker_listeners_play_on_its_timeline():
+    port = free_port_pair()
+    group = f"239.255.{random.randint(0, 255)}.{random.randint(1, 254)}"
+    latency_ms = 90
+    # A track whose frames carry their positions.
+    seconds = 4
+    track = array.array("h")
+    for q in range(int(seconds * RATE)):
+        left, right = struct.unpack(">hh", frame(q))
+        track.extend((left, right))
+    with SyncJukebox(group, port, latency_ms) as server:
+        path = os.path.join(server.music, "positions.wav")
+        write_wav(path, track)
+        rtp, rtcp = joined(group, port), joined(group, port + 1)
+        try:
+            with Listener(port, address=f"{group}%lo") as listener:
+                events = Events(server)
+                with closing(server.root()) as r:
+                    r.ok("rescan", "wait", "fresh")
+                    r.ok("play", path)
+                # The speaker's packets and reports, as a listener gets them.
+                packets, reports = [], []
+                deadline = time.monotonic() + 30
+                done = False
+                while time.monotonic() < deadline and not done:
+                    for sock, into in ((rtp, packets), (rtcp, reports)):
+                        while True:
+                            try:
+                                into.append(sock.recv(2048))
+                            except BlockingIOError:
+                                break
+                    time.sleep(0.005)
+                    if len(packets) > (seconds + 1) * RATE / 365 and not done:
+                        done = listener.status()["error_ms"] == "-"
+                events.wait("completed", path)
+                events.close()
+                st = listener.status()
+                assert st["synchronised"] == "yes", st
+                assert st["latency_ms"] == f"{latency_ms:.1f}", st
+                # disorderd lists the listener, synchronised.
+                with closing(server.root()) as r:
+                    code, _, body = r.command("rtp-listeners")
+                    lines = [split(line) for line in body]
+                assert any("synchronised" in f and f[f.index("synchronised") + 1] == "yes"
+                           for f in lines), body
+                listener.stop()
+                data, reads = listener.output(), listener.reads()
+        finally:
+            rtp.close()
+            rtcp.close()
+    # Where track frame 0 lies on the RTP timeline: the packet that starts
+    # with it.
+    t0 = None
+    for d in packets:
+        if d[12:16] == frame(0):
+            t0 = struct.unpack(">I", d[4:8])[0]
+            break
+    assert t0 is not None, "the track's first frame was not sent"
+    timelines = []
+    for d in reports:
+        if d[1] != 200:
+            continue
+        rtp_ts = struct.unpack(">I", d[16:20])[0]
+        i = 0
+        while i + 4 <= len(d):
+            b0, pt, length = struct.unpack(">BBH", d[i:i + 4])
+            body = d[i + 4:i + 4 + 4 * length]
+            if pt == 204 and body[4:8] == b"DSYN":
+                sender_ns, latency_us, _ = struct.unpack(">qII", body[8:24])
+                timelines.append((rtp_ts, sender_ns, latency_us))
+            i += 4 + 4 * length
+    assert timelines, "no sender report with a timeline"
+    rtp_ts, sender_ns, latency_us = timelines[-1]
+    assert latency_us == latency_ms * 1000
+    def heard(q):
+        # Same host: the speaker's clock is ours.
+        units = (t0 + q - rtp_ts + (1 << 31)) % (1 << 32) - (1 << 31)
+        return sender_ns + units * 1_000_000_000 // RATE + latency_us * 1000
+    offs = []
+    for t, k in reads:
+        if 4 * k + 12 > len(data):
+            continue
+        p = [position_of(data, k + i) for i in range(3)]
+        if None in p or p[1] - p[0] != 1 or p[2] - p[1] != 1:
+            continue
+        offs.append((t - heard(p[0])) / 1e6)
+    assert len(offs) > 50, len(offs)
+    median = statistics.median(offs)
+    p90 = sorted(abs(o) for o in offs)[int(0.9 * len(offs))]
+    print(f"# disorder-speaker: {len(offs)} writes: median {median:+.3f} ms, p90 {p90:.3f} ms")
+    assert abs(median) < 0.5, median
+    assert p90 < 2, p90
+
+
+@test
+def a_listener_that_requests_its_stream_plays_on_the_speakers_timeline():
+    with SyncJukebox("request", None, 70) as server:
+        path = os.path.join(server.music, "tone.wav")
+        track = array.array("h")
+        for q in range(3 * RATE):
+            track.extend(struct.unpack(">hh", frame(q)))
+        write_wav(path, track)
+        with Listener(None, config=server.config_path, where=["-"]) as listener:
+            with closing(server.root()) as r:
+                r.ok("rescan", "wait", "fresh")
+                r.ok("play", path)
+            wait_for(lambda: listener.status().get("synchronised") == "yes",
+                     "the listener to synchronise", 15)
+            st = listener.status()
+            assert st["latency_ms"] == "70.0", st
+            # Same host: the clocks agree.
+            assert abs(float(st["offset_ms"])) < 1, st
+            def listed():
+                with closing(server.root()) as r:
+                    _, _, body = r.command("rtp-listeners")
+                return any("synchronised" in f and f[f.index("synchronised") + 1] == "yes"
+                           for f in (split(line) for line in body))
+            wait_for(listed, "rtp-listeners to list the listener as synchronised", 10)
+            listener.stop()
+
+
+run_tests()
