@@ -390,6 +390,9 @@ class Server:
         self.extra_config = extra_config
         self.algorithm = algorithm
         self.proc = None
+        # Run before disorderd's own argv: e.g. ["ip", "netns", "exec", NS]
+        # to start it in a network namespace.
+        self.wrapper = []
         self.write_config()
 
     def config_text(self):
@@ -421,7 +424,8 @@ class Server:
         """Starts disorderd and waits until it accepts connections; preexec
         runs in the child before exec (to set resource limits, say)."""
         self.log = open(os.path.join(self.dir, "disorderd.log"), "a")
-        self.proc = subprocess.Popen([DISORDERD, "--foreground", "--config", self.config_path],
+        self.proc = subprocess.Popen([*self.wrapper, DISORDERD, "--foreground", "--config",
+                                      self.config_path],
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=preexec)
 

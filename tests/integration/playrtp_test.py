@@ -8,7 +8,6 @@ the samples that came out.  Also: asking the server where the stream is,
 requesting a stream from a (stand-in) server, the remote control socket,
 IPv6, and IPv6 multicast in a network namespace of its own."""
 import array
-import heapq
 import math
 import os
 import random
@@ -24,6 +23,7 @@ import time
 from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
 from harness import (BUILDDIR, Server, closing, free_udp_port, run_tests, stand_in_priority,
                      standing_in, terminate, test, wait_for)
+from impairment import Impairment
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
 PACKET = 352  # frames per packet, as DisOrder 5.2 sends (disorder-speaker sends 365)
@@ -169,72 +169,48 @@ class Sender:
 
 
 class Relay:
-    """A UDP relay with a bad network inside: each packet is lost with
-    probability `loss`, sent twice with `duplicate`, and delayed by up to
-    `jitter` seconds (so reordered).  Its threads run at stand_in_priority(),
-    so that the jitter is this and not the test machine's load.  Records
-    what it forwarded."""
+    """A UDP relay with a bad network inside (impairment.Impairment): each
+    packet is lost with probability `loss`, sent twice with `duplicate`,
+    and delayed by up to `jitter` seconds (so reordered).  Its threads run
+    at stand_in_priority(), so that the jitter is this and not the test
+    machine's load.  Records what it forwarded."""
 
     def __init__(self, dest, loss=0.05, duplicate=0.02, jitter=0.020, seed=1):
         self.dest = dest
-        self.loss, self.duplicate, self.jitter = loss, duplicate, jitter
-        self.rng = random.Random(seed)
+        self.jitter = jitter
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.05)
         self.address = self.sock.getsockname()
         self.out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.queue = []  # (when, n, data)
+        self.impairment = Impairment(lambda data: self.out.sendto(data, self.dest),
+                                     delay=jitter / 2, jitter=jitter / 2, loss=loss,
+                                     duplicate=duplicate, seed=seed)
         self.forwarded = []  # sequence numbers, once per packet
-        self.datagrams = 0
-        self.lock = threading.Condition()
         self.done = False
-        self.threads = [threading.Thread(target=self._receive), threading.Thread(target=self._send)]
-        for t in self.threads:
-            t.start()
+        self.thread = threading.Thread(target=self._receive)
+        self.thread.start()
+
+    @property
+    def datagrams(self):
+        """Datagrams sent on (duplicates counted)."""
+        return self.impairment.sent
 
     def _receive(self):
         stand_in_priority()
-        n = 0
         while not self.done:
             try:
                 data = self.sock.recv(65536)
             except socket.timeout:
                 continue
-            if self.rng.random() < self.loss:
-                continue
-            copies = 2 if self.rng.random() < self.duplicate else 1
-            self.forwarded.append(struct.unpack(">H", data[2:4])[0])
-            with self.lock:
-                for _ in range(copies):
-                    n += 1
-                    when = time.monotonic() + self.rng.uniform(0, self.jitter)
-                    heapq.heappush(self.queue, (when, n, data))
-                self.lock.notify()
-
-    def _send(self):
-        stand_in_priority()
-        with self.lock:
-            while not (self.done and not self.queue):
-                if not self.queue:
-                    self.lock.wait(0.05)
-                    continue
-                when = self.queue[0][0]
-                now = time.monotonic()
-                if when > now:
-                    self.lock.wait(when - now)
-                    continue
-                _, _, data = heapq.heappop(self.queue)
-                self.out.sendto(data, self.dest)
-                self.datagrams += 1
+            if self.impairment.offer(data):
+                self.forwarded.append(struct.unpack(">H", data[2:4])[0])
 
     def close(self):
         time.sleep(self.jitter + 0.05)  # let the last delayed packets out
         self.done = True
-        with self.lock:
-            self.lock.notify()
-        for t in self.threads:
-            t.join()
+        self.thread.join()
+        self.impairment.close()
         self.sock.close()
         self.out.close()
 
