@@ -19,6 +19,7 @@ import time
 
 from audio import RATE, Events, tone, write_wav
 from harness import Server, closing, parent_pid, pids_named, run_tests, test, wait_for
+from rtp_wire import parse_rtp, udp_pair
 
 FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))
 
@@ -32,7 +33,7 @@ class Jukebox(Server):
         if mode == "request":
             lines.append("rtp_mode request")
         else:
-            port = broadcast_port or _udp_pair()[0].getsockname()[1]
+            port = broadcast_port or udp_pair()[0].getsockname()[1]
             lines.append(f"broadcast 127.0.0.1 {port}")
         self.extra_config = "\n".join(lines) + "\n"
         self.write_config()
@@ -52,30 +53,6 @@ class Jukebox(Server):
     def rescan(self):
         with closing(self.root()) as r:
             r.ok("rescan", "wait", "fresh")
-
-
-def _udp_pair(host="127.0.0.1"):
-    """Two UDP sockets on host, ports P (even) and P+1."""
-    for _ in range(100):
-        rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rtp.bind((host, 0))
-        port = rtp.getsockname()[1]
-        if port % 2 == 0 and port < 65535:
-            rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                rtcp.bind((host, port + 1))
-                return rtp, rtcp
-            except OSError:
-                rtcp.close()
-        rtp.close()
-    raise AssertionError("no free pair of UDP ports")
-
-
-def parse_rtp(data):
-    b0, b1, seq, ts, ssrc = struct.unpack(">BBHII", data[:12])
-    assert b0 >> 6 == 2 and b0 & 0x0f == 0, data[:12]
-    return {"marker": bool(b1 & 0x80), "pt": b1 & 0x7f, "seq": seq, "ts": ts, "ssrc": ssrc,
-            "payload": data[12:]}
 
 
 def parse_rtcp(data):
@@ -119,7 +96,7 @@ class Listener:
 
     def __init__(self, server, user="listener", password="pw", host="127.0.0.1", tcp_from=None):
         self.host = host
-        self.rtp, self.rtcp = _udp_pair(host)
+        self.rtp, self.rtcp = udp_pair(host)
         for sock in (self.rtp, self.rtcp):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.port = self.rtp.getsockname()[1]
@@ -457,7 +434,7 @@ def a_broadcast_listener_that_starts_late_gets_the_next_sender_report():
     # Nobody listens on port+1 when the first report goes (the host answers
     # "port unreachable"); a receiver that binds it then gets the next
     # report, 1 s after the first, not every other one.
-    rtp, rtcp = _udp_pair()
+    rtp, rtcp = udp_pair()
     rtcp_port = rtcp.getsockname()[1]
     rtcp.close()
     late = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

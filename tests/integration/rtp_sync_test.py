@@ -22,6 +22,7 @@ import time
 
 from audio import RATE, Events, tone, write_wav
 from harness import Server, closing, run_tests, split, test, wait_for
+from rtp_wire import parse_rtp, udp_pair
 
 LATENCY_MS = 80
 FRAMES_PER_PACKET = 360
@@ -34,7 +35,7 @@ class Jukebox(Server):
         os.makedirs(self.music)
         lines = [f"collection fs utf-8 {self.music}", "queue_pad 0", "api rtp",
                  f"rtp_latency {LATENCY_MS}"]
-        self.rtp, self.rtcp = udp_pair()
+        self.rtp, self.rtcp = udp_pair(rcvbuf=4 << 20)
         self.port = None
         if mode == "request":
             lines.append("rtp_mode request")
@@ -63,32 +64,7 @@ class Jukebox(Server):
         self.rtcp.close()
 
 
-def udp_pair(host="127.0.0.1"):
-    """Two UDP sockets on host, ports P (even) and P+1."""
-    for _ in range(100):
-        rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        rtp.bind((host, 0))
-        port = rtp.getsockname()[1]
-        if port % 2 == 0 and port < 65535:
-            rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                rtcp.bind((host, port + 1))
-                for s in (rtp, rtcp):
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-                return rtp, rtcp
-            except OSError:
-                rtcp.close()
-        rtp.close()
-    raise AssertionError("no free pair of UDP ports")
-
-
 # ------------------------------------------------------------- wire formats
-
-def parse_rtp(data):
-    b0, b1, seq, ts, ssrc = struct.unpack(">BBHII", data[:12])
-    assert b0 >> 6 == 2, data[:12]
-    return {"marker": bool(b1 & 0x80), "seq": seq, "ts": ts, "ssrc": ssrc}
-
 
 def parse_sender_compound(data):
     """An SR compound, from RFC 3550 and disorder_protocol(5) alone: the SR's
