@@ -156,10 +156,11 @@ void SyncClient::choose() {
   if (!settings_.enabled) return;
   if (!exchange_.estimator().valid()) {
     // Until our clock estimate is ready, play by arrival at the latency
-    // the sender states: close to where the timeline will put it.
+    // the sender states, and this room's trim: close to where the
+    // timeline will put it.
     const LatencyChoice l =
         choose_latency(std::int64_t{sr_->timeline.latency_us} * 1000, settings_.own_latency_ns);
-    player_.expect_sync(l.latency_ns);
+    player_.expect_sync(std::max<std::int64_t>(0, l.latency_ns + settings_.trim_ns));
   }
   publish();
 }
