@@ -45,6 +45,7 @@ void ClockExchange::reset() {
   estimator_.reset();
   outstanding_ = {};
   next_ns_ = 0;
+  since_reset_ = 0;
 }
 
 std::size_t ClockExchange::request(std::int64_t now_ns, const sockaddr_storage& to,
@@ -56,10 +57,12 @@ std::size_t ClockExchange::request(std::int64_t now_ns, const sockaddr_storage& 
   o.t1 = now_ns;
   o.to = to;
   o.to_length = to_length;
-  // Pacing: fast until valid, a few a second while it settles, then slow.
-  const std::int64_t interval = !estimator_.valid()     ? kFastIntervalNs
-                                : estimator_.settling() ? kSettleIntervalNs
-                                                        : kSteadyIntervalNs;
+  // Pacing: fast until valid, many a second while it settles and warms
+  // up, then a few.
+  const std::int64_t interval = !estimator_.valid() ? kFastIntervalNs
+                                : estimator_.settling() || since_reset_ < kWarmupExchanges
+                                    ? kSettleIntervalNs
+                                    : kSteadyIntervalNs;
   next_ns_ = now_ns + interval;
   return encode_time_request(TimeRequest{now_ns}, out);
 }
@@ -84,6 +87,7 @@ bool ClockExchange::answer(std::span<const std::uint8_t> datagram, const sockadd
       return false;
     }
     ++answers_;
+    ++since_reset_;
     return true;
   }
   ++refused_;
