@@ -337,8 +337,10 @@ bool ClockEstimator::refit_directions() {
   // the same instant.  That sum is concave in the rate, its slope the
   // instant of the back way's touching exchange less the out way's: a
   // bisection over the lower hulls' vertices finds where that changes sign.
-  lower_hull(points_, [](const Point& p) { return p.out; }, hull_);
-  lower_hull(points_, [](const Point& p) { return p.back; }, hull_back_);
+  lower_hull(
+      points_, [](const Point& p) { return p.out; }, hull_);
+  lower_hull(
+      points_, [](const Point& p) { return p.back; }, hull_back_);
   // Each hull's edge slopes ascend; the vertex that minimises y - r x is
   // where they pass r.
   auto edges = [&](const std::vector<std::size_t>& hull, bool out, std::vector<double>& slopes) {
@@ -403,8 +405,8 @@ bool ClockEstimator::refit_directions() {
       auto v = [&](const Point& p) { return way == 0 ? p.out - r * p.x : p.back + r * p.x; };
       double older = std::numeric_limits<double>::infinity(), recent = older;
       for (std::size_t j = 0; j < n; ++j)
-        (j + kRecent < n ? older : recent) = std::min(j + kRecent < n ? older : recent,
-                                                      v(points_[j]));
+        (j + kRecent < n ? older : recent) =
+            std::min(j + kRecent < n ? older : recent, v(points_[j]));
       // The recent exchanges' median excess over their minimum measures
       // the jitter; a minimum of kRecent draws is rarely more than a few
       // kRecent-ths of it above the floor.

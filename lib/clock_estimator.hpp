@@ -21,11 +21,10 @@
 // A step in the network delay (a route change) cannot be told from a step
 // in the other clock by half as much; the estimate moves by at most half
 // the step, once the old short-round-trip exchanges have aged out of the
-// window (or the step has been seen, below).  A step in the other clock (a restarted sender) is seen as
-// Settings::step_run consecutive exchanges whose offsets agree with each
-// other and disagree with the estimate by more than their own round trips
-// allow (plus 1 ms, plus the estimate's uncertainty): the estimator
-// restarts from them and is valid again at once.  Steps under a
+// window (or the step has been seen, below).  A step in the other clock (a restarted sender) is
+// seen as Settings::step_run consecutive exchanges whose offsets agree with each other and disagree
+// with the estimate by more than their own round trips allow (plus 1 ms, plus the estimate's
+// uncertainty): the estimator restarts from them and is valid again at once.  Steps under a
 // millisecond are not told from noise, only absorbed as the window turns.
 //
 // Once Settings::envelope_window is long enough (32 exchanges), each
@@ -159,9 +158,9 @@ private:
   std::vector<Point> points_;
   std::vector<std::size_t> hull_, hull_back_;
   std::vector<double> excess_, slopes_, slopes_back_;
-  std::vector<Sample> ways_; // ring of the last envelope_window exchanges
-  std::size_t ways_next_ = 0; // the oldest once full
-  std::size_t high_run_ = 0; // refits in a row with the recent minimum of a way high
+  std::vector<Sample> ways_;    // ring of the last envelope_window exchanges
+  std::size_t ways_next_ = 0;   // the oldest once full
+  std::size_t high_run_ = 0;    // refits in a row with the recent minimum of a way high
   bool dir_rate_known_ = false; // dir_rate_ measured from both ways' envelopes
   bool hold_rate_ = false;      // after a step in one way's delay, until enough exchanges
   double dir_rate_ = 0;

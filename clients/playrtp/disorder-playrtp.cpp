@@ -4,6 +4,8 @@
 // backend (shared with disorder-speaker), the Player's audio thread, the
 // PacketReader and the optional remote control on the event loop, and a
 // StreamRequest when the server streams only on request.
+#include "audio/backend.hpp"
+#include "audio/pacer.hpp"
 #include "config.h"
 #include "config.hpp"
 #include "control_socket.hpp"
@@ -14,8 +16,6 @@
 #include "options.hpp"
 #include "player.hpp"
 #include "rtp_socket.hpp"
-#include "audio/backend.hpp"
-#include "audio/pacer.hpp"
 #include "socket_address.hpp"
 #include "split.hpp"
 #include "status.hpp"
@@ -262,8 +262,7 @@ int run(const Options& o) {
         rtcp_can_send = !is_multicast(rtcp.local);
         rtcp_socket = std::move(rtcp.fd);
       } catch (const Error& e) {
-        log_warning(std::string("no RTCP on port+1 (") + e.what() +
-                    "): playing unsynchronised");
+        log_warning(std::string("no RTCP on port+1 (") + e.what() + "): playing unsynchronised");
       }
     }
   }

@@ -9,10 +9,10 @@ std::string monitor_line(const Player::Snapshot& s, std::size_t latency_frames) 
   const JitterStats& b = s.buffer;
   const PlayoutStats& p = s.playout;
   char text[1024];
-  const double latency_ms = s.synchronised      ? p.latency_ms
+  const double latency_ms = s.synchronised        ? p.latency_ms
                             : latency_frames == 0 ? Playout::kDefaultLatencyNs / 1e6
-                            : s.streaming       ? latency_frames * 1e3 / s.format.rate
-                                                : latency_frames * 1e3 / 44100;
+                            : s.streaming         ? latency_frames * 1e3 / s.format.rate
+                                                  : latency_frames * 1e3 / 44100;
   std::snprintf(
       text, sizeof text,
       "monitor: %s %s buffered_ms=%.1f latency_ms=%.0f error_ms=%+.2f ratio_ppm=%+.1f "
@@ -32,9 +32,8 @@ std::string monitor_line(const Player::Snapshot& s, std::size_t latency_frames) 
       static_cast<unsigned long long>(b.held), static_cast<unsigned long long>(b.unsupported),
       static_cast<unsigned long long>(b.malformed), static_cast<unsigned long long>(s.not_rtp),
       static_cast<unsigned long long>(b.streams), static_cast<unsigned long long>(b.resyncs),
-      static_cast<unsigned long long>(p.jumps),
-      static_cast<unsigned long long>(p.output_underruns), s.synchronised ? "yes" : "no",
-      static_cast<double>(s.output_delay_ns) / 1e6);
+      static_cast<unsigned long long>(p.jumps), static_cast<unsigned long long>(p.output_underruns),
+      s.synchronised ? "yes" : "no", static_cast<double>(s.output_delay_ns) / 1e6);
   return text;
 }
 

@@ -2,9 +2,9 @@
 // lock, render, write.
 #include "player.hpp"
 
-#include "log.hpp"
 #include "audio/converter.hpp"
 #include "audio/pacer.hpp"
+#include "log.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -28,9 +28,9 @@ constexpr std::int64_t kLateWakeNs = 2'000'000;
 
 Player::Player(Backend& backend, int socket, const Settings& settings)
     : backend_(backend), socket_(socket), output_(settings.playout.output),
-      output_delay_ns_(settings.output_delay_ns),
-      wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), reader_(socket), buffer_(settings.buffer),
-      playout_(settings.playout), clock_(settings.playout.output.rate) {
+      output_delay_ns_(settings.output_delay_ns), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      reader_(socket), buffer_(settings.buffer), playout_(settings.playout),
+      clock_(settings.playout.output.rate) {
   if (!wake_) throw SystemError("eventfd", errno);
 }
 
@@ -193,9 +193,7 @@ void Player::step() {
   // still the one for its schedule.  (A nanosecond: a delay of zero means
   // that the output reports none.)
   if (delay < 0 && delay > -kLateWakeNs) delay = 1;
-  const std::int64_t audible =
-      clock_.audible_ns(now, delay) +
-      output_delay_ns_;
+  const std::int64_t audible = clock_.audible_ns(now, delay) + output_delay_ns_;
   output_delay_seen_ns_.store(audible - now, std::memory_order_relaxed);
   const bool suspend = backend_.pause_style() == Backend::PauseStyle::suspend;
   Playout::Step s;

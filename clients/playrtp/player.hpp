@@ -16,12 +16,12 @@
 // thread's alone while it runs.
 #pragma once
 
+#include "audio/backend.hpp"
 #include "fd.hpp"
 #include "jitter_buffer.hpp"
 #include "output_clock.hpp"
 #include "packet_reader.hpp"
 #include "playout.hpp"
-#include "audio/backend.hpp"
 
 #include <atomic>
 #include <cstdint>

@@ -76,9 +76,9 @@ Playout::Step Playout::hold(std::int64_t now_ns, double frames, std::size_t chun
     // On the timeline, to the nearest frame: the first frame then starts
     // within half a frame of its instant, and plays through unchanged.
     const std::size_t n =
-        synchronised_ ? static_cast<std::size_t>(
-                            std::llround(frames * settings_.output.rate / format_.rate))
-                      : to_output_frames(frames);
+        synchronised_
+            ? static_cast<std::size_t>(std::llround(frames * settings_.output.rate / format_.rate))
+            : to_output_frames(frames);
     s.frames = std::clamp<std::size_t>(n, 1, chunk);
   }
   return s;

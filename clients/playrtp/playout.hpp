@@ -28,11 +28,11 @@
 // every time, so tests can run it against a simulated clock.
 #pragma once
 
+#include "audio/converter.hpp"
 #include "audio_format.hpp"
 #include "drift_controller.hpp"
 #include "fractional_resampler.hpp"
 #include "jitter_buffer.hpp"
-#include "audio/converter.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -3,9 +3,9 @@
 #include "audio_thread.hpp"
 
 #include "audio/converter.hpp"
+#include "audio/pacer.hpp"
 #include "error.hpp"
 #include "log.hpp"
-#include "audio/pacer.hpp"
 
 #include <algorithm>
 #include <cerrno>

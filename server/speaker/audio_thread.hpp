@@ -13,8 +13,8 @@
 // allocates nor takes a lock.
 #pragma once
 
-#include "audio_format.hpp"
 #include "audio/backend.hpp"
+#include "audio_format.hpp"
 #include "fd.hpp"
 #include "track_buffer.hpp"
 

@@ -3,8 +3,8 @@
 // decoder pipe over that socket, plays the tracks in order, gaplessly, to
 // the one configured backend, and reports back.  main() composes the
 // parts: configuration, backend, audio thread, event loop, Speaker.
-#include "audio_thread.hpp"
 #include "audio/backend.hpp"
+#include "audio_thread.hpp"
 #include "config.h"
 #include "config.hpp"
 #include "error.hpp"

@@ -12,9 +12,9 @@
 // reached only through AudioThread's interface.
 #pragma once
 
-#include "audio_thread.hpp"
 #include "audio/backend.hpp"
 #include "audio/converter.hpp"
+#include "audio_thread.hpp"
 #include "event_loop.hpp"
 #include "fd.hpp"
 #include "raw_stream.hpp"

@@ -30,9 +30,9 @@ struct Network {
   double out_jitter = 15 * kUs, in_jitter = 60 * kUs; // means of exponential jitter
   double outliers = 0.05;                             // share delayed one way by...
   double outlier_min = 5 * kMs, outlier_max = 50 * kMs;
-  bool uniform = false;     // jitter uniform in [0, 2 * mean) instead of exponential
-  double base_spread = 0;   // each way's base delay uniform in [base, base + spread)
-  double loss = 0;          // share of exchanges lost (request or answer)
+  bool uniform = false;   // jitter uniform in [0, 2 * mean) instead of exponential
+  double base_spread = 0; // each way's base delay uniform in [base, base + spread)
+  double loss = 0;        // share of exchanges lost (request or answer)
 };
 
 // The listener's clock is the reference (rate 1); the sender's runs
@@ -186,7 +186,8 @@ Summary run_seeds(const char* name, const Scenario& sc, int seeds = 20) {
       if (at >= sc.steady_from) steady.push_back(std::abs(error));
     s.max_uncertainty = std::max(s.max_uncertainty, f.max_uncertainty);
     s.restarts += f.restarts;
-    EXPECT_NEAR(f.final_drift_ppm, sc.clocks.rate_ppm, sc.drift_tolerance) << name << " seed " << seed;
+    EXPECT_NEAR(f.final_drift_ppm, sc.clocks.rate_ppm, sc.drift_tolerance)
+        << name << " seed " << seed;
   }
   std::sort(steady.begin(), steady.end());
   if (!steady.empty()) {
