@@ -87,8 +87,13 @@ Playout::Step Playout::hold(std::int64_t now_ns, double frames, std::size_t chun
 Playout::Step Playout::plan(JitterBuffer& buffer, std::int64_t now_ns, std::int64_t audible_ns,
                             std::size_t chunk, bool suspend) {
   chunk = std::clamp<std::size_t>(chunk, 1, kMaxChunk);
-  if (last_kind_ == Step::Kind::play && audible_ns > expected_audible_ns_ + kUnderrunSlackNs)
+  if (last_kind_ == Step::Kind::play && audible_ns > expected_audible_ns_ + kUnderrunSlackNs) {
+    // The output ran dry (we were woken late): the gap is already heard,
+    // so playout catches up at once, as after a pause, rather than
+    // gliding back over seconds.
     ++stats_.output_underruns;
+    catch_up_ = true;
+  }
   stats_.playing = false;
   Step s = decide(buffer, now_ns, audible_ns, chunk, suspend);
   // After a pause in the output, playout re-anchors instead of gliding.
