@@ -88,11 +88,12 @@ Playout::Step Playout::plan(JitterBuffer& buffer, std::int64_t now_ns, std::int6
                             std::size_t chunk, bool suspend) {
   chunk = std::clamp<std::size_t>(chunk, 1, kMaxChunk);
   if (last_kind_ == Step::Kind::play && audible_ns > expected_audible_ns_ + kUnderrunSlackNs) {
-    // The output ran dry (we were woken late): the gap is already heard,
-    // so playout catches up at once, as after a pause, rather than
-    // gliding back over seconds.
+    // The output ran dry (we were woken late).  On the timeline the gap is
+    // already heard, so playout catches up at once, as after a pause,
+    // rather than gliding back over seconds out of step; by arrival every
+    // frame is kept and the drift controller takes up the lag.
     ++stats_.output_underruns;
-    catch_up_ = true;
+    if (buffer.synchronised()) catch_up_ = true;
   }
   stats_.playing = false;
   Step s = decide(buffer, now_ns, audible_ns, chunk, suspend);
