@@ -185,7 +185,9 @@ void Player::run() {
       if (retry_.failed(e.what()))
         log_error(std::string(e.what()) + ": reopening the audio output");
       backend_.close();
-      wait_without_output(monotonic_ns() + kRetryDelayNs);
+      // Short: what arrives meanwhile waits in the socket, and playout
+      // catches up with it.
+      sleep(monotonic_ns() + kRetryDelayNs, false);
     } catch (const Error& e) {
       log_error(e.what());
       sleep(monotonic_ns() + kRetryDelayNs, false);
