@@ -31,7 +31,10 @@
 //   failed ID REASON       ID's stream was bad (REASON for the log)
 //   paused | resumed
 //   volume LEFT RIGHT      the current volume (after a change or on hello)
-//   error TEXT             the output failed (it will be retried)
+//   error TEXT             the output failed or cannot be opened (no sound
+//                          card); it is retried, and tracks wait.  Sent
+//                          again only if TEXT changes.
+//   recovered              audio reaches the output again after an error
 //   listener ADDRESS CNAME KEY VALUE [KEY VALUE...]
 //                          api rtp: the latest report of an RTP listener
 //                          (an RTCP receiver report, and its SyncReport if

@@ -18,7 +18,8 @@ std::string monitor_line(const Player::Snapshot& s, std::size_t latency_frames) 
       "monitor: %s %s buffered_ms=%.1f latency_ms=%.0f error_ms=%+.2f ratio_ppm=%+.1f "
       "locked=%s drift_ppm=%+.1f packets=%llu accepted=%llu concealed_frames=%llu late=%llu "
       "duplicates=%llu early=%llu held=%llu unsupported=%llu malformed=%llu not_rtp=%llu "
-      "streams=%llu resyncs=%llu jumps=%llu underruns=%llu synchronised=%s output_delay_ms=%.1f",
+      "streams=%llu resyncs=%llu jumps=%llu underruns=%llu synchronised=%s output_delay_ms=%.1f "
+      "output=%s",
       s.streaming ? (p.playing ? "playing" : "waiting") : "idle",
       s.streaming
           ? (s.format.to_string() + (s.unit == TimestampUnit::samples ? "/samples" : "/frames"))
@@ -33,7 +34,8 @@ std::string monitor_line(const Player::Snapshot& s, std::size_t latency_frames) 
       static_cast<unsigned long long>(b.malformed), static_cast<unsigned long long>(s.not_rtp),
       static_cast<unsigned long long>(b.streams), static_cast<unsigned long long>(b.resyncs),
       static_cast<unsigned long long>(p.jumps), static_cast<unsigned long long>(p.output_underruns),
-      s.synchronised ? "yes" : "no", static_cast<double>(s.output_delay_ns) / 1e6);
+      s.synchronised ? "yes" : "no", static_cast<double>(s.output_delay_ns) / 1e6,
+      s.output_unavailable ? "unavailable" : "ok");
   return text;
 }
 

@@ -19,7 +19,8 @@ namespace disorder::playrtp {
 
 namespace {
 
-constexpr std::int64_t kReopenDelayNs = 1'000'000'000;
+// After an output that was open fails (the reopening back-off is
+// retry_'s).
 constexpr std::int64_t kRetryDelayNs = 500'000'000;
 // A wake-up later than this is a stall, not scheduling latency.
 constexpr std::int64_t kLateWakeNs = 2'000'000;
@@ -73,6 +74,7 @@ Player::Snapshot Player::snapshot() const {
   s.unit = buffer_.timestamp_unit();
   s.buffered_frames = buffer_.buffered_frames();
   s.not_rtp = not_rtp_;
+  s.output_unavailable = output_unavailable_.load(std::memory_order_relaxed);
   s.buffer = buffer_.stats();
   s.playout = playout_.stats();
   // The schedule may have changed since playout last looked.
@@ -136,6 +138,17 @@ void Player::sleep(std::int64_t until_ns, bool for_packet) {
   ::ppoll(fds, count, &timeout, nullptr);
 }
 
+void Player::wait_without_output(std::int64_t until_ns) {
+  while (!quit_ && monotonic_ns() < until_ns) {
+    sleep(until_ns, true);
+    drain();
+    std::lock_guard lock(mutex_);
+    // Nothing is heard: what arrived is dropped, and when the output opens
+    // playout starts where the stream is then.
+    buffer_.skip(buffer_.buffered_frames());
+  }
+}
+
 void Player::run() {
   // Signals belong to the loop thread.
   sigset_t all;
@@ -151,12 +164,17 @@ void Player::run() {
         playout_.output_restarted();
         clock_.restart();
         suspended_ = false;
-        if (failing_) log_info("audio output open again");
-        failing_ = false;
+        output_unavailable_ = false;
+        if (retry_.succeeded()) log_info("audio output open again");
       } catch (const Error& e) {
-        if (!failing_) log_error(std::string(e.what()) + " (retrying every second)");
-        failing_ = true;
-        sleep(monotonic_ns() + kReopenDelayNs, false);
+        // Once, and again only if the reason changes: no flood while a
+        // machine without a sound card listens.
+        if (retry_.failed(e.what()))
+          log_error(std::string("audio output unavailable: ") + e.what() + "; " +
+                    retry_.describe() +
+                    "; meanwhile the stream is received but not heard (see --api and --device)");
+        output_unavailable_ = true;
+        wait_without_output(monotonic_ns() + std::chrono::nanoseconds(retry_.delay()).count());
         continue;
       }
     }
@@ -164,9 +182,11 @@ void Player::run() {
       step();
     } catch (const BackendError& e) {
       if (quit_) break;
-      log_error(std::string(e.what()) + ": reopening the audio output");
+      if (retry_.failed(e.what()))
+        log_error(std::string(e.what()) + ": reopening the audio output");
       backend_.close();
-      failing_ = true;
+      // Short: what arrives meanwhile waits in the socket, and playout
+      // catches up with it.
       sleep(monotonic_ns() + kRetryDelayNs, false);
     } catch (const Error& e) {
       log_error(e.what());

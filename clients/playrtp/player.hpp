@@ -7,7 +7,10 @@
 // and one wake-up per chunk does the network's work and the output's.
 // With nothing to play it sleeps in ppoll() on the socket.  A backend that
 // fails (a device that went away, an exited --command) is closed and
-// opened again after a pause; the command is thereby re-run.
+// opened again after a pause; the command is thereby re-run.  One that
+// cannot be opened (no sound card) is tried again less and less often,
+// and meanwhile the stream is still read, followed and counted (the
+// monitor and the status show what arrives), and dropped unheard.
 //
 // Threads: set_volume(), volume() and snapshot() on the loop thread (the
 // mutex guards the jitter buffer and the statistics for snapshot());
@@ -17,6 +20,7 @@
 #pragma once
 
 #include "audio/backend.hpp"
+#include "audio/output_retry.hpp"
 #include "fd.hpp"
 #include "jitter_buffer.hpp"
 #include "output_clock.hpp"
@@ -77,7 +81,8 @@ public:
     AudioFormat format;
     TimestampUnit unit = TimestampUnit::frames;
     std::size_t buffered_frames = 0;
-    std::uint64_t not_rtp = 0; // datagrams that were not RTP at all
+    std::uint64_t not_rtp = 0;       // datagrams that were not RTP at all
+    bool output_unavailable = false; // the output cannot be opened: nothing is heard
     JitterStats buffer;
     PlayoutStats playout;
   };
@@ -91,6 +96,9 @@ private:
   void drain();
   // Sleeps until until_ns, or stop(), or (if for_packet) a datagram.
   void sleep(std::int64_t until_ns, bool for_packet);
+  // Until until_ns or stop(), with no output: reads the stream into the
+  // buffer, which keeps following and counting it, and drops it there.
+  void wait_without_output(std::int64_t until_ns);
   // Ends a suspension, if the output is suspended.
   void resume();
 
@@ -106,7 +114,8 @@ private:
   Playout playout_;           // audio thread; plan() under mutex_
   OutputClock clock_;         // audio thread
   bool suspended_ = false;    // audio thread
-  bool failing_ = false;      // audio thread
+  OutputRetry retry_;         // audio thread
+  std::atomic<bool> output_unavailable_{false};
   std::atomic<bool> quit_{false};
   std::atomic<std::int64_t> output_delay_seen_ns_{0};
   std::atomic<int> left_{100}, right_{100};

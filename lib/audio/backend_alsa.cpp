@@ -2,14 +2,20 @@
 // (default "default"), the volume on the simple mixer control `channel`
 // (default "PCM") with index `mixer` (default 0).  Under-runs are
 // recovered with snd_pcm_recover; any other error closes the device and
-// the audio thread opens it again and plays the same frames.
+// the audio thread opens it again and plays the same frames.  What ALSA
+// itself says goes through our log, each distinct message once.
 #include "backend.hpp"
 #include "log.hpp"
+#include "output_retry.hpp"
 #include "pacer.hpp"
 
 #include <algorithm>
 #include <alsa/asoundlib.h>
 #include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+#include <vector>
 
 namespace disorder {
 
@@ -36,6 +42,70 @@ snd_pcm_format_t alsa_format(const AudioFormat& f) {
 
 std::string alsa_error(const std::string& what, int err) {
   return what + ": " + snd_strerror(err);
+}
+
+// ALSA reports its own errors through one process-wide hook, a C function
+// that carries no user data; left alone it prints each to stderr, several
+// lines per failed open and so per retry.  The state the hook needs is
+// therefore process-wide too, and kept here: a filter that passes each
+// distinct message to the log once (until a device opens again), and the
+// messages an open() in progress on this thread collects for its own error.
+struct AlsaMessages {
+  std::mutex mutex;
+  RepeatFilter logged;
+};
+
+AlsaMessages& alsa_messages() {
+  static AlsaMessages m;
+  return m;
+}
+
+thread_local std::vector<std::string>* alsa_capture = nullptr;
+
+// Bounded: a library that says a lot adds nothing past this.
+constexpr std::size_t kCapturedMessages = 16;
+
+__attribute__((format(printf, 5, 6))) void alsa_message(const char* /*file*/, int /*line*/,
+                                                        const char* function, int err,
+                                                        const char* fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  std::string message = text;
+  if (err != 0) message += std::string(": ") + snd_strerror(err);
+  if (alsa_capture) {
+    if (alsa_capture->size() < kCapturedMessages) alsa_capture->push_back(message);
+    log_debug("ALSA: " + message + (function ? std::string(" (in ") + function + ")" : ""));
+    return;
+  }
+  AlsaMessages& m = alsa_messages();
+  std::lock_guard lock(m.mutex);
+  if (m.logged.first_time(message)) log_warning("ALSA: " + message);
+}
+
+// While it lives, what ALSA says on this thread goes to `into`.
+class AlsaCapture {
+public:
+  explicit AlsaCapture(std::vector<std::string>& into) : previous_(alsa_capture) {
+    alsa_capture = &into;
+  }
+  ~AlsaCapture() { alsa_capture = previous_; }
+  AlsaCapture(const AlsaCapture&) = delete;
+  AlsaCapture& operator=(const AlsaCapture&) = delete;
+
+private:
+  std::vector<std::string>* previous_;
+};
+
+// The first and the last thing ALSA said: with no sound card, "cannot
+// find card '0'" says why and "Unknown PCM default" what it meant.
+std::string summary(const std::vector<std::string>& said) {
+  if (said.empty()) return "";
+  std::string s = " (ALSA: " + said.front();
+  if (said.size() > 1 && said.back() != said.front()) s += "; " + said.back();
+  return s + ")";
 }
 
 // The mixer card for a PCM name: "hw:1,0" and "plughw:1,0" have theirs on
@@ -135,20 +205,37 @@ public:
       : buffer_us_(buffer.count() > 0 ? static_cast<unsigned>(buffer.count()) : kBufferUs),
         period_us_(buffer.count() > 0 ? buffer_us_ / 2 : kPeriodUs),
         device_(config.device.empty() ? "default" : config.device),
-        control_(config.effective_channel()), mixer_index_(parse_index(config.effective_mixer())) {}
+        control_(config.effective_channel()), mixer_index_(parse_index(config.effective_mixer())) {
+    snd_lib_error_set_handler(alsa_message);
+  }
   ~AlsaBackend() override { close(); }
 
   void open(const AudioFormat& format) override {
     format_ = format;
-    snd_pcm_t* pcm = nullptr;
-    int err = snd_pcm_open(&pcm, device_.c_str(), SND_PCM_STREAM_PLAYBACK, 0);
-    if (err < 0) throw BackendError(alsa_error("opening ALSA device " + device_, err));
-    pcm_ = pcm;
-    try {
-      configure();
-    } catch (...) {
-      close();
-      throw;
+    std::vector<std::string> said;
+    {
+      AlsaCapture capture(said);
+      snd_pcm_t* pcm = nullptr;
+      int err = snd_pcm_open(&pcm, device_.c_str(), SND_PCM_STREAM_PLAYBACK, 0);
+      if (err < 0)
+        throw BackendError("cannot open ALSA device '" + device_ + "': " + snd_strerror(err) +
+                           summary(said));
+      pcm_ = pcm;
+      try {
+        configure();
+      } catch (const BackendError& e) {
+        close();
+        throw BackendError(e.what() + summary(said));
+      } catch (...) {
+        close();
+        throw;
+      }
+    }
+    {
+      // Working again: what ALSA says from now on is news.
+      AlsaMessages& m = alsa_messages();
+      std::lock_guard lock(m.mutex);
+      m.logged.reset();
     }
     make_zeros(format, period_);
     pacer_.start(format.rate, std::chrono::microseconds(buffer_us_) * 2);
@@ -285,9 +372,14 @@ private:
 
   AlsaMixer* mixer() {
     if (!mixer_) {
-      mixer_ = std::make_unique<AlsaMixer>(mixer_card(device_), control_, mixer_index_);
+      std::vector<std::string> said;
+      {
+        AlsaCapture capture(said);
+        mixer_ = std::make_unique<AlsaMixer>(mixer_card(device_), control_, mixer_index_);
+      }
       if (!mixer_->usable())
-        log_info("no ALSA mixer (" + mixer_->why_not() + "): volume is set in software");
+        log_info("no ALSA mixer (" + mixer_->why_not() + summary(said) +
+                 "): volume is set in software");
     }
     return mixer_->usable() ? mixer_.get() : nullptr;
   }

@@ -54,7 +54,9 @@ void Playback::watchdog() {
     if (it != running_.end() && it->second.announced) id = it->first;
   }
   auto now = std::chrono::steady_clock::now();
-  if (id.empty() || paused_ || id != watched_id_ || sofar != watched_sofar_) {
+  // While the output is unavailable nothing plays, and that is not the
+  // track's fault: the clock starts again when the output works.
+  if (id.empty() || paused_ || output_failing_ || id != watched_id_ || sofar != watched_sofar_) {
     watched_id_ = id;
     watched_sofar_ = sofar;
     watched_since_ = now;
@@ -487,9 +489,15 @@ void Playback::speaker_message(const std::vector<std::string>& f) {
     } catch (const std::exception&) {
     }
   } else if (what == "error") {
-    // Its output failed; it says so once, and plays again when it can.
+    // Its output failed or cannot be opened; it says so once (again if the
+    // reason changes), and plays again when it can.  Meanwhile the queue
+    // waits: no track is started, and none is failed for the silence.
     output_failing_ = true;
-    log_error("speaker: " + arg(1));
+    log_error("audio output unavailable: " + arg(1));
+  } else if (what == "recovered") {
+    // (After the started or progress report of what it played.)
+    log_info("audio output working again");
+    output_failing_ = false;
   } else if (what == "listener") {
     // An RTP listener's latest report, for rtp-listeners.
     if (!server_.rtp_listener_reports().update(std::span<const std::string>(f).subspan(1),

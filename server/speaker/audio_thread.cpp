@@ -19,9 +19,8 @@
 namespace disorder {
 
 namespace {
-// After an output error: how long to wait before opening it again, unless
-// it had been working for longer than kQuickRetryAfterNs.
-constexpr int kRetryMs = 1000;
+// After an output error the output is opened again at once if it had
+// been working for longer than this; otherwise after retry_.delay().
 constexpr std::int64_t kQuickRetryAfterNs = 2'000'000'000;
 } // namespace
 
@@ -129,23 +128,23 @@ void AudioThread::flush_events() {
 
 void AudioThread::output_failed(const std::string& why) {
   // An output that worked for a while (a command that exited, a device
-  // that went away) is tried again at once; one that keeps failing, once a
-  // second.
+  // that went away) is tried again at once; one that keeps failing (no
+  // sound card) less and less often.  The same reason is reported once.
   const bool worked =
-      !failing_ && opened_ns_ != 0 && monotonic_ns() - opened_ns_ > kQuickRetryAfterNs;
+      !retry_.failing() && opened_ns_ != 0 && monotonic_ns() - opened_ns_ > kQuickRetryAfterNs;
   opened_ns_ = 0;
-  if (!failing_) {
-    // Error path: allocation and a lock are fine here.
+  // Error path: allocation and a lock are fine here.
+  if (retry_.failed(why)) {
     {
       std::lock_guard lock(error_mutex_);
-      error_text_ = why;
+      error_text_ = why + "; " + retry_.describe() +
+                    "; tracks wait until it works (see api and device in disorder_config(5))";
     }
     post(AudioEvent{AudioEvent::Kind::error, nullptr, 0});
     signal_loop();
-    failing_ = true;
   }
   backend_.close();
-  if (!worked) nap(kRetryMs);
+  if (!worked) nap(static_cast<int>(retry_.delay().count()));
 }
 
 std::size_t AudioThread::fill(std::size_t frames) {
@@ -257,8 +256,8 @@ void AudioThread::run() {
       idle = false;
       backend_.play(std::span<const char>(chunk_.data(), got * bpf_));
       pending = 0;
-      if (failing_) {
-        failing_ = false;
+      if (retry_.failing()) {
+        retry_.succeeded();
         note(AudioEvent::Kind::recovered, nullptr);
       }
       flush_events();

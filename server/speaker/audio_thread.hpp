@@ -14,6 +14,7 @@
 #pragma once
 
 #include "audio/backend.hpp"
+#include "audio/output_retry.hpp"
 #include "audio_format.hpp"
 #include "fd.hpp"
 #include "track_buffer.hpp"
@@ -59,7 +60,8 @@ struct AudioEvent {
     finished, // track's last frame went to the backend; the track is released
     released, // a cancelled track is no longer used by the audio thread
     space,    // track's buffer has room again (see producer_waiting)
-    error,    // the output failed: last_error() says why; retrying
+    error,    // the output failed: last_error() says why; retrying (again
+              // only when the reason changes)
     recovered // audio reaches the output again after an error
   };
   Kind kind = Kind::started;
@@ -135,7 +137,10 @@ private:
   std::vector<char> chunk_;
   AudioEvent local_[kLocalEvents];
   std::size_t local_count_ = 0;
-  bool failing_ = false;       // an error was reported and play() has not worked since
+  // Failing: an error was reported and play() has not worked since.
+  // Retries back off from 1 s to 30 s; a new track wakes the thread, and
+  // so brings the next one forward.
+  OutputRetry retry_;
   std::int64_t opened_ns_ = 0; // when the backend was last opened (monotonic)
 
   std::mutex error_mutex_; // error paths only

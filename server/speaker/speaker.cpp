@@ -306,13 +306,15 @@ void Speaker::on_audio_events() {
       if (!quiet) pump(*t);
       break;
     case AudioEvent::Kind::error: {
+      // disorderd logs it, with what it means for the queue.
       const std::string why = audio_.last_error();
-      log_error("audio output: " + why + " (retrying)");
+      log_debug("audio output unavailable: " + why);
       send({"error", why});
       break;
     }
     case AudioEvent::Kind::recovered:
-      log_info("audio output working again");
+      log_debug("audio output working again");
+      send({"recovered"});
       break;
     }
   }
