@@ -34,14 +34,19 @@ enum class Privacy { any, owner_only };
 // How deep `include` may nest (a file that includes itself stops here).
 constexpr int kMaxIncludeDepth = 10;
 
+// Where problems go when a check wants all of them (check_server_config_files()):
+// each bad line is recorded there and the next line read.  nullptr: the
+// first bad line throws.
+using ErrorList = std::vector<std::string>;
+
 void apply_lines(Config& config, std::string_view text, const std::string& filename,
-                 const std::function<void(const std::string&)>& include);
+                 const std::function<void(const std::string&)>& include, ErrorList* errors);
 
 // Applies one file to config.  Returns false if the file was skipped.
 // `include PATH` lines apply PATH there and then (a relative PATH is taken
 // from this file's directory), with the same privacy rule.
 bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy,
-                       int depth = 0) {
+                       ErrorList* errors = nullptr, int depth = 0) {
   if (path.empty() && need != Need::required) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -68,17 +73,20 @@ bool apply_config_file(Config& config, const std::string& path, Need need, Priva
     if (n == 0) break;
     text.append(buffer, static_cast<size_t>(n));
   }
-  apply_lines(config, text, path, [&](const std::string& included) {
-    if (depth + 1 >= kMaxIncludeDepth)
-      throw SyntaxError("include: more than " + std::to_string(kMaxIncludeDepth) +
-                        " files deep (does a file include itself?)");
-    std::string full = included;
-    if (!full.empty() && full[0] != '/') {
-      const auto slash = path.rfind('/');
-      if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
-    }
-    apply_config_file(config, full, Need::required, privacy, depth + 1);
-  });
+  apply_lines(
+      config, text, path,
+      [&](const std::string& included) {
+        if (depth + 1 >= kMaxIncludeDepth)
+          throw SyntaxError("include: more than " + std::to_string(kMaxIncludeDepth) +
+                            " files deep (does a file include itself?)");
+        std::string full = included;
+        if (!full.empty() && full[0] != '/') {
+          const auto slash = path.rfind('/');
+          if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
+        }
+        apply_config_file(config, full, Need::required, privacy, errors, depth + 1);
+      },
+      errors);
   return true;
 }
 
@@ -105,7 +113,7 @@ namespace {
 // goes to `include`, or is refused when that is empty (text that is not a
 // file).
 void apply_lines(Config& config, std::string_view text, const std::string& filename,
-                 const std::function<void(const std::string&)>& include) {
+                 const std::function<void(const std::string&)>& include, ErrorList* errors) {
   size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -135,7 +143,9 @@ void apply_lines(Config& config, std::string_view text, const std::string& filen
         throw SyntaxError(name + ": " + e.what());
       }
     } catch (const SyntaxError& e) {
-      throw ConfigError(filename + ":" + std::to_string(line_number) + ": " + e.what());
+      std::string where = filename + ":" + std::to_string(line_number) + ": " + e.what();
+      if (!errors) throw ConfigError(where);
+      errors->push_back(std::move(where));
     }
   }
 }
@@ -143,7 +153,7 @@ void apply_lines(Config& config, std::string_view text, const std::string& filen
 } // namespace
 
 void apply_config_text(Config& config, std::string_view text, const std::string& filename) {
-  apply_lines(config, text, filename, nullptr);
+  apply_lines(config, text, filename, nullptr, nullptr);
 }
 
 std::string format_config(const Config& config) {
@@ -171,6 +181,32 @@ Config load_server_config(const ConfigPaths& paths) {
   apply_config_file(config, paths.priv, Need::optional, Privacy::any);
   check_server_config(config, paths.system);
   return config;
+}
+
+ConfigCheck check_server_config_files(const ConfigPaths& paths) {
+  ConfigCheck result;
+  Config& config = result.config;
+  ErrorList& errors = result.errors;
+  // A file that cannot be read is one problem; the other file is still
+  // read, so that its lines are checked too.
+  auto read = [&](const std::string& path, Need need) {
+    try {
+      apply_config_file(config, path, need, Privacy::any, &errors);
+    } catch (const std::exception& e) {
+      errors.push_back(e.what());
+    }
+  };
+  read(paths.system, Need::required);
+  read(paths.priv, Need::optional);
+  // The checks of the whole only mean something once every line applied.
+  if (errors.empty()) {
+    try {
+      check_server_config(config, paths.system);
+    } catch (const ConfigError& e) {
+      errors.push_back(e.what());
+    }
+  }
+  return result;
 }
 
 Config load_client_config(const ConfigPaths& paths) {

@@ -257,6 +257,17 @@ struct ConfigPaths {
 // whole new Config comes back or an exception does.
 Config load_server_config(const ConfigPaths& paths);
 
+// What load_server_config() would say about the same files, all of it: the
+// whole of each file is read, and each problem ("FILE:LINE: what is wrong",
+// or a file that cannot be read) is listed, in the order found.  No errors
+// means load_server_config() would succeed and return `config`; otherwise
+// `config` holds what the good lines set.
+struct ConfigCheck {
+  Config config;
+  std::vector<std::string> errors;
+};
+ConfigCheck check_server_config_files(const ConfigPaths& paths);
+
 // A client's view: system, private, user_sys, user, in that order, later
 // files overriding earlier ones.  Each is skipped if absent, the private one
 // also if it is unreadable.  A per-user file (user, user_sys) that group or

@@ -954,6 +954,41 @@ TEST(ConfigFiles, IncludeAppliesAnotherFileThere) {
             "test.conf:1: include is only allowed in a configuration file");
 }
 
+// disorderd --check-config: every bad line of every file, not just the
+// first, and what the good lines set.
+TEST(ConfigFiles, CheckListsEveryProblem) {
+  TempDir dir;
+  dir.write("more", "history -2\nqueue_pad 7\n", 0644);
+  ConfigPaths paths;
+  paths.system = dir.write("config", "qeue_pad 3\ninclude more\ninclude gone\nhistory 4\n", 0644);
+  paths.priv = dir.write("config.private", "\nqueue_pad -1\n", 0600);
+  ConfigCheck check = check_server_config_files(paths);
+  EXPECT_EQ(check.errors, (std::vector<std::string>{
+                              paths.system + ":1: unknown configuration item 'qeue_pad'",
+                              dir.path() + "/more:1: history: '-2' is too small (the minimum is 1)",
+                              paths.system + ":3: include: cannot open " + dir.path() +
+                                  "/gone: No such file or directory",
+                              paths.priv + ":2: queue_pad: '-1' is too small (the minimum is 0)",
+                          }));
+  EXPECT_EQ(check.config.queue_pad, 7);
+  EXPECT_EQ(check.config.history, 4);
+
+  // The checks of the whole, once the lines are good; and a missing file.
+  paths.system = dir.write("config", "api command\n", 0644);
+  ::unlink(paths.priv.c_str());
+  check = check_server_config_files(paths);
+  EXPECT_EQ(check.errors,
+            (std::vector<std::string>{paths.system + ": api command needs a speaker_command"}));
+  paths.system = dir.write("config", "queue_pad 2\n", 0644);
+  check = check_server_config_files(paths);
+  EXPECT_TRUE(check.errors.empty());
+  EXPECT_EQ(check.config, load_server_config(paths));
+  paths.system = dir.path() + "/absent";
+  check = check_server_config_files(paths);
+  EXPECT_EQ(check.errors, (std::vector<std::string>{"cannot open " + paths.system +
+                                                    ": No such file or directory"}));
+}
+
 TEST(ConfigFiles, ErrorsNameTheFileThatHasThem) {
   TempDir dir;
   ConfigPaths paths;
