@@ -53,6 +53,17 @@ public:
     return emit(when, keyword, args, describe(keyword, args));
   }
 
+  // Remembers the tracks of the entries queued now, so that their removal
+  // or adoption can name them.  A user who may not list the queue just
+  // sees IDs.
+  void learn_queue() {
+    try {
+      for (const auto& e : parse_entries(c_.run({"queue"}).body))
+        tracks_[e.get("id")] = e.get("track");
+    } catch (const CommandError&) {
+    }
+  }
+
 private:
   static std::int64_t event_time(const std::string& hex) {
     try {
@@ -189,6 +200,7 @@ void watch(Context& c, Args) {
   // The log holds its connection: names and lengths are asked for on the
   // command connection, the log followed on a second one.
   Client log = Client::connect(c.config());
+  watcher.learn_queue();
   log.follow_log([&watcher](std::string_view line) { return watcher.on_line(line); });
 }
 

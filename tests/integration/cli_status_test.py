@@ -281,6 +281,20 @@ def watch_prints_events_as_they_happen():
             expect(w, "global preference colour set to blue")
         finally:
             w.close()
+        # An entry queued before the watch started is named when removed.
+        cli(s, "disable", "play", b)
+        [q] = raw(s, "queue")
+        w = Watch(s)
+        try:
+            expect(w, "playing disabled, random play disabled, volume 50 40")
+            # a refused removal is no event
+            assert cli(s, "remove", q["id"], user="bob", password="bobpw",
+                       check=False).returncode == 1
+            cli(s, "remove", q["id"])
+            expect(w, f"removed Bob {DASH} Short one by root")
+        finally:
+            w.close()
+        cli(s, "enable")
         # --json: an object per event
         w = Watch(s, "--json")
         try:
