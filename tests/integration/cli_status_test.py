@@ -204,11 +204,11 @@ def long_listings_show_lengths_and_elapsed_time():
 
 
 class Watch:
-    """disorder watch as a child, its output read a line at a time with a
-    deadline."""
+    """disorder watch (or another command that goes on) as a child, its
+    output read a line at a time with a deadline."""
 
-    def __init__(self, server, *options):
-        self.proc = subprocess.Popen([DISORDER, "--user", "root", *options, "watch"],
+    def __init__(self, server, *options, command="watch"):
+        self.proc = subprocess.Popen([DISORDER, "--user", "root", *options, command],
                                      env=env_for(server), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self.pending = b""
@@ -455,17 +455,13 @@ def every_listing_command_has_a_json_form():
             assert ok(value), (name, value)
         assert out(s, "--json", "rtp-listeners") == ""
         # the raw log as arrays of fields
-        proc = subprocess.Popen([DISORDER, "--user", "root", "--json", "log"], env=env_for(s),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        log = Watch(s, "--json", command="log")
         try:
-            first = json.loads(proc.stdout.readline())
+            first = json.loads(log.line())
             assert first[1:] == ["state", "disable_play"], first
             assert int(first[0], 16) > 0, first
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            proc.stdout.close()
-            proc.stderr.close()
+            log.close()
         events.close()
     port = free_udp_port()
     with Server(f"broadcast 127.0.0.1 {port}\n") as s:
