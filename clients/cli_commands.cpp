@@ -467,7 +467,8 @@ const std::array table{
 } // namespace
 
 std::span<const Command> commands() {
-  // The table above and the schedule commands, by name.
+  // The table above and those of cli_schedule, cli_status, cli_watch and
+  // cli_queue_ops, by name.
   static const std::vector<Command> all = [] {
     std::vector<Command> v(table.begin(), table.end());
     for (auto more :
