@@ -116,15 +116,23 @@ std::vector<std::string> reply_fields(std::string_view line);
 // Handlers too long for a table entry.
 void authorize(Context& context, Args args);
 void playlist_set(Context& context, Args args);
-// queue, recent and playing (cli_track_listing.cpp).
-void print_queue(Context& context, std::string_view command);
-void print_playing(Context& context);
+// queue, recent and playing (cli_track_listing.cpp); long_form (--long)
+// adds each entry's length and the playing track's elapsed time.
+void print_queue(Context& context, std::string_view command, bool long_form = false);
+void print_playing(Context& context, bool long_form = false);
 // rtp-listeners (cli_rtp_listeners.cpp).
 void print_rtp_listeners(Context& context);
 
 // The schedule commands (cli_schedule.cpp), sorted by name; commands()
 // merges them into the table.
 std::span<const Command> schedule_commands();
+// status (cli_status.cpp), watch (cli_watch.cpp), and play-dir,
+// play-playlist and queue-clear (cli_queue_ops.cpp), merged likewise.
+std::span<const Command> status_commands();
+std::span<const Command> watch_commands();
+std::span<const Command> queue_ops_commands();
+// What `disorder` alone prints on a terminal (cli_status.cpp).
+void print_status(Context& context);
 // A schedule command's WHEN (disorder(1)) as seconds since the epoch:
 // "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD HH:MM", "HH:MM:SS" or "HH:MM" in local
 // time; a time of day alone is its next occurrence after now.  Throws Error

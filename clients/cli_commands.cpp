@@ -284,6 +284,10 @@ bool is_now(std::string_view word) {
   return word == "now";
 }
 
+bool is_long_flag(std::string_view word) {
+  return word == "--long";
+}
+
 // Sorted by name; --help-commands shows them in this order.
 const std::array table{
     Command{"adduser", 2, 3, "USERNAME PASSWORD [RIGHTS]",
@@ -331,7 +335,16 @@ const std::array table{
     Command{"log", 0, 0, "", "Write the server's event log to standard output until it stops",
             [](Context& c, Args) {
               c.client().follow_log([&c](std::string_view line) {
-                c.out() << line << '\n';
+                // --json: each event as the array of its fields.
+                if (c.json()) {
+                  std::vector<std::string> f = reply_fields(line);
+                  c.out() << '[';
+                  for (std::size_t i = 0; i < f.size(); ++i)
+                    c.out() << (i ? ", " : "") << json_string(f[i]);
+                  c.out() << "]\n";
+                } else {
+                  c.out() << line << '\n';
+                }
                 c.out().flush();
                 return static_cast<bool>(c.out());
               });
@@ -363,8 +376,9 @@ const std::array table{
     Command{"playafter", 2, unlimited, "TARGET TRACK...",
             "Add the TRACKs, in order, just after the queued ID TARGET ('' for the head)",
             [](Context& c, Args a) { c.run(fields("playafter", a)); }},
-    Command{"playing", 0, 0, "", "Display the playing track (or 'nothing')",
-            [](Context& c, Args) { print_playing(c); }},
+    Command{"playing", 0, 1, "[--long]",
+            "Display the playing track (or 'nothing'); --long: with its elapsed time and length",
+            [](Context& c, Args a) { print_playing(c, !a.empty()); }, is_long_flag},
     Command{"playlist-del", 1, 1, "PLAYLIST", "Delete a playlist",
             [](Context& c, Args a) { c.run(fields("playlist-delete", a)); }},
     Command{"playlist-get", 1, 1, "PLAYLIST", "List the tracks of a playlist",
@@ -376,16 +390,17 @@ const std::array table{
             [](Context& c, Args) { c.print_body({"playlists"}); }},
     Command{"prefs", 1, 1, "TRACK", "Display every preference of TRACK, one 'NAME = VALUE' a line",
             print_prefs},
-    Command{"queue", 0, 0, "", "List the queue, next to play first",
-            [](Context& c, Args) { print_queue(c, "queue"); }},
+    Command{"queue", 0, 1, "[--long]", "List the queue, next to play first (--long: with lengths)",
+            [](Context& c, Args a) { print_queue(c, "queue", !a.empty()); }, is_long_flag},
     Command{"random-disable", 0, 0, "", "Disable random play",
             [](Context& c, Args) { c.run({"random-disable"}); }},
     Command{"random-enable", 0, 0, "", "Enable random play",
             [](Context& c, Args) { c.run({"random-enable"}); }},
     Command{"random-enabled", 0, 0, "", "Report whether random play is enabled (yes or no)",
             [](Context& c, Args) { c.print_yes_no({"random-enabled"}); }},
-    Command{"recent", 0, 0, "", "List the recently played tracks, oldest first, as queue does",
-            [](Context& c, Args) { print_queue(c, "recent"); }},
+    Command{"recent", 0, 1, "[--long]",
+            "List the recently played tracks, oldest first, as queue does",
+            [](Context& c, Args a) { print_queue(c, "recent", !a.empty()); }, is_long_flag},
     Command{"reconfigure", 0, 0, "", "Make the server re-read its configuration",
             [](Context& c, Args) { c.run({"reconfigure"}); }},
     Command{"reminder", 1, 1, "USERNAME",
@@ -452,11 +467,13 @@ const std::array table{
 } // namespace
 
 std::span<const Command> commands() {
-  // The table above and the schedule commands, by name.
+  // The table above and those of cli_schedule, cli_status, cli_watch and
+  // cli_queue_ops, by name.
   static const std::vector<Command> all = [] {
     std::vector<Command> v(table.begin(), table.end());
-    const auto more = schedule_commands();
-    v.insert(v.end(), more.begin(), more.end());
+    for (auto more :
+         {schedule_commands(), status_commands(), watch_commands(), queue_ops_commands()})
+      v.insert(v.end(), more.begin(), more.end());
     std::sort(v.begin(), v.end(),
               [](const Command& a, const Command& b) { return a.name < b.name; });
     return v;

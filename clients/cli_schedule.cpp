@@ -79,11 +79,13 @@ std::string local_time(std::int64_t when) {
 // schedule-list: one event a line, soonest first:
 //   ID YYYY-MM-DD HH:MM:SS N|J USER ACTION DATA
 // where DATA is the track (play) or the preference and, unless it is to be
-// unset, its value (set-global).
+// unset, its value (set-global).  With --json, an array of objects holding
+// every detail the server gave (schedule-get), the time as a number.
 void schedule_list(Context& c, Args) {
   struct Line {
     std::int64_t when;
     std::string text;
+    std::string json;
   };
   std::vector<Line> lines;
   for (const auto& id : c.run({"schedule-list"}).body) {
@@ -117,10 +119,23 @@ void schedule_list(Context& c, Args) {
       text += " " + d["key"];
       if (d.contains("value")) text += " " + d["value"];
     }
-    lines.push_back({when, text});
+    std::string json = "{\"id\": " + json_string(id);
+    for (const auto& [key, value] : d) {
+      if (key == "id") continue;
+      json += ", " + json_string(key) + ": " +
+              (key == "when" ? std::to_string(when) : json_string(value));
+    }
+    lines.push_back({when, text, json + "}"});
   }
   std::stable_sort(lines.begin(), lines.end(),
                    [](const Line& a, const Line& b) { return a.when < b.when; });
+  if (c.json()) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      out += (i ? ", " : "") + lines[i].json;
+    c.out() << out << "]\n";
+    return;
+  }
   for (const auto& l : lines)
     c.out() << l.text << '\n';
 }

@@ -2,6 +2,7 @@
 // information) printed in each output format: DisOrder's, the aligned
 // table, or JSON.
 #include "cli.hpp"
+#include "cli_display.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -12,83 +13,62 @@ namespace disorder::cli {
 
 namespace {
 
-// One queue entry: its fields in the order the server sent them.
-struct Entry {
-  std::vector<std::pair<std::string, std::string>> fields;
+// With --long each entry also carries its length, asked of the server
+// (nullopt: unknown); without it, the list is empty.
+using Lengths = std::vector<std::optional<std::int64_t>>;
 
-  // The value of a field, or "" if absent.
-  const std::string& get(std::string_view name) const {
-    static const std::string none;
-    for (const auto& [n, v] : fields)
-      if (n == name) return v;
-    return none;
-  }
-};
-
-Entry parse_entry(const std::string& line) {
-  std::vector<std::string> f = reply_fields(line);
-  if (f.size() % 2) throw ProtocolError("malformed track information from server: " + line);
-  Entry e;
-  for (std::size_t i = 0; i < f.size(); i += 2)
-    e.fields.emplace_back(std::move(f[i]), std::move(f[i + 1]));
-  if (e.get("id").empty() || e.get("track").empty())
-    throw ProtocolError("track information without an id or a track from server: " + line);
-  return e;
-}
-
-std::vector<Entry> parse_entries(const std::vector<std::string>& lines) {
-  std::vector<Entry> entries;
-  for (const auto& line : lines)
-    entries.push_back(parse_entry(line));
-  return entries;
-}
-
-// --- table: ID STATE ORIGIN SUBMITTER TRACK.  The first four columns never
-// hold spaces and are padded to line up, two spaces apart; the track name,
-// which may hold spaces, is the rest of the line.  So a script splits a
-// line at runs of spaces four times (shell `read id state origin submitter
-// track` does exactly that).  Absent values are "-".
-void print_table(Context& c, const std::vector<Entry>& entries) {
-  auto cell = [](const Entry& e, std::string_view name) {
-    const std::string& v = e.get(name);
-    return v.empty() ? std::string("-") : v;
-  };
-  static constexpr std::string_view kColumns[] = {"id", "state", "origin", "submitter"};
-  std::size_t width[4] = {};
+Lengths lengths_of(Context& c, const std::vector<Entry>& entries) {
+  TrackInfo info(c.client());
+  Lengths lengths;
   for (const auto& e : entries)
-    for (std::size_t i = 0; i < 4; ++i)
-      width[i] = std::max(width[i], cell(e, kColumns[i]).size());
-  for (const auto& e : entries) {
-    for (std::size_t i = 0; i < 4; ++i) {
-      std::string v = cell(e, kColumns[i]);
-      c.out() << v << std::string(width[i] - v.size() + 2, ' ');
+    lengths.push_back(info.length(e.get("track")));
+  return lengths;
+}
+
+// How far a started or paused entry has played, or nullopt.
+std::optional<std::int64_t> elapsed(const Entry& e) {
+  const std::string& state = e.get("state");
+  const std::string& sofar = e.get("sofar");
+  if ((state == "started" || state == "paused") && is_integer_text(sofar)) return std::stoll(sofar);
+  return std::nullopt;
+}
+
+// --long's time column: "3:25", "0:12/3:25" for the playing track, "-"
+// when unknown.
+std::string time_cell(const Entry& e, const std::optional<std::int64_t>& length) {
+  std::string total = length ? minutes_seconds(*length) : "-";
+  if (auto done = elapsed(e)) return minutes_seconds(*done) + "/" + total;
+  return total;
+}
+
+// --- table: ID STATE ORIGIN SUBMITTER [TIME] TRACK.  The first columns
+// never hold spaces and are padded to line up, two spaces apart; the track
+// name, which may hold spaces, is the rest of the line.  So a script splits
+// a line at runs of spaces four times (five with --long; shell `read id
+// state origin submitter track` does exactly that).  Absent values are "-".
+void print_table(Context& c, const std::vector<Entry>& entries, const Lengths& lengths) {
+  const bool with_time = !lengths.empty();
+  const std::size_t columns = with_time ? 5 : 4;
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t n = 0; n < entries.size(); ++n) {
+    const Entry& e = entries[n];
+    std::vector<std::string> row;
+    for (std::string_view name : {"id", "state", "origin", "submitter"}) {
+      const std::string& v = e.get(name);
+      row.push_back(v.empty() ? std::string("-") : v);
     }
-    c.out() << e.get("track") << '\n';
+    if (with_time) row.push_back(time_cell(e, lengths[n]));
+    rows.push_back(std::move(row));
   }
-}
-
-// --- json: an object per entry holding every field the server sent; the
-// times (seconds since the epoch), sofar and wstat are numbers.
-bool is_numeric_field(std::string_view name) {
-  return name == "when" || name == "played" || name == "expected" || name == "sofar" ||
-         name == "wstat";
-}
-
-bool is_integer(std::string_view v) {
-  std::string_view digits = v.starts_with('-') ? v.substr(1) : v;
-  return !digits.empty() && digits.size() <= 18 &&
-         digits.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-std::string json_entry(const Entry& e) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [name, value] : e.fields) {
-    out += (first ? "" : ", ") + json_string(name) + ": " +
-           (is_numeric_field(name) && is_integer(value) ? value : json_string(value));
-    first = false;
+  std::vector<std::size_t> width(columns, 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < columns; ++i)
+      width[i] = std::max(width[i], row[i].size());
+  for (std::size_t n = 0; n < entries.size(); ++n) {
+    for (std::size_t i = 0; i < columns; ++i)
+      c.out() << rows[n][i] << std::string(width[i] - rows[n][i].size() + 2, ' ');
+    c.out() << entries[n].get("track") << '\n';
   }
-  return out + "}";
 }
 
 // --- disorder: DisOrder's disorder(1) prints an entry as a "track" line
@@ -103,7 +83,7 @@ std::string json_entry(const Entry& e) {
 // Times are local, in ctime(3)'s form.  A value that is not a time is
 // shown as it came.
 std::string local_time(const std::string& value) {
-  if (!is_integer(value)) return value;
+  if (!is_integer_text(value)) return value;
   auto t = static_cast<std::time_t>(std::stoll(value));
   std::tm tm{};
   char buf[64];
@@ -114,7 +94,7 @@ std::string local_time(const std::string& value) {
 
 // How the player ended, from its wait status; "" for a clean exit.
 std::string player_status(const std::string& value) {
-  if (!is_integer(value)) return "status " + value;
+  if (!is_integer_text(value)) return "status " + value;
   int status = std::stoi(value);
   if (WIFEXITED(status))
     return WEXITSTATUS(status) ? "exited with status " + std::to_string(WEXITSTATUS(status)) : "";
@@ -124,7 +104,7 @@ std::string player_status(const std::string& value) {
   return "status " + value;
 }
 
-void print_disorder(Context& c, const Entry& e) {
+void print_disorder(Context& c, const Entry& e, const Lengths& lengths, std::size_t n) {
   std::ostream& out = c.out();
   out << "track " << e.get("track") << '\n';
   out << "  id " << e.get("id") << '\n';
@@ -149,36 +129,50 @@ void print_disorder(Context& c, const Entry& e) {
     out << "  " << state << '\n';
   if (const std::string& wstat = e.get("wstat"); !wstat.empty())
     if (std::string how = player_status(wstat); !how.empty()) out << "  " << how << '\n';
+  if (lengths.empty()) return;
+  // --long: a line of our own after DisOrder's, which scripts that know
+  // DisOrder's lines can skip.
+  std::string total = lengths[n] ? minutes_seconds(*lengths[n]) : "unknown";
+  if (auto done = elapsed(e))
+    out << "  elapsed " << minutes_seconds(*done) << " of " << total << '\n';
+  else
+    out << "  length " << total << '\n';
 }
 
-void print_entries(Context& c, const std::vector<Entry>& entries) {
+std::string json_with_length(const Entry& e, const Lengths& lengths, std::size_t n) {
+  return lengths.empty() ? json_entry(e)
+                         : json_entry(e, ", \"length\": " + json_length(lengths[n]));
+}
+
+void print_entries(Context& c, const std::vector<Entry>& entries, const Lengths& lengths) {
   switch (c.format()) {
   case Format::table:
-    print_table(c, entries);
+    print_table(c, entries, lengths);
     break;
   case Format::json: {
     std::string line = "[";
     for (std::size_t i = 0; i < entries.size(); ++i)
-      line += (i ? ", " : "") + json_entry(entries[i]);
+      line += (i ? ", " : "") + json_with_length(entries[i], lengths, i);
     c.out() << line << "]\n";
     break;
   }
   case Format::disorder:
-    for (const auto& e : entries)
-      print_disorder(c, e);
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      print_disorder(c, entries[i], lengths, i);
     break;
   }
 }
 
 } // namespace
 
-void print_queue(Context& c, std::string_view command) {
-  print_entries(c, parse_entries(c.run({std::string(command)}).body));
+void print_queue(Context& c, std::string_view command, bool long_form) {
+  std::vector<Entry> entries = parse_entries(c.run({std::string(command)}).body);
+  print_entries(c, entries, long_form ? lengths_of(c, entries) : Lengths{});
 }
 
 // Nothing playing: DisOrder prints "nothing", the table nothing at all (so
 // that a script needs no special case), JSON null.  Success either way.
-void print_playing(Context& c) {
+void print_playing(Context& c, bool long_form) {
   Reply reply = c.run({"playing"});
   if (reply.code == 259) {
     switch (c.format()) {
@@ -194,10 +188,11 @@ void print_playing(Context& c) {
     return;
   }
   Entry e = parse_entry(reply.text);
+  Lengths lengths = long_form ? lengths_of(c, {e}) : Lengths{};
   if (c.json())
-    c.out() << json_entry(e) << '\n';
+    c.out() << json_with_length(e, lengths, 0) << '\n';
   else
-    print_entries(c, {e});
+    print_entries(c, {e}, lengths);
 }
 
 } // namespace disorder::cli

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -38,7 +39,8 @@ void print_usage(std::ostream& out) {
          "  --help, -h                   Display this message\n"
          "  --version, -V                Display the version number\n"
          "  --help-commands, -H          List the commands\n"
-         "With no commands, connect to the server and disconnect (a liveness test).\n";
+         "With no commands, connect to the server and disconnect (a liveness test); on a\n"
+         "terminal, display the status as the status command does.\n";
 }
 
 struct Options {
@@ -172,7 +174,13 @@ int run(int argc, char** argv) {
   Client::Trace trace;
   if (options.debug) trace = [](std::string_view line) { std::cerr << line << '\n'; };
   cli::Context context(config, std::cin, std::cout, options.format, std::move(trace));
-  if (invocations.empty()) context.client();
+  if (invocations.empty()) {
+    // Scripts use the silent check; a person at a terminal wants to see.
+    if (::isatty(STDOUT_FILENO))
+      cli::print_status(context);
+    else
+      context.client();
+  }
   for (const auto& inv : invocations)
     inv.command->handler(context, inv.args);
   std::cout.flush();
