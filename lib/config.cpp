@@ -35,13 +35,15 @@ enum class Privacy { any, owner_only };
 constexpr int kMaxIncludeDepth = 10;
 
 void apply_lines(Config& config, std::string_view text, const std::string& filename,
-                 const std::function<void(const std::string&)>& include);
+                 const std::function<void(const std::string&)>& include,
+                 ConfigOrigins* origins = nullptr);
 
 // Applies one file to config.  Returns false if the file was skipped.
 // `include PATH` lines apply PATH there and then (a relative PATH is taken
-// from this file's directory), with the same privacy rule.
+// from this file's directory), with the same privacy rule.  `origins`, if
+// given, learns which line set each item.
 bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy,
-                       int depth = 0) {
+                       ConfigOrigins* origins = nullptr, int depth = 0) {
   if (path.empty() && need != Need::required) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -68,17 +70,20 @@ bool apply_config_file(Config& config, const std::string& path, Need need, Priva
     if (n == 0) break;
     text.append(buffer, static_cast<size_t>(n));
   }
-  apply_lines(config, text, path, [&](const std::string& included) {
-    if (depth + 1 >= kMaxIncludeDepth)
-      throw SyntaxError("include: more than " + std::to_string(kMaxIncludeDepth) +
-                        " files deep (does a file include itself?)");
-    std::string full = included;
-    if (!full.empty() && full[0] != '/') {
-      const auto slash = path.rfind('/');
-      if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
-    }
-    apply_config_file(config, full, Need::required, privacy, depth + 1);
-  });
+  apply_lines(
+      config, text, path,
+      [&](const std::string& included) {
+        if (depth + 1 >= kMaxIncludeDepth)
+          throw SyntaxError("include: more than " + std::to_string(kMaxIncludeDepth) +
+                            " files deep (does a file include itself?)");
+        std::string full = included;
+        if (!full.empty() && full[0] != '/') {
+          const auto slash = path.rfind('/');
+          if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
+        }
+        apply_config_file(config, full, Need::required, privacy, origins, depth + 1);
+      },
+      origins);
   return true;
 }
 
@@ -105,7 +110,7 @@ namespace {
 // goes to `include`, or is refused when that is empty (text that is not a
 // file).
 void apply_lines(Config& config, std::string_view text, const std::string& filename,
-                 const std::function<void(const std::string&)>& include) {
+                 const std::function<void(const std::string&)>& include, ConfigOrigins* origins) {
   size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -134,6 +139,7 @@ void apply_lines(Config& config, std::string_view text, const std::string& filen
       } catch (const SyntaxError& e) {
         throw SyntaxError(name + ": " + e.what());
       }
+      if (origins) (*origins)[name] = filename + ":" + std::to_string(line_number);
     } catch (const SyntaxError& e) {
       throw ConfigError(filename + ":" + std::to_string(line_number) + ": " + e.what());
     }
@@ -173,15 +179,29 @@ Config load_server_config(const ConfigPaths& paths) {
   return config;
 }
 
-Config load_client_config(const ConfigPaths& paths) {
+Config load_client_config(const ConfigPaths& paths, ConfigOrigins* origins) {
   Config config;
   config.username = paths.login;
-  apply_config_file(config, paths.system, Need::optional, Privacy::any);
-  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any);
+  // A file the user named is one they expect to be read: its absence is a
+  // mistake to report, not a default to fall back on silently.
+  auto named = [&](const std::string& path, const std::string& named_by, Privacy privacy) {
+    if (named_by.empty()) {
+      apply_config_file(config, path, Need::optional, privacy, origins);
+      return;
+    }
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+      throw SystemError(
+          "cannot open the configuration file " + path + " (named by " + named_by + ")", errno);
+    fd.reset();
+    apply_config_file(config, path, Need::required, privacy, origins);
+  };
+  named(paths.system, paths.system_named_by, Privacy::any);
+  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any, origins);
   // disorder_config(5) reads the user's own file before the system-controlled
   // per-user one, so an administrator's config.USERNAME has the last word.
-  apply_config_file(config, paths.user, Need::optional, Privacy::owner_only);
-  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only);
+  named(paths.user, paths.user_named_by, Privacy::owner_only);
+  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only, origins);
   return config;
 }
 
@@ -229,16 +249,22 @@ ConfigPaths ConfigPaths::from_environment(const std::optional<std::string>& conf
     home_from_passwd = pw.pw_dir;
   }
 
-  if (config_option)
+  if (config_option) {
     paths.system = *config_option;
-  else
-    paths.system = environment("DISORDER_CONFIG").value_or(PKGCONFDIR "/config");
+    paths.system_named_by = "--config";
+  } else if (auto v = environment("DISORDER_CONFIG")) {
+    paths.system = *v;
+    paths.system_named_by = "DISORDER_CONFIG";
+  } else {
+    paths.system = PKGCONFDIR "/config";
+  }
 
   paths.priv = environment("DISORDER_PRIVCONFIG").value_or(paths.system + ".private");
 
-  if (user_config_option)
+  if (user_config_option) {
     paths.user = *user_config_option;
-  else if (auto v = environment("DISORDER_USERCONFIG"))
+    paths.user_named_by = "--user-config";
+  } else if (auto v = environment("DISORDER_USERCONFIG"))
     paths.user = *v;
   else if (auto dh = environment("DISORDER_HOME"))
     paths.user = *dh + "/passwd";
