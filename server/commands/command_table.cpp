@@ -108,6 +108,22 @@ const CommandSpec* find_command(std::string_view name) {
   return it != kCommands.end() && it->name == name ? &*it : nullptr;
 }
 
+std::string prohibited(Rights needed) {
+  std::string names = format_rights(needed);
+  if (names.empty()) return "Prohibited";
+  std::string out = "Prohibited: needs the ";
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = names.find(',', start);
+    const bool last = comma == std::string::npos;
+    if (start) out += last ? " or " : ", ";
+    out += "'" + names.substr(start, last ? std::string::npos : comma - start) + "'";
+    if (last) break;
+    start = comma + 1;
+  }
+  return out + " right";
+}
+
 std::span<const CommandSpec> all_commands() {
   return kCommands;
 }

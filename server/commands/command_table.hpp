@@ -54,6 +54,13 @@ const CommandSpec* find_command(std::string_view name);
 // apostrophes, made printable (it cannot end the line and start a forged
 // one) and cut to a few hundred bytes.
 std::string echo(std::string_view arg);
+
+// The text of a 510 reply: DisOrder's "Prohibited", which its clients
+// show, then what would have allowed the command ("Prohibited: needs the
+// 'admin' right", "...needs the 'move any' or 'move mine' right"), since
+// disorder_protocol(5) makes the text of a 510 commentary.
+std::string prohibited(Rights needed);
+
 std::span<const CommandSpec> all_commands();
 
 // Handlers, one group per file in server/commands/.
