@@ -185,7 +185,8 @@ Config load_client_config(const ConfigPaths& paths, ConfigOrigins* origins) {
   // A file the user named is one they expect to be read: its absence is a
   // mistake to report, not a default to fall back on silently.
   auto named = [&](const std::string& path, const std::string& named_by, Privacy privacy) {
-    if (named_by.empty()) {
+    // An emptied path (--no-per-user-config) reads nothing, named or not.
+    if (named_by.empty() || path.empty()) {
       apply_config_file(config, path, Need::optional, privacy, origins);
       return;
     }
