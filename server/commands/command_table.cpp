@@ -19,11 +19,11 @@ constexpr bool kAuth = true, kNoAuth = false;
 constexpr std::array kCommands{
     CommandSpec{"adduser", 2, 3, r::admin, kAuth, adduser, "USERNAME PASSWORD [RIGHTS]"},
     CommandSpec{"adopt", 1, 1, r::play, kAuth, adopt, "ID"},
-    CommandSpec{"allfiles", 1, 2, r::read, kAuth, allfiles, "DIRECTORY [REGEXP]"},
+    CommandSpec{"allfiles", 0, 2, r::read, kAuth, allfiles, "[DIRECTORY [REGEXP]]"},
     CommandSpec{"confirm", 1, 1, r::none, kNoAuth, confirm, "CONFIRMATION"},
     CommandSpec{"cookie", 1, 1, r::none, kNoAuth, cookie, "COOKIE"},
     CommandSpec{"deluser", 1, 1, r::admin, kAuth, deluser, "USERNAME"},
-    CommandSpec{"dirs", 1, 2, r::read, kAuth, dirs, "DIRECTORY [REGEXP]"},
+    CommandSpec{"dirs", 0, 2, r::read, kAuth, dirs, "[DIRECTORY [REGEXP]]"},
     CommandSpec{"disable", 0, 1, r::global_prefs, kAuth, disable, "[now]"},
     CommandSpec{"edituser", 3, 3, r::admin | r::userinfo, kAuth, edituser,
                 "USERNAME PROPERTY VALUE"},

@@ -65,6 +65,13 @@ std::span<const CommandSpec> all_commands();
 
 // Handlers, one group per file in server/commands/.
 namespace commands {
+// The real name of the track a client names (NFC already): the name itself
+// or the alias it is, else, for a name relative to a collection root
+// ("Artist/Album/track.mp3"), that name under the one root that has it.
+// nullopt if there is no such track; UserError listing the candidates if
+// several roots have it (collection.cpp).
+std::optional<std::string> resolve_track(CommandContext& ctx, const std::string& name);
+
 // session.cpp
 void user(CommandContext&, std::span<const std::string>);
 void cookie(CommandContext&, std::span<const std::string>);

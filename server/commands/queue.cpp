@@ -48,7 +48,7 @@ const QueueEntry* find_queued(CommandContext& ctx, const std::string& what) {
 }
 
 std::string playable(CommandContext& ctx, const std::string& name) {
-  auto resolved = ctx.server.tracks().resolve(name);
+  auto resolved = resolve_track(ctx, name);
   if (!resolved) throw UserError("no such track " + echo(name));
   return *resolved;
 }

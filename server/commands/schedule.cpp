@@ -55,7 +55,7 @@ void schedule_add(CommandContext& ctx, std::span<const std::string> args) {
       ctx.conn.reply(510, prohibited(right::play));
       return;
     }
-    auto track = ctx.server.tracks().resolve(to_nfc(args[4]));
+    auto track = resolve_track(ctx, to_nfc(args[4]));
     if (!track) throw UserError("no such track " + echo(args[4]));
     e.track = *track;
   } else if (e.action == "set-global") {
