@@ -237,8 +237,16 @@ void rescan(Context& c, Args a) {
 // files, dirs and allfiles: the optional regexp is marked with a leading '~' on the
 // command line, which the protocol does not have.
 std::vector<std::string> listing(std::string_view name, Args a) {
-  std::vector<std::string> f{std::string(name), a[0]};
-  if (a.size() > 1) f.push_back(a[1].substr(1));
+  std::vector<std::string> f{std::string(name)};
+  if (!a.empty()) f.push_back(a[0]);
+  if (a.size() > 1) {
+    // dirs and allfiles take any word as their optional DIRECTORY, so the
+    // REGEXP's '~' is checked here.
+    if (!is_regexp_argument(a[1]))
+      throw UsageError("'" + a[1] + "' is not a REGEXP: a REGEXP starts with '~' (usage: " +
+                       std::string(name) + " [DIRECTORY [~REGEXP]])");
+    f.push_back(a[1].substr(1));
+  }
   return f;
 }
 
@@ -295,18 +303,20 @@ const std::array table{
             [](Context& c, Args a) { c.run(fields("adduser", a)); }},
     Command{"adopt", 1, 1, "ID", "Adopt the randomly picked track ID in the queue",
             [](Context& c, Args a) { c.run(fields("adopt", a)); }},
-    Command{"allfiles", 1, 2, "DIRECTORY [~REGEXP]",
-            "List the files and directories in DIRECTORY, or those whose name matches REGEXP",
-            [](Context& c, Args a) { c.print_body(listing("allfiles", a)); }, is_regexp_argument},
+    Command{"allfiles", 0, 2, "[DIRECTORY [~REGEXP]]",
+            "List the files and directories in DIRECTORY, or those whose name matches REGEXP "
+            "(no DIRECTORY: the collection roots)",
+            [](Context& c, Args a) { c.print_body(listing("allfiles", a)); }},
     Command{"authorize", 1, 2, "USERNAME [RIGHTS]",
             "Create a user for a UNIX login with a random password, written to its "
             "~/.disorder/passwd",
             authorize},
     Command{"deluser", 1, 1, "USERNAME", "Delete a user",
             [](Context& c, Args a) { c.run(fields("deluser", a)); }},
-    Command{"dirs", 1, 2, "DIRECTORY [~REGEXP]",
-            "List the directories in DIRECTORY, or those whose name matches REGEXP",
-            [](Context& c, Args a) { c.print_body(listing("dirs", a)); }, is_regexp_argument},
+    Command{"dirs", 0, 2, "[DIRECTORY [~REGEXP]]",
+            "List the directories in DIRECTORY, or those whose name matches REGEXP (no "
+            "DIRECTORY: the collection roots)",
+            [](Context& c, Args a) { c.print_body(listing("dirs", a)); }},
     Command{"disable", 0, 1, "[now]",
             "Stop playing after the current track (with 'now': stop the current track too)",
             [](Context& c, Args a) { c.run(fields("disable", a)); }, is_now},

@@ -14,8 +14,36 @@ Client& Context::client() {
   return *client_;
 }
 
+namespace {
+
+// What a bare "not found" refers to, from the command that drew it: the
+// server's wording is DisOrder's, which names nothing, and disorder(1)
+// knows what it asked for.  Empty when the reply says enough already.
+std::string missing_thing(const std::vector<std::string>& f, std::string_view text) {
+  auto q = [&f](std::size_t i) { return i < f.size() ? "'" + f[i] + "'" : std::string("''"); };
+  const std::string& name = f.front();
+  if (text == "No such user") return name == "userinfo" ? q(1) : "";
+  if (text != "not found" && text != "Not found") return "";
+  if (name == "get") return "preference " + q(2) + " of track " + q(1);
+  if (name == "get-global" || name == "unset-global") return "global preference " + q(1);
+  if (name == "length") return "track " + q(1);
+  if (name == "userinfo") return "property " + q(2) + " of user " + q(1);
+  std::string what;
+  for (std::size_t i = 1; i < f.size(); ++i)
+    what += (i > 1 ? " " : "") + q(i);
+  return what;
+}
+
+} // namespace
+
 Reply Context::run(const std::vector<std::string>& fields) {
-  return client().command(fields);
+  try {
+    return client().command(fields);
+  } catch (const CommandError& e) {
+    const std::string thing = missing_thing(fields, e.text());
+    if (thing.empty()) throw;
+    throw CommandError(e.code(), e.text() + ": " + thing);
+  }
 }
 
 void Context::print_value(const std::vector<std::string>& fields) {

@@ -9,6 +9,8 @@
 
 #include <config.h>
 
+#include <cerrno>
+#include <cstring>
 #include <getopt.h>
 #include <iostream>
 #include <optional>
@@ -127,6 +129,35 @@ Info parse_options(int argc, char** argv, Options& options) {
   return Info::none;
 }
 
+// What to say when no connection could be made: where we looked for the
+// server, and which configuration line (or default) sent us there, since a
+// wrong file or a stale `home` is the usual reason.
+std::string connect_failure(const ConnectError& e, const Config& config,
+                            const ConfigOrigins& origins, bool local) {
+  std::string where;
+  std::string item;
+  if (config.connect) {
+    where = config.connect->host + " port " + config.connect->service;
+    item = "connect";
+  } else {
+    where = e.address();
+    item = "home";
+  }
+  const bool absent = e.code() == ECONNREFUSED || e.code() == ENOENT;
+  std::string text =
+      absent ? "disorderd does not seem to be running at " + where +
+                   " (cannot connect: " + std::strerror(e.code()) + ")"
+             : "cannot connect to disorderd at " + where + ": " + std::strerror(e.code());
+  auto origin = origins.find(item);
+  if (origin != origins.end())
+    text += "; that address comes from '" + item + "' at " + origin->second;
+  else
+    text += "; that is the default address (no configuration file sets 'home'" +
+            std::string(local ? "" : " or 'connect'") + ")";
+  if (local && origins.contains("connect")) text += "; --local ignores 'connect'";
+  return text;
+}
+
 int run(int argc, char** argv) {
   Options options;
   std::vector<cli::Invocation> invocations;
@@ -160,7 +191,8 @@ int run(int argc, char** argv) {
     paths.user.clear();
     paths.user_sys.clear();
   }
-  Config config = load_client_config(paths);
+  ConfigOrigins origins;
+  Config config = load_client_config(paths, &origins);
   // The local server: its UNIX sockets, in the configuration's home.
   if (options.local) config.connect.reset();
   if (options.user && *options.user != config.username) {
@@ -174,15 +206,19 @@ int run(int argc, char** argv) {
   Client::Trace trace;
   if (options.debug) trace = [](std::string_view line) { std::cerr << line << '\n'; };
   cli::Context context(config, std::cin, std::cout, options.format, std::move(trace));
-  if (invocations.empty()) {
-    // Scripts use the silent check; a person at a terminal wants to see.
-    if (::isatty(STDOUT_FILENO))
-      cli::print_status(context);
-    else
-      context.client();
+  try {
+    if (invocations.empty()) {
+      // Scripts use the silent check; a person at a terminal wants to see.
+      if (::isatty(STDOUT_FILENO))
+        cli::print_status(context);
+      else
+        context.client();
+    }
+    for (const auto& inv : invocations)
+      inv.command->handler(context, inv.args);
+  } catch (const ConnectError& e) {
+    throw Error(connect_failure(e, config, origins, options.local));
   }
-  for (const auto& inv : invocations)
-    inv.command->handler(context, inv.args);
   std::cout.flush();
   if (!std::cout) throw Error("cannot write to standard output");
   return 0;

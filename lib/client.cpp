@@ -39,7 +39,7 @@ Fd connect_unix_socket(const std::string& path) {
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno("socket");
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sun), sizeof sun) < 0)
-    throw_errno("cannot connect to " + path);
+    throw ConnectError(path, errno);
   return fd;
 }
 
@@ -71,7 +71,7 @@ Fd connect_tcp_socket(const NetAddress& address) {
     if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) return fd;
     last_errno = errno;
   }
-  throw SystemError("cannot connect to " + where, last_errno);
+  throw ConnectError(where, last_errno);
 }
 
 } // namespace

@@ -31,6 +31,18 @@ private:
   std::string text_;
 };
 
+// No connection could be made to the server.  what() is "cannot connect to
+// ADDRESS: REASON"; address() is the UNIX socket path, or "HOST PORT".
+class ConnectError : public SystemError {
+public:
+  ConnectError(std::string address, int errnum)
+      : SystemError("cannot connect to " + address, errnum), address_(std::move(address)) {}
+  const std::string& address() const noexcept { return address_; }
+
+private:
+  std::string address_;
+};
+
 // The server closed the connection where a reply or a line was expected.
 class ConnectionClosed : public ProtocolError {
 public:
@@ -54,7 +66,7 @@ public:
   using Trace = std::function<void(std::string_view)>;
 
   // Connect and read the server's greeting, without logging in.  Throw
-  // SystemError when the connection cannot be made, ProtocolError for a
+  // ConnectError when the connection cannot be made, ProtocolError for a
   // malformed greeting, CommandError if the server refuses us at once.
   static Client open_unix(const std::string& path, Trace trace = {});
   static Client open_tcp(const NetAddress& address, Trace trace = {});

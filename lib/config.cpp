@@ -40,13 +40,16 @@ constexpr int kMaxIncludeDepth = 10;
 using ErrorList = std::vector<std::string>;
 
 void apply_lines(Config& config, std::string_view text, const std::string& filename,
-                 const std::function<void(const std::string&)>& include, ErrorList* errors);
+                 const std::function<void(const std::string&)>& include, ErrorList* errors,
+                 ConfigOrigins* origins = nullptr);
 
 // Applies one file to config.  Returns false if the file was skipped.
 // `include PATH` lines apply PATH there and then (a relative PATH is taken
-// from this file's directory), with the same privacy rule.
+// from this file's directory), with the same privacy rule.  `origins`, if
+// given, learns which line set each item.
 bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy,
-                       ErrorList* errors = nullptr, int depth = 0) {
+                       ErrorList* errors = nullptr, ConfigOrigins* origins = nullptr,
+                       int depth = 0) {
   if (path.empty() && need != Need::required) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
@@ -84,9 +87,9 @@ bool apply_config_file(Config& config, const std::string& path, Need need, Priva
           const auto slash = path.rfind('/');
           if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
         }
-        apply_config_file(config, full, Need::required, privacy, errors, depth + 1);
+        apply_config_file(config, full, Need::required, privacy, errors, origins, depth + 1);
       },
-      errors);
+      errors, origins);
   return true;
 }
 
@@ -113,7 +116,8 @@ namespace {
 // goes to `include`, or is refused when that is empty (text that is not a
 // file).
 void apply_lines(Config& config, std::string_view text, const std::string& filename,
-                 const std::function<void(const std::string&)>& include, ErrorList* errors) {
+                 const std::function<void(const std::string&)>& include, ErrorList* errors,
+                 ConfigOrigins* origins) {
   size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -142,6 +146,7 @@ void apply_lines(Config& config, std::string_view text, const std::string& filen
       } catch (const SyntaxError& e) {
         throw SyntaxError(name + ": " + e.what());
       }
+      if (origins) (*origins)[name] = filename + ":" + std::to_string(line_number);
     } catch (const SyntaxError& e) {
       std::string where = filename + ":" + std::to_string(line_number) + ": " + e.what();
       if (!errors) throw ConfigError(where);
@@ -209,15 +214,30 @@ ConfigCheck check_server_config_files(const ConfigPaths& paths) {
   return result;
 }
 
-Config load_client_config(const ConfigPaths& paths) {
+Config load_client_config(const ConfigPaths& paths, ConfigOrigins* origins) {
   Config config;
   config.username = paths.login;
-  apply_config_file(config, paths.system, Need::optional, Privacy::any);
-  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any);
+  // A file the user named is one they expect to be read: its absence is a
+  // mistake to report, not a default to fall back on silently.
+  auto named = [&](const std::string& path, const std::string& named_by, Privacy privacy) {
+    // An emptied path (--no-per-user-config) reads nothing, named or not.
+    if (named_by.empty() || path.empty()) {
+      apply_config_file(config, path, Need::optional, privacy, nullptr, origins);
+      return;
+    }
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+      throw SystemError(
+          "cannot open the configuration file " + path + " (named by " + named_by + ")", errno);
+    fd.reset();
+    apply_config_file(config, path, Need::required, privacy, nullptr, origins);
+  };
+  named(paths.system, paths.system_named_by, Privacy::any);
+  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any, nullptr, origins);
   // disorder_config(5) reads the user's own file before the system-controlled
   // per-user one, so an administrator's config.USERNAME has the last word.
-  apply_config_file(config, paths.user, Need::optional, Privacy::owner_only);
-  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only);
+  named(paths.user, paths.user_named_by, Privacy::owner_only);
+  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only, nullptr, origins);
   return config;
 }
 
@@ -265,16 +285,22 @@ ConfigPaths ConfigPaths::from_environment(const std::optional<std::string>& conf
     home_from_passwd = pw.pw_dir;
   }
 
-  if (config_option)
+  if (config_option) {
     paths.system = *config_option;
-  else
-    paths.system = environment("DISORDER_CONFIG").value_or(PKGCONFDIR "/config");
+    paths.system_named_by = "--config";
+  } else if (auto v = environment("DISORDER_CONFIG")) {
+    paths.system = *v;
+    paths.system_named_by = "DISORDER_CONFIG";
+  } else {
+    paths.system = PKGCONFDIR "/config";
+  }
 
   paths.priv = environment("DISORDER_PRIVCONFIG").value_or(paths.system + ".private");
 
-  if (user_config_option)
+  if (user_config_option) {
     paths.user = *user_config_option;
-  else if (auto v = environment("DISORDER_USERCONFIG"))
+    paths.user_named_by = "--user-config";
+  } else if (auto v = environment("DISORDER_USERCONFIG"))
     paths.user = *v;
   else if (auto dh = environment("DISORDER_HOME"))
     paths.user = *dh + "/passwd";

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <climits>
 #include <csignal>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -243,6 +244,13 @@ struct ConfigPaths {
                         // $DISORDER_HOME/passwd, else $HOME/.disorder/passwd
   std::string user_sys; // $DISORDER_USERCONFIG_SYS, else system + "." + login
   std::string login;    // the caller's login name (from its uid); may be empty
+  // What named system ("--config" or "DISORDER_CONFIG") and user
+  // ("--user-config"); empty for a default.  A file named so must exist
+  // (load_client_config).  $DISORDER_USERCONFIG stays optional, as
+  // disorder_config(5) describes the per-user file, so that it can point
+  // at "no file".
+  std::string system_named_by;
+  std::string user_named_by;
 
   // An environment variable that is set but empty counts as unset.
   static ConfigPaths from_environment(const std::optional<std::string>& config_option,
@@ -268,11 +276,17 @@ struct ConfigCheck {
 };
 ConfigCheck check_server_config_files(const ConfigPaths& paths);
 
-// A client's view: system, private, user_sys, user, in that order, later
+// Where each item of a configuration was last set: item name -> "FILE:LINE".
+using ConfigOrigins = std::map<std::string, std::string, std::less<>>;
+
+// A client's view: system, private, user, user_sys, in that order, later
 // files overriding earlier ones.  Each is skipped if absent, the private one
-// also if it is unreadable.  A per-user file (user, user_sys) that group or
-// others may read is refused with a ConfigError: it holds a password.
-Config load_client_config(const ConfigPaths& paths);
+// also if it is unreadable, except the files paths says were named (their
+// absence is a SystemError "cannot open configuration file PATH: REASON").
+// A per-user file (user, user_sys) that group or others may read is refused
+// with a ConfigError: it holds a password.  origins, if given, learns where
+// each item was set.
+Config load_client_config(const ConfigPaths& paths, ConfigOrigins* origins = nullptr);
 
 // Apply the lines of text to config, in order.  filename only labels errors.
 // Throws ConfigError "FILENAME:LINE: what is wrong" at the first bad line,

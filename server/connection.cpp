@@ -385,7 +385,7 @@ void Connection::execute(const CommandSpec& command, const std::vector<std::stri
     return;
   }
   if (spec->rights != right::none && !(rights_ & spec->rights)) {
-    reply(510, "Prohibited");
+    reply(510, prohibited(spec->rights));
     return;
   }
   completed_command_ = true;

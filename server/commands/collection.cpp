@@ -40,14 +40,60 @@ std::optional<Regexp> listing_filter(std::span<const std::string> args) {
   }
 }
 
+// name under root, for a name relative to the collection roots.
+std::string under_root(const std::string& root, const std::string& name) {
+  return root + "/" + name;
+}
+
+// "'a', 'b' and 'c'", for the candidates of an ambiguous name.
+std::string echo_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + echo(names[i]);
+  return out;
+}
+
+bool is_relative(const std::string& name) {
+  return !name.empty() && name.front() != '/';
+}
+
+// The directory a listing is of: an absolute name as it is; a name
+// relative to the collection roots under the one root that has it (one
+// that has no such directory leaves the name as given, which lists
+// nothing, as any unknown directory does).
+std::string listing_directory(CommandContext& ctx, const std::string& dir) {
+  if (!is_relative(dir)) return dir;
+  auto& tracks = ctx.server.tracks();
+  std::vector<std::string> found;
+  for (const auto& c : ctx.server.config().collection) {
+    std::string full = under_root(c.root, dir);
+    if (!tracks.files(full, nullptr).empty() || !tracks.dirs(full, nullptr).empty())
+      found.push_back(std::move(full));
+  }
+  if (found.size() > 1)
+    throw UserError("ambiguous directory " + echo(dir) +
+                    ": it is in several collections: " + echo_list(found));
+  return found.empty() ? dir : found.front();
+}
+
 void reply_listing(CommandContext& ctx, bool want_files, bool want_dirs,
                    std::span<const std::string> args) {
+  auto& tracks = ctx.server.tracks();
+  if (args.size() < 2) {
+    // No directory: the top of the collections, which holds their roots.
+    std::vector<std::string> roots;
+    for (const auto& c : ctx.server.config().collection)
+      roots.push_back(c.root);
+    std::sort(roots.begin(), roots.end());
+    roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
+    ctx.conn.reply_body(253, "Listing follows", roots);
+    return;
+  }
   auto filter = listing_filter(args);
   std::optional<BoundedMatcher> matcher;
   if (filter) matcher.emplace(*filter, kListingRegexpBudget);
   BoundedMatcher* f = matcher ? &*matcher : nullptr;
-  std::string dir = client_name(args[1]);
-  auto& tracks = ctx.server.tracks();
+  std::string dir = listing_directory(ctx, client_name(args[1]));
   std::vector<std::string> names;
   try {
     if (want_files) names = tracks.files(dir, f);
@@ -78,14 +124,30 @@ std::string local_time(std::int64_t seconds) {
 
 } // namespace
 
+std::optional<std::string> resolve_track(CommandContext& ctx, const std::string& name) {
+  auto& tracks = ctx.server.tracks();
+  if (auto real = tracks.resolve(name)) return real;
+  if (!is_relative(name)) return std::nullopt;
+  std::vector<std::string> found;
+  for (const auto& c : ctx.server.config().collection)
+    if (auto real = tracks.resolve(under_root(c.root, name))) found.push_back(std::move(*real));
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  if (found.size() > 1)
+    throw UserError("ambiguous track name " + echo(name) +
+                    ": it is in several collections: " + echo_list(found));
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
 void exists(CommandContext& ctx, std::span<const std::string> args) {
-  bool found = ctx.server.tracks().resolve(client_name(args[1])).has_value();
+  bool found = resolve_track(ctx, client_name(args[1])).has_value();
   ctx.conn.reply(252, found ? "yes" : "no");
 }
 
 void length(CommandContext& ctx, std::span<const std::string> args) {
   auto& tracks = ctx.server.tracks();
-  auto name = tracks.resolve(client_name(args[1]));
+  auto name = resolve_track(ctx, client_name(args[1]));
   auto row = name ? tracks.find(*name) : std::nullopt;
   if (!row || !row->length) {
     // 550, not 555: DisOrder's clients read any 2xx or 555 reply as a number.
@@ -101,7 +163,7 @@ void part(CommandContext& ctx, std::span<const std::string> args) {
   // A name that is neither a track nor an alias still has parts: those its
   // preferences and the namepart rules give (a queued track that has since
   // vanished keeps its display name).
-  if (auto real = tracks.resolve(name)) name = *real;
+  if (auto real = resolve_track(ctx, name)) name = *real;
   TrackFacts facts = tracks.facts(name, ctx.server.config().collection);
   ctx.conn.reply(252, quote_field(tracks.name_parts().part(facts, args[2], args[3])));
 }
@@ -109,7 +171,7 @@ void part(CommandContext& ctx, std::span<const std::string> args) {
 void resolve(CommandContext& ctx, std::span<const std::string> args) {
   // A name that is no alias is its own real name, as on DisOrder's server,
   // whether or not it is a track (exists tells).
-  auto real = ctx.server.tracks().resolve(client_name(args[1]));
+  auto real = resolve_track(ctx, client_name(args[1]));
   ctx.conn.reply(252, quote_field(real ? *real : args[1]));
 }
 

@@ -19,11 +19,11 @@ constexpr bool kAuth = true, kNoAuth = false;
 constexpr std::array kCommands{
     CommandSpec{"adduser", 2, 3, r::admin, kAuth, adduser, "USERNAME PASSWORD [RIGHTS]"},
     CommandSpec{"adopt", 1, 1, r::play, kAuth, adopt, "ID"},
-    CommandSpec{"allfiles", 1, 2, r::read, kAuth, allfiles, "DIRECTORY [REGEXP]"},
+    CommandSpec{"allfiles", 0, 2, r::read, kAuth, allfiles, "[DIRECTORY [REGEXP]]"},
     CommandSpec{"confirm", 1, 1, r::none, kNoAuth, confirm, "CONFIRMATION"},
     CommandSpec{"cookie", 1, 1, r::none, kNoAuth, cookie, "COOKIE"},
     CommandSpec{"deluser", 1, 1, r::admin, kAuth, deluser, "USERNAME"},
-    CommandSpec{"dirs", 1, 2, r::read, kAuth, dirs, "DIRECTORY [REGEXP]"},
+    CommandSpec{"dirs", 0, 2, r::read, kAuth, dirs, "[DIRECTORY [REGEXP]]"},
     CommandSpec{"disable", 0, 1, r::global_prefs, kAuth, disable, "[now]"},
     CommandSpec{"edituser", 3, 3, r::admin | r::userinfo, kAuth, edituser,
                 "USERNAME PROPERTY VALUE"},
@@ -106,6 +106,22 @@ const CommandSpec* find_command(std::string_view name) {
   auto it = std::lower_bound(kCommands.begin(), kCommands.end(), name,
                              [](const CommandSpec& c, std::string_view n) { return c.name < n; });
   return it != kCommands.end() && it->name == name ? &*it : nullptr;
+}
+
+std::string prohibited(Rights needed) {
+  std::string names = format_rights(needed);
+  if (names.empty()) return "Prohibited";
+  std::string out = "Prohibited: needs the ";
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = names.find(',', start);
+    const bool last = comma == std::string::npos;
+    if (start) out += last ? " or " : ", ";
+    out += "'" + names.substr(start, last ? std::string::npos : comma - start) + "'";
+    if (last) break;
+    start = comma + 1;
+  }
+  return out + " right";
 }
 
 std::span<const CommandSpec> all_commands() {

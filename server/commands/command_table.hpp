@@ -54,10 +54,24 @@ const CommandSpec* find_command(std::string_view name);
 // apostrophes, made printable (it cannot end the line and start a forged
 // one) and cut to a few hundred bytes.
 std::string echo(std::string_view arg);
+
+// The text of a 510 reply: DisOrder's "Prohibited", which its clients
+// show, then what would have allowed the command ("Prohibited: needs the
+// 'admin' right", "...needs the 'move any' or 'move mine' right"), since
+// disorder_protocol(5) makes the text of a 510 commentary.
+std::string prohibited(Rights needed);
+
 std::span<const CommandSpec> all_commands();
 
 // Handlers, one group per file in server/commands/.
 namespace commands {
+// The real name of the track a client names (NFC already): the name itself
+// or the alias it is, else, for a name relative to a collection root
+// ("Artist/Album/track.mp3"), that name under the one root that has it.
+// nullopt if there is no such track; UserError listing the candidates if
+// several roots have it (collection.cpp).
+std::optional<std::string> resolve_track(CommandContext& ctx, const std::string& name);
+
 // session.cpp
 void user(CommandContext&, std::span<const std::string>);
 void cookie(CommandContext&, std::span<const std::string>);

@@ -13,7 +13,7 @@ namespace {
 
 // The real name of the track args[1] names, if it is a track.
 std::optional<std::string> track_of(CommandContext& ctx, std::span<const std::string> args) {
-  return ctx.server.tracks().resolve(to_nfc(args[1]));
+  return resolve_track(ctx, to_nfc(args[1]));
 }
 
 // For changes: the track must exist, so that preferences are not left under

@@ -18,12 +18,22 @@ Playback& playback(CommandContext& ctx) {
 }
 
 // disorder_config(5): the move/remove/scratch rights come in any/mine/
-// random flavours, decided per entry.
+// random flavours, decided per entry.  The rights any one of which allows
+// acting on e.
+Rights allowing(const CommandContext& ctx, const QueueEntry& e, Rights any, Rights mine,
+                Rights random) {
+  Rights r = any;
+  if (!e.submitter.empty() && e.submitter == ctx.conn.user()) r |= mine;
+  if (e.origin == Origin::random) r |= random;
+  return r;
+}
+
+// Whether the user may act on e; if not, replies 510 naming the rights
+// that would have allowed it.
 bool may(const CommandContext& ctx, const QueueEntry& e, Rights any, Rights mine, Rights random) {
-  Rights r = ctx.conn.rights();
-  if (r & any) return true;
-  if ((r & mine) && !e.submitter.empty() && e.submitter == ctx.conn.user()) return true;
-  if ((r & random) && e.origin == Origin::random) return true;
+  const Rights needed = allowing(ctx, e, any, mine, random);
+  if (ctx.conn.rights() & needed) return true;
+  ctx.conn.reply(510, prohibited(needed));
   return false;
 }
 
@@ -38,7 +48,7 @@ const QueueEntry* find_queued(CommandContext& ctx, const std::string& what) {
 }
 
 std::string playable(CommandContext& ctx, const std::string& name) {
-  auto resolved = ctx.server.tracks().resolve(name);
+  auto resolved = resolve_track(ctx, name);
   if (!resolved) throw UserError("no such track " + echo(name));
   return *resolved;
 }
@@ -78,10 +88,7 @@ void playafter(CommandContext& ctx, std::span<const std::string> args) {
 void remove(CommandContext& ctx, std::span<const std::string> args) {
   const QueueEntry* e = find_queued(ctx, args[1]);
   if (!e) throw UserError("no such queue entry " + echo(args[1]));
-  if (!may(ctx, *e, right::remove_any, right::remove_mine, right::remove_random)) {
-    ctx.conn.reply(510, "Prohibited");
-    return;
-  }
+  if (!may(ctx, *e, right::remove_any, right::remove_mine, right::remove_random)) return;
   auto removed = playback(ctx).queue().remove(e->id);
   playback(ctx).removed(*removed, ctx.conn.user());
   ctx.conn.reply(250, "removed");
@@ -94,10 +101,7 @@ void move(CommandContext& ctx, std::span<const std::string> args) {
   auto r = std::from_chars(args[2].data(), args[2].data() + args[2].size(), delta);
   if (r.ec != std::errc() || r.ptr != args[2].data() + args[2].size())
     throw UserError("invalid move distance " + echo(args[2]));
-  if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
-    ctx.conn.reply(510, "Prohibited");
-    return;
-  }
+  if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) return;
   auto& q = playback(ctx).queue();
   // A copy: moving rebuilds the queue, and e points into it.
   const std::string id = e->id;
@@ -117,10 +121,7 @@ void moveafter(CommandContext& ctx, std::span<const std::string> args) {
   for (const auto& id : ids) {
     const QueueEntry* e = q.index_of(id) >= 0 ? q.find(id) : nullptr;
     if (!e) throw UserError("no such queue entry " + echo(id));
-    if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) {
-      ctx.conn.reply(510, "Prohibited");
-      return;
-    }
+    if (!may(ctx, *e, right::move_any, right::move_mine, right::move_random)) return;
   }
   q.move_after(args[1], ids);
   playback(ctx).moved(ctx.conn.user());
@@ -141,10 +142,7 @@ void scratch(CommandContext& ctx, std::span<const std::string> args) {
     ctx.conn.reply(250, echo(args[1]) + " is not playing");
     return;
   }
-  if (!may(ctx, *playing, right::scratch_any, right::scratch_mine, right::scratch_random)) {
-    ctx.conn.reply(510, "Prohibited");
-    return;
-  }
+  if (!may(ctx, *playing, right::scratch_any, right::scratch_mine, right::scratch_random)) return;
   pb.scratch(ctx.conn.user());
   ctx.conn.reply(250, "scratched");
 }
@@ -219,7 +217,7 @@ void volume(CommandContext& ctx, std::span<const std::string> args) {
   auto& pb = playback(ctx);
   if (args.size() > 1) {
     if (!(ctx.conn.rights() & right::volume)) {
-      ctx.conn.reply(510, "Prohibited");
+      ctx.conn.reply(510, prohibited(right::volume));
       return;
     }
     int left = parse_volume(args[1]);

@@ -52,16 +52,16 @@ void schedule_add(CommandContext& ctx, std::span<const std::string> args) {
   if (e.action == "play") {
     check_argument_count(args, 1, 1);
     if (!(ctx.conn.rights() & right::play)) {
-      ctx.conn.reply(510, "Prohibited");
+      ctx.conn.reply(510, prohibited(right::play));
       return;
     }
-    auto track = ctx.server.tracks().resolve(to_nfc(args[4]));
+    auto track = resolve_track(ctx, to_nfc(args[4]));
     if (!track) throw UserError("no such track " + echo(args[4]));
     e.track = *track;
   } else if (e.action == "set-global") {
     check_argument_count(args, 1, 2);
     if (!(ctx.conn.rights() & right::global_prefs)) {
-      ctx.conn.reply(510, "Prohibited");
+      ctx.conn.reply(510, prohibited(right::global_prefs));
       return;
     }
     check_global_writable(args[4]);
@@ -82,7 +82,8 @@ void schedule_del(CommandContext& ctx, std::span<const std::string> args) {
   const ScheduledEvent* e = schedule.find(args[1]);
   if (!e) throw UserError("no such event " + echo(args[1]));
   if (!may_delete(ctx, *e)) {
-    ctx.conn.reply(510, "Prohibited");
+    // Anyone may delete their own events.
+    ctx.conn.reply(510, prohibited(right::admin));
     return;
   }
   schedule.remove(args[1]);

@@ -126,7 +126,7 @@ void edituser(CommandContext& ctx, std::span<const std::string> args) {
   bool self = ctx.conn.user() == name;
   // Without admin, a user may change only their own email and password.
   if (!admin && !(self && (prop == "email" || prop == "password"))) {
-    ctx.conn.reply(510, "Prohibited");
+    ctx.conn.reply(510, prohibited(right::admin));
     return;
   }
   if (!self) require_userman_transport(ctx);
@@ -142,13 +142,13 @@ void userinfo(CommandContext& ctx, std::span<const std::string> args) {
   const std::string& prop = args[2];
   bool admin = ctx.conn.rights() & right::admin;
   if (!admin && ctx.conn.user() != name) {
-    ctx.conn.reply(510, "Prohibited");
+    ctx.conn.reply(510, prohibited(right::admin));
     return;
   }
   // Passwords leave the server only through the privileged local socket,
   // which is how local root recovers the root password (disorderd(8)).
   if (prop == "password" && ctx.conn.transport() != Transport::privileged) {
-    ctx.conn.reply(510, "Prohibited");
+    ctx.conn.reply(510, "Prohibited: passwords are only read through the privileged local socket");
     return;
   }
   // As DisOrder's server: no such user is an error (550), an unset

@@ -332,7 +332,7 @@ def play_dir_and_play_playlist_queue_in_order():
         assert [e["track"] for e in raw(s, "queue")] == want
         assert all(e["submitter"] == "amy" for e in raw(s, "queue"))
         p = cli(s, "play-dir", album, user="guest2", password="gpw", check=False)
-        assert p.returncode == 1 and p.stderr == "disorder: Prohibited\n", p
+        assert p.returncode == 1 and p.stderr == "disorder: Prohibited: needs the 'play' right\n", p
         p = cli(s, "play-dir", os.path.join(s.music, "Amy", "Some Album", "CD 1", "nothing"),
                 check=False)
         assert p.returncode == 1 and p.stderr.startswith("disorder: "), p

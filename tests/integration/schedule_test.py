@@ -211,11 +211,11 @@ def rights_and_ownership():
                 closing(s.user("dave", "read,play")) as dave, closing(s.root()) as root:
             # The right an action needs, at the time the event is made.
             assert carol.command("schedule-add", later, "normal", "play", track)[:2] == \
-                (510, "Prohibited")
+                (510, "Prohibited: needs the 'play' right")
             assert carol.command("schedule-add", later, "normal", "set-global", "k", "v")[:2] \
-                == (510, "Prohibited")
+                == (510, "Prohibited: needs the 'global prefs' right")
             assert dave.command("schedule-add", later, "normal", "set-global", "k", "v")[:2] == \
-                (510, "Prohibited")
+                (510, "Prohibited: needs the 'global prefs' right")
             dave_id = split(dave.ok("schedule-add", later, "normal", "play", track)[0])[0]
             alice_id = split(alice.ok("schedule-add", later, "junk", "set-global", "k")[0])[0]
             bob_id = split(bob.ok("schedule-add", later, "junk", "play", track)[0])[0]
@@ -223,8 +223,10 @@ def rights_and_ownership():
             assert sorted(carol.ok("schedule-list")[1]) == sorted([dave_id, alice_id, bob_id])
             assert event(carol, alice_id)["who"] == "alice"
             # Only the owner, or an administrator, deletes.
-            assert bob.command("schedule-del", alice_id)[:2] == (510, "Prohibited")
-            assert carol.command("schedule-del", dave_id)[:2] == (510, "Prohibited")
+            assert bob.command("schedule-del", alice_id)[:2] == \
+                (510, "Prohibited: needs the 'admin' right")
+            assert carol.command("schedule-del", dave_id)[:2] == \
+                (510, "Prohibited: needs the 'admin' right")
             assert alice.ok("schedule-del", alice_id)[0] == "deleted"
             root.ok("schedule-del", bob_id)
             assert carol.ok("schedule-list")[1] == [dave_id]
