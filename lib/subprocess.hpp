@@ -48,6 +48,10 @@ public:
   void watch(pid_t pid, std::function<void(int wstatus)> cb);
   // Forget pid (the callback will not run).
   void forget(pid_t pid);
+  // Reaps now whatever watched child has exited, rather than when the
+  // SIGCHLD is next handled: for a caller that learnt of an exit another
+  // way (the child's pipe closed) and needs its status at once.
+  void poll() { reap(); }
 
 private:
   void reap();

@@ -35,13 +35,25 @@ Playback::~Playback() {
 
 namespace {
 constexpr auto kStallTimeout = std::chrono::seconds(15);
-}
+// How long a decoder may outlive the end of its output before the track is
+// recorded as played without its exit status (and the decoder killed).
+constexpr auto kExitGrace = std::chrono::seconds(2);
+} // namespace
 
 void Playback::watchdog() {
   watchdog_->add(std::chrono::seconds(1));
   retry_save();
   // What should be advancing: the playing track, or else the head of the
   // queue once it has been handed to the speaker.
+  if (queue_.playing()) {
+    auto it = running_.find(queue_.playing()->id);
+    if (it != running_.end() && it->second.drained_at &&
+        std::chrono::steady_clock::now() - *it->second.drained_at >= kExitGrace) {
+      log_warning("player for " + it->first + " still running " +
+                  std::to_string(kExitGrace.count()) + " s after its output ended; stopped");
+      track_ended(it->first, true, "");
+    }
+  }
   std::string id;
   std::int64_t sofar = 0;
   if (queue_.playing()) {
@@ -153,8 +165,10 @@ bool Playback::ensure_running(const QueueEntry& entry) {
     it->second.wstatus = wstatus;
     bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
     if (!ok) log_error("player for " + id + " " + describe_wait_status(wstatus));
-    // A self-playing player's exit is the end of its track.
-    if (it->second.self_playing) track_ended(id, ok, describe_wait_status(wstatus));
+    // A self-playing player's exit is the end of its track; so is a
+    // decoder's, once the speaker has played what it wrote.
+    if (it->second.self_playing || it->second.drained_at)
+      track_ended(id, ok, describe_wait_status(wstatus));
   });
   if (!r.self_playing) {
     speaker_->send({"prepare", entry.id}, child.stdout_read.get());
@@ -300,8 +314,13 @@ bool Playback::adopt(const std::string& id, const std::string& user) {
 void Playback::track_started(const std::string& id) {
   if (queue_.entries().empty() || queue_.entries().front().id != id) return;
   if (queue_.playing()) {
+    const std::string last = queue_.playing()->id;
+    server_.reaper().poll();
+    // The last one's outcome waits for its decoder's exit: this one starts
+    // when that is known (track_ended, through advance()).
+    if (awaiting_exit(last)) return;
     // The speaker moved on before reporting the end of the last one.
-    track_ended(queue_.playing()->id, true, "");
+    track_ended(last, true, "");
     // Its end has started this one already (tick), or made it stale.
     if (queue_.entries().empty() || queue_.entries().front().id != id) return;
   }
@@ -314,6 +333,10 @@ void Playback::track_started(const std::string& id) {
     server_.events().emit("playing", {e.track, e.submitter});
   server_.events().emit("state", {"playing"});
   tick();
+  if (drained_early_ == id) {
+    drained_early_.clear();
+    track_drained(id);
+  }
 }
 
 void Playback::record_play(const QueueEntry& entry, EntryState state) {
@@ -338,6 +361,32 @@ void Playback::record_play(const QueueEntry& entry, EntryState state) {
       bump("unscratched");
     if (entry.origin == Origin::picked) bump("requested");
   });
+}
+
+bool Playback::awaiting_exit(const std::string& id) const {
+  if (!queue_.playing() || queue_.playing()->id != id) return false;
+  auto it = running_.find(id);
+  return it != running_.end() && it->second.drained_at && !it->second.wstatus;
+}
+
+void Playback::track_drained(const std::string& id) {
+  // The decoder's end of the pipe closed as it exited, but its exit status
+  // may not have been collected yet: a decoder that failed (a corrupt
+  // file) must not be recorded as played.  Usually it is there already.
+  server_.reaper().poll();
+  if (queue_.playing() && queue_.playing()->id != id && awaiting_exit(queue_.playing()->id)) {
+    // A track shorter than the wait for the last one's exit: it ends once
+    // it has started (track_started).
+    drained_early_ = id;
+    return;
+  }
+  auto it = running_.find(id);
+  if (queue_.playing() && queue_.playing()->id == id && it != running_.end() &&
+      !it->second.self_playing && it->second.pid > 0 && !it->second.wstatus) {
+    it->second.drained_at = std::chrono::steady_clock::now();
+    return;
+  }
+  track_ended(id, true, "");
 }
 
 void Playback::track_ended(const std::string& id, bool ok, const std::string& reason) {
@@ -471,7 +520,7 @@ void Playback::speaker_message(const std::vector<std::string>& f) {
       }
     }
   } else if (what == "finished") {
-    track_ended(arg(1), true, "");
+    track_drained(arg(1));
   } else if (what == "failed") {
     if (queue_.playing() && queue_.playing()->id == arg(1)) {
       track_ended(arg(1), false, arg(2));

@@ -81,6 +81,10 @@ private:
     bool self_playing = false; // exec/shell module: no speaker involved
     bool announced = false;    // `play` sent to the speaker
     std::optional<int> wstatus;
+    // The speaker has played all the decoder wrote, but the decoder's exit
+    // status, which decides whether the track failed, is not known yet:
+    // the track ends when it is, or after kExitGrace.
+    std::optional<std::chrono::steady_clock::time_point> drained_at;
   };
 
   bool ensure_running(const QueueEntry& entry);
@@ -95,6 +99,14 @@ private:
   // Signals a player's process group and reaps it, unreported.
   void abandon(pid_t pid, int sig);
   void track_started(const std::string& id);
+  // The speaker played the last of what the decoder wrote: the track ends
+  // once the decoder's exit status says how (track_ended).
+  void track_drained(const std::string& id);
+  // Whether id plays, has drained, and its decoder's exit is awaited.
+  bool awaiting_exit(const std::string& id) const;
+  // A track the speaker finished while the one before it awaited its
+  // decoder's exit, before it counted as started.
+  std::string drained_early_;
   void track_ended(const std::string& id, bool ok, const std::string& reason);
   void unplayable_head(const std::string& reason);
   void fill_random();
