@@ -30,10 +30,16 @@ class Jukebox(Server):
         self.music = os.path.join(self.dir, "music")
         os.makedirs(self.music)
         lines = [f"collection fs utf-8 {self.music}", "queue_pad 0", "api rtp", *extra]
+        # Ports the stream and its reports go to that no test listens on
+        # are held for the server's life: a test running beside this one
+        # that bound them would get datagrams of a stream not its own.
+        self.held = ()
         if mode == "request":
             lines.append("rtp_mode request")
         else:
-            port = broadcast_port or udp_pair()[0].getsockname()[1]
+            if not broadcast_port:
+                self.held = udp_pair()
+            port = broadcast_port or self.held[0].getsockname()[1]
             lines.append(f"broadcast 127.0.0.1 {port}")
         self.extra_config = "\n".join(lines) + "\n"
         self.write_config()
@@ -44,6 +50,11 @@ class Jukebox(Server):
         # restarts its timeline, with a marker and a sender report.
         self.realtime_speaker()
         return self
+
+    def cleanup(self):
+        super().cleanup()
+        for sock in self.held:
+            sock.close()
 
     def add_track(self, name, seconds):
         path = os.path.join(self.music, name)
@@ -102,6 +113,7 @@ class Listener:
         self.port = self.rtp.getsockname()[1]
         self.packets = []  # (monotonic, wall, parsed RTP)
         self.reports = []  # (monotonic, wall, parsed RTCP)
+        self.strays = []  # datagrams that are neither: not from the stream
         self.cond = threading.Condition()
         self.stopping = False
         self.threads = [threading.Thread(target=self._receive, args=(s, f), daemon=True)
@@ -135,9 +147,15 @@ class Listener:
                     seconds, nanoseconds = struct.unpack("=qq", value[:16])
                     wall = min(now_wall, seconds + nanoseconds / 1e9)
             mono = now_mono - (now_wall - wall)
+            try:
+                parsed = parse(data)
+            except (AssertionError, struct.error, IndexError, UnicodeDecodeError):
+                with self.cond:
+                    self.strays.append(data)
+                continue
             with self.cond:
                 (self.packets if parse is parse_rtp else self.reports).append(
-                    (mono, wall, parse(data)))
+                    (mono, wall, parsed))
                 self.cond.notify_all()
 
     def request(self, port=None, options=("frames", "rtcp")):
@@ -145,26 +163,42 @@ class Listener:
         sends; options=() asks as DisOrder's listener does."""
         self.conn.ok("rtp-request", self.host, str(port or self.port), *options)
 
-    def wait_packets(self, n, since=0.0, timeout=10):
-        """Waits until n packets arrived at or after monotonic time `since`."""
+    def wait_packets(self, n, since=0.0, timeout=10, ssrc=None):
+        """Waits until n packets (of the stream `ssrc` if given) arrived at
+        or after monotonic time `since`."""
         deadline = time.monotonic() + timeout
+
+        def count():
+            return sum(1 for t, _, p in self.packets
+                       if t >= since and (ssrc is None or p["ssrc"] == ssrc))
         with self.cond:
-            while sum(1 for t, _, _ in self.packets if t >= since) < n:
+            while count() < n:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"port {self.port}: only "
-                                         f"{sum(1 for t, _, _ in self.packets if t >= since)} "
-                                         f"of {n} packets since {since}")
+                    raise AssertionError(f"port {self.port}: only {count()} of {n} packets "
+                                         f"since {since}")
                 self.cond.wait(left)
 
-    def wait_reports(self, n, timeout=15):
+    def wait_reports(self, n, timeout=15, ssrc=None):
         deadline = time.monotonic() + timeout
+
+        def count():
+            return sum(1 for _, _, r in self.reports if ssrc is None or r["ssrc"] == ssrc)
         with self.cond:
-            while len(self.reports) < n:
+            while count() < n:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"only {len(self.reports)} of {n} RTCP reports")
+                    raise AssertionError(f"only {count()} of {n} RTCP reports")
                 self.cond.wait(left)
+
+    def stream_ssrc(self):
+        """The SSRC of the stream: that of most of the data packets so far
+        (a datagram of another test's stream may stray to this port, if
+        that test sends to a port it does not hold)."""
+        self.wait_packets(1)
+        with self.cond:
+            ssrcs = [p["ssrc"] for _, _, p in self.packets]
+        return max(set(ssrcs), key=ssrcs.count)
 
     def last_packet_time(self):
         with self.cond:
@@ -280,14 +314,17 @@ def sender_reports_match_the_wall_clock_and_the_stream():
             with closing(s.root()) as r:
                 r.ok("play", track)
             # One report at the start of the stream, the next about 1 s on.
+            # Only the stream's packets and reports count (see stream_ssrc).
             x.wait_reports(2)
+            ssrc = x.stream_ssrc()
+            x.wait_reports(2, ssrc=ssrc)
+            with x.cond:
+                reports = [r for r in x.reports if r[2]["ssrc"] == ssrc]
             # The data packets it counts were all sent before it, but they
             # come in on another socket: wait for them to be read too.
-            x.wait_packets(x.reports[1][2]["packets"])
+            x.wait_packets(reports[1][2]["packets"], ssrc=ssrc)
             with x.cond:
-                packets = list(x.packets)
-                reports = list(x.reports)
-            ssrc = packets[0][2]["ssrc"]
+                packets = [p for p in x.packets if p[2]["ssrc"] == ssrc]
             first_mono = packets[0][0]
             assert packets[0][2]["marker"]
             (m1, w1, r1), (m2, w2, r2) = reports[:2]
