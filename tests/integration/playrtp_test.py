@@ -310,12 +310,16 @@ def ffmpeg_stream_plays_at_the_right_pitch_and_length():
         # machine's load, the listener would rightly glide (resample) onto
         # the steadier schedule that later packets show, and what it plays
         # would no longer be ffmpeg's samples exactly.
-        subprocess.run(
-            ["ffmpeg", "-v", "error", "-re", "-f", "lavfi",
-             "-i", "sine=frequency=1000:sample_rate=44100:duration=3",
-             "-ac", "2", "-c:a", "pcm_s16be", "-ar", "44100", "-f", "rtp",
-             f"rtp://127.0.0.1:{port}?rtcpport={free_udp_port()}"],
-            check=True, timeout=30, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
+        # Its sender reports go to a port held here, so that they cannot
+        # stray into another test that happens to bind it.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtcp:
+            rtcp.bind(("127.0.0.1", 0))
+            subprocess.run(
+                ["ffmpeg", "-v", "error", "-re", "-f", "lavfi",
+                 "-i", "sine=frequency=1000:sample_rate=44100:duration=3",
+                 "-ac", "2", "-c:a", "pcm_s16be", "-ar", "44100", "-f", "rtp",
+                 f"rtp://127.0.0.1:{port}?rtcpport={rtcp.getsockname()[1]}"],
+                check=True, timeout=30, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
         wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
         listener.wait_done(int(listener.stats["accepted"]))
         listener.stop()
