@@ -109,8 +109,15 @@ class SanitizerReports:
 
 
 def run_tests():
+    """Runs the tests named on the command line, or all of them; a name
+    that is no test of this file fails rather than selecting nothing."""
     only = sys.argv[1:]
     failed = 0
+    known = {fn.__name__ for fn in _tests}
+    for name in only:
+        if name not in known:
+            print(f"not ok {name}: no such test in {os.path.basename(sys.argv[0])}", flush=True)
+            failed += 1
     reports = SanitizerReports()
     for fn in _tests:
         if only and fn.__name__ not in only:
