@@ -18,7 +18,8 @@ import threading
 import time
 
 from audio import RATE, Events, tone, write_wav
-from harness import Server, closing, parent_pid, pids_named, run_tests, test, wait_for
+from harness import (Server, closing, parent_pid, pids_named, run_tests, test, unheld_udp_ports,
+                     wait_for)
 from rtp_wire import parse_rtp, udp_pair
 
 FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))
@@ -471,9 +472,9 @@ def a_broadcast_listener_that_starts_late_gets_the_next_sender_report():
     # Nobody listens on port+1 when the first report goes (the host answers
     # "port unreachable"); a receiver that binds it then gets the next
     # report, 1 s after the first, not every other one.
-    rtp, rtcp = udp_pair()
-    rtcp_port = rtcp.getsockname()[1]
-    rtcp.close()
+    rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rtp.bind(("127.0.0.1", unheld_udp_ports(2)))
+    rtcp_port = rtp.getsockname()[1] + 1
     late = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         with Jukebox(mode="broadcast", broadcast_port=rtp.getsockname()[1]) as s:
