@@ -88,7 +88,10 @@ class Listener:
         wait_for(up, "disorder-playrtp to listen")
 
     def wait_done(self, packets, timeout=15):
-        """Until all `packets` have arrived and playout has finished."""
+        """Until all `packets` have arrived and playout has finished.  The
+        count must be the final one (see wait_read): a listener whose
+        receiving thread lagged on a busy machine may be "waiting" for
+        more in the middle of a stream."""
         def done():
             s = self.stats
             return s.get("state") in ("waiting", "idle") and int(s.get("packets", 0)) >= packets
@@ -97,6 +100,23 @@ class Listener:
         except AssertionError:
             raise AssertionError(f"not played:\n{self.log()}")
         # The next report, so that its counts are the final ones.
+        seen = len(self.lines)
+        wait_for(lambda: len(self.lines) > seen, "another report", 5)
+
+    def wait_read(self, port):
+        """Until disorder-playrtp has read every datagram waiting for it on
+        UDP `port` (its receiving thread may lag on a busy machine), and
+        reported again: then the report's counts include them all."""
+        def queued():
+            total = 0
+            for table in ("/proc/net/udp", "/proc/net/udp6"):
+                with open(table) as f:
+                    for line in f.readlines()[1:]:
+                        words = line.split()
+                        if int(words[1].rsplit(":", 1)[1], 16) == port:
+                            total += int(words[4].split(":")[1], 16)
+            return total
+        wait_for(lambda: queued() == 0, f"disorder-playrtp to read what came to port {port}")
         seen = len(self.lines)
         wait_for(lambda: len(self.lines) > seen, "another report", 5)
 
@@ -320,14 +340,16 @@ def ffmpeg_stream_plays_at_the_right_pitch_and_length():
                  "-ac", "2", "-c:a", "pcm_s16be", "-ar", "44100", "-f", "rtp",
                  f"rtp://127.0.0.1:{port}?rtcpport={rtcp.getsockname()[1]}"],
                 check=True, timeout=30, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
-        wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
+        # All it sent is at the listener's port: the count once it is read
+        # is the final one.
+        listener.wait_read(port)
         listener.wait_done(int(listener.stats["accepted"]))
         listener.stop()
         out = listener.samples()
         stats = listener.stats
     assert stats["format"] == "16b/44100/2/frames", stats
     frames = len(out) // 2
-    assert abs(frames - 3 * RATE) < 2 * 1024, frames
+    assert abs(frames - 3 * RATE) < 2 * 1024, (frames, listener.log())
     rate = zero_crossings_per_second(out)
     assert abs(rate - 2000) < 10, f"heard {rate / 2:.1f} Hz, expected 1000"
     # ffmpeg's own rendering of the same sine, sample for sample.
@@ -363,7 +385,7 @@ def gstreamer_stream_plays_at_the_right_pitch_and_length():
              "audio/x-raw,format=S16BE,rate=44100,channels=2", "!", "rtpL16pay", "!",
              "udpsink", "host=127.0.0.1", f"port={port}"],
             check=True, timeout=30, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
-        wait_for(lambda: int(listener.stats.get("packets", 0)) > 0, "packets")
+        listener.wait_read(port)
         listener.wait_done(int(listener.stats["accepted"]))
         listener.stop()
         out = listener.samples()
@@ -461,15 +483,23 @@ def two_listeners_on_a_multicast_group_hear_disorderd_play_the_tracks():
             a.wait_listening()
             b.wait_listening()
             play_tracks(s, tracks)
+            # Every packet sent is at the listeners' port; once they have
+            # read them all, their counts are final.
+            a.wait_read(port)
+            b.wait_read(port)
             for listener in (a, b):
-                listener.wait_done(1)
+                listener.wait_done(int(listener.stats["packets"]))
                 listener.stop()
                 out = listener.samples()
+                # What the listener and the server said, should it fail.
+                said = f"{listener.stats}\n{listener.log()}\n--- disorderd:\n{s.log_text()}"
                 first = find(out, tracks[0])
-                assert first >= 0, "the first track is not in the output"
+                assert first >= 0, f"the first track is not in the output\n{said}"
                 second = find(out, tracks[1], first + len(tracks[0]))
-                assert second == first + len(tracks[0]), "the second does not follow the first"
-                assert listener.stats["jumps"] == "0", listener.stats
+                assert second == first + len(tracks[0]), \
+                    f"the second does not follow the first (at {second} rather than " \
+                    f"{first + len(tracks[0])})\n{said}"
+                assert listener.stats["jumps"] == "0", said
 
 
 @test
@@ -481,7 +511,8 @@ def with_no_address_it_asks_the_server_where_the_stream_is():
             listener.wait_listening()
             assert any(f"port {port}" in line for line in listener.lines), listener.log()
             play_tracks(s, [track])
-            listener.wait_done(1)
+            listener.wait_read(port)
+            listener.wait_done(int(listener.stats["packets"]))
             listener.stop()
             assert find(listener.samples(), track) >= 0, "the track is not in the output"
 
@@ -494,8 +525,11 @@ def in_request_mode_the_server_streams_to_the_listener_that_asks():
             listener.wait_listening()
             wait_for(lambda: any("sending a stream" in line for line in listener.lines),
                      "the stream to be requested")
+            port = int(next(line for line in listener.lines
+                            if "sending a stream" in line).rsplit(" ", 1)[1])
             play_tracks(s, [track])
-            listener.wait_done(1)
+            listener.wait_read(port)
+            listener.wait_done(int(listener.stats["packets"]))
             listener.stop()
             assert find(listener.samples(), track) >= 0, "the track is not in the output"
             # It asked for, and got, frame-counted timestamps and RTCP.
