@@ -23,6 +23,11 @@ from harness import (Server, closing, parent_pid, pids_named, run_tests, test, u
 from rtp_wire import parse_rtp, udp_pair
 
 FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))
+# How long after disorderd answers rtp-cancel or rtp-request a stream may
+# still go where it went: disorderd answers at once and passes the change on
+# to the speaker, whose control loop is an ordinary thread that a busy
+# machine may hold up for a while.
+SETTLE = 0.5
 
 
 class Jukebox(Server):
@@ -263,16 +268,16 @@ def three_listeners_hear_one_stream_until_they_cancel_or_leave():
             assert code == 250, (code, text)
             cancelled = time.monotonic()
             for x in (b, c):
-                x.wait_packets(60, since=cancelled + 0.1)
-            assert a.last_packet_time() < cancelled + 0.1, a.last_packet_time() - cancelled
+                x.wait_packets(60, since=cancelled + SETTLE)
+            assert a.last_packet_time() < cancelled + SETTLE, a.last_packet_time() - cancelled
             code, _, _ = a.conn.command("rtp-cancel")
             assert code == 550, code  # nothing left to cancel
 
             # c closes its connection: the same.
             c.conn.close()
             closed = time.monotonic()
-            b.wait_packets(60, since=closed + 0.1)
-            assert c.last_packet_time() < closed + 0.1, c.last_packet_time() - closed
+            b.wait_packets(60, since=closed + SETTLE)
+            assert c.last_packet_time() < closed + SETTLE, c.last_packet_time() - closed
 
             # A second request from b moves its stream rather than adding one.
             b.request(moved.port)
@@ -280,7 +285,7 @@ def three_listeners_hear_one_stream_until_they_cancel_or_leave():
             moved.wait_packets(30, since=requested)
             last_b = b.last_packet_time()
             moved.wait_packets(60, since=requested)
-            assert b.last_packet_time() == last_b < requested + 0.1
+            assert b.last_packet_time() == last_b < requested + SETTLE
 
             # One stream: the same SSRC everywhere, and any sequence number
             # that two listeners got carries the same timestamp and samples.
