@@ -51,7 +51,9 @@ class Listener:
         # could not play in time.  Real-time priority where the system
         # grants it (see harness.stand_in_priority), else as it is.
         output = ["--api", "command", "--command",
-                  f"chrt -f {STAND_IN_PRIORITY} cat > {self.out} 2>/dev/null || cat > {self.out}"]
+                  f"if chrt -f {STAND_IN_PRIORITY} true 2>/dev/null; "
+                  f"then exec chrt -f {STAND_IN_PRIORITY} cat > {self.out}; "
+                  f"else exec cat > {self.out}; fi"]
         if alsa:
             # ALSA through a plugin that writes to a file and has no clock.
             conf = os.path.join(self.dir, "asound.conf")
