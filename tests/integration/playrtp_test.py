@@ -334,7 +334,7 @@ def loss_duplication_reordering_and_jitter_leave_only_silence_for_lost_packets()
     for first, n in lost:
         expected[first * 2:(first + n) * 2] = array.array("h", bytes(n * 4))
     expected = expected[begin * 2:end * 2]
-    assert out[:len(expected)] == expected, "lost packets are not exactly silence"
+    assert out[:len(expected)] == expected, f"lost packets are not exactly silence: {stats}"
     assert int(stats["concealed_frames"]) == sum(n for first, n in lost if begin < first < end)
 
 
