@@ -36,6 +36,12 @@ def big_endian(samples):
     return a.tobytes()
 
 
+def ordinary_priority():
+    """As a subprocess preexec_fn: the program under test runs as it would
+    anywhere, even when started from a thread standing in (standing_in)."""
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+
+
 class Listener:
     """A disorder-playrtp whose output goes to a file, with its --monitor
     reports parsed as they arrive."""
@@ -65,7 +71,7 @@ class Listener:
         self.proc = subprocess.Popen(
             [PLAYRTP, *output, "--pause-mode", pause_mode, "--monitor", "--config", config,
              *extra, "--", *args],
-            stderr=subprocess.PIPE, text=True, env=env)
+            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=ordinary_priority)
         self.lines = []
         self.stats = {}
         self.listening = False
@@ -308,7 +314,12 @@ def alsa_output():
 def loss_duplication_reordering_and_jitter_leave_only_silence_for_lost_packets():
     signal_ = tone(440, 5.0)
     port = free_udp_port()
-    with Listener(str(port)) as listener:
+    # All the threads of this process stand in for the network (they
+    # inherit the priority; the listener does not): a relay thread waiting
+    # for Python's lock while an ordinary thread that holds it is held up
+    # by the machine's load would add jitter of its own, beyond the
+    # relay's, and the listener would rightly resample or skip.
+    with standing_in(), Listener(str(port)) as listener:
         listener.wait_listening()
         relay = Relay(("127.0.0.1", port))
         try:
