@@ -42,7 +42,11 @@ struct EventFeeds::Feed {
   std::vector<std::shared_ptr<HttpRequest>> streams;
   std::unique_ptr<AsyncClient> client;
   bool up = false;
-  bool ever_up = false;
+  // Whether the streams were told that the server is down (and so must be
+  // told when it is back): after the log was lost, and also when the
+  // first connection failed, before the feed was ever up -- a page that
+  // opened just as the server stopped learns it too.
+  bool told_down = false;
   std::chrono::milliseconds backoff = kFirstRetry;
   std::unique_ptr<Event> retry, linger;
 };
@@ -70,7 +74,8 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
                            std::shared_ptr<HttpRequest> request, const std::string& last_event_id) {
   const std::string user = session->user();
   auto& slot = feeds_[user];
-  if (!slot) {
+  const bool fresh = !slot;
+  if (fresh) {
     slot = std::make_unique<Feed>();
     slot->user = user;
     slot->cookie = session->cookie();
@@ -80,7 +85,6 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
       auto it = feeds_.find(user);
       if (it != feeds_.end() && it->second->streams.empty()) feeds_.erase(it);
     });
-    connect(*f);
   }
   Feed& feed = *slot;
   feed.linger->remove();
@@ -107,7 +111,7 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
   if (resumed)
     for (const auto& [id, data] : feed.kept)
       if (id >= from) out += log_frame(feed.generation, id, *data);
-  if (!feed.up && feed.ever_up) out += server_frame(false, "the jukebox server is not running");
+  if (!feed.up && feed.told_down) out += server_frame(false, "the jukebox server is not running");
   request->send(out);
   std::weak_ptr<HttpRequest> weak = request;
   request->on_gone([this, user, weak] {
@@ -119,6 +123,10 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
     if (f.streams.empty()) f.linger->add(kLinger);
   });
   feed.streams.push_back(std::move(request));
+  // Connected once the stream is in place: a connection that fails at once
+  // then tells it that the server is down, and schedules the retry that
+  // lost() leaves out for a feed without streams.
+  if (fresh) connect(feed);
 }
 
 void EventFeeds::connect(Feed& feed) {
@@ -155,9 +163,9 @@ void EventFeeds::connect(Feed& feed) {
                             f->next_id = 1;
                             f->kept.clear();
                             f->backoff = kFirstRetry;
-                            const bool was_down = f->ever_up;
-                            f->up = f->ever_up = true;
-                            if (was_down) broadcast(*f, server_frame(true, ""));
+                            f->up = true;
+                            if (f->told_down) broadcast(*f, server_frame(true, ""));
+                            f->told_down = false;
                           });
   };
   if (feed.cookie.empty())
@@ -224,8 +232,9 @@ void EventFeeds::lost(Feed& feed, const std::string& why) {
   const bool was_up = feed.up;
   feed.up = false;
   if (feed.client) loop_.defer([c = std::shared_ptr<AsyncClient>(std::move(feed.client))] {});
-  if (was_up) {
-    log_info("event log of " + feed.user + " lost: " + why);
+  if (was_up) log_info("event log of " + feed.user + " lost: " + why);
+  if (!feed.told_down) {
+    feed.told_down = true;
     broadcast(feed, server_frame(false, "the jukebox server is not running"));
   }
   if (feed.streams.empty()) {

@@ -3,13 +3,16 @@ generated at test time, WAV writing, encoding with ffmpeg, finding a run of
 samples in recorded output, following the event log, and a Jukebox server
 that plays its collection into a file."""
 import array
+import fcntl
 import math
 import os
+import struct
 import subprocess
+import termios
 import time
 import wave
 
-from harness import Server, closing, split
+from harness import Server, closing, pids_named, split, wait_for
 
 RATE = 44100
 
@@ -115,15 +118,33 @@ class Jukebox(Server):
         with closing(self.root()) as r:
             r.ok("rescan", "wait", "fresh")
 
+    def _cat_is_done(self):
+        """Whether every `cat` writing self.output has written all that the
+        speaker gave it: it waits to read from a pipe that is empty (or
+        has exited).  A finished track may still be in its pipe."""
+        for pid in pids_named("cat"):
+            try:
+                if os.readlink(f"/proc/{pid}/fd/1") != self.output:
+                    continue
+                fd = os.open(f"/proc/{pid}/fd/0", os.O_RDONLY | os.O_NONBLOCK)
+                try:
+                    queued = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+                finally:
+                    os.close(fd)
+                with open(f"/proc/{pid}/syscall") as f:
+                    call = f.read().split()
+            except OSError:
+                continue  # it exited meanwhile
+            # read(2) from fd 0 is "0 0x0 ..." on x86-64 and
+            # "63 0x0 ..." on arm64.
+            if queued or call[:2] not in (["0", "0x0"], ["63", "0x0"]):
+                return False
+        return True
+
     def output_samples(self):
-        """What the output file holds, once `cat` has stopped writing (it
-        may still be when a track is reported finished)."""
-        last, since = -1, time.monotonic()
-        while time.monotonic() - since < 0.3:
-            size = os.path.getsize(self.output)
-            if size != last:
-                last, since = size, time.monotonic()
-            time.sleep(0.02)
+        """What the output file holds, once `cat` has written all it was
+        given (it may still be writing when a track is reported finished)."""
+        wait_for(self._cat_is_done, "cat to write what it was given")
         with open(self.output, "rb") as f:
             data = f.read()
         a = array.array("h")

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -109,8 +110,17 @@ class SanitizerReports:
 
 
 def run_tests():
-    only = sys.argv[1:]
+    """Runs the tests named on the command line (or, where there is none,
+    in DISORDER_TESTS, separated by spaces: make check passes no
+    arguments), or all of them; a name that is no test of this file fails
+    rather than selecting nothing."""
+    only = sys.argv[1:] or os.environ.get("DISORDER_TESTS", "").split()
     failed = 0
+    known = {fn.__name__ for fn in _tests}
+    for name in only:
+        if name not in known:
+            print(f"not ok {name}: no such test in {os.path.basename(sys.argv[0])}", flush=True)
+            failed += 1
     reports = SanitizerReports()
     for fn in _tests:
         if only and fn.__name__ not in only:
@@ -201,6 +211,31 @@ def free_udp_port(family=socket.AF_INET, host="127.0.0.1"):
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def unheld_udp_ports(count=1, host="127.0.0.1"):
+    """The first of `count` consecutive UDP ports on host that nobody holds,
+    for a test that aims datagrams at a port nobody listens on, or lets one
+    go for a while.  They are below the kernel's range for bind(0), so that
+    no other test running beside this one is given them meanwhile (and then
+    gets datagrams of a stream not its own)."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    for _ in range(200):
+        first = random.randrange(10000, low - count)
+        socks = []
+        try:
+            for port in range(first, first + count):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((host, port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise AssertionError(f"no {count} free UDP port(s) below {low}")
 
 
 def pids_named(name):

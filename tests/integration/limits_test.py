@@ -6,6 +6,7 @@ connections, and replies and log lines that arguments cannot forge
 login_timeout, command_timeout)."""
 import os
 import resource
+import select
 import socket
 import threading
 import time
@@ -344,6 +345,9 @@ def the_input_of_all_clients_together_is_bounded():
             t.start()
         for t in threads:
             t.join(120)
+        # The refusal may still be on its way from a server that a busy
+        # machine holds up: wait for some answer first.
+        select.select([c.sock for c in clients], [], [], 20)
         refused = []
         for i, c in enumerate(clients):
             c.sock.settimeout(0.5)

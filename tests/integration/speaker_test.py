@@ -21,7 +21,8 @@ import tempfile
 import threading
 import time
 
-from harness import BUILDDIR, quote, run_tests, split, test, wait_for
+from harness import BUILDDIR, quote, run_tests, split, test, unheld_udp_ports, wait_for
+from rtp_wire import udp_pair
 
 SPEAKER = os.path.join(BUILDDIR, "server", "disorder-speaker")
 NATIVE_BIG = sys.byteorder == "big"
@@ -355,7 +356,9 @@ def command_underrun_is_silence():
         sp.wait_for(["finished", "t"], timeout=10)
         assert sp.quit() == 0, sp.log()
         silent = one_silent_run(list(s16(read_and_clean(sp, out))), t)
-        assert 0.2 < silent / 44100 < 0.6, silent / 44100
+        # About 0.3 s (0.5 s of stall less the 0.2 s buffered); more when a
+        # busy machine is slow to wake the stalled writer up again.
+        assert 0.2 < silent / 44100 < 1.5, silent / 44100
     finally:
         sp.close()
 
@@ -401,7 +404,9 @@ def command_pause_inserts_only_silence():
         sp.wait_for(["finished", "t"], timeout=10)
         assert sp.quit() == 0, sp.log()
         paused = one_silent_run(list(s16(read_and_clean(sp, out))), t) / 44100
-        assert abs(paused - (resumed_at - paused_at)) < 0.1, (paused, resumed_at - paused_at)
+        # The speaker's control loop, an ordinary thread, passes the pause
+        # and the resume on when a busy machine lets it run.
+        assert abs(paused - (resumed_at - paused_at)) < 0.25, (paused, resumed_at - paused_at)
     finally:
         sp.close()
 
@@ -420,7 +425,9 @@ def command_cancel_playing_track_moves_on():
         time.sleep(0.3)
         cancelled_at = sp.send("cancel", "long")
         i = sp.wait_for(["started", "short"])
-        assert sp.message(i)[0] - cancelled_at < 0.1, "next track late after cancel"
+        # At once, not after the 5.7 s left of the cancelled track (the
+        # bound leaves room for a busy machine).
+        assert sp.message(i)[0] - cancelled_at < 1.0, "next track late after cancel"
         sp.wait_for(["finished", "short"])
         # The decoder feeding the cancelled track sees its pipe closed.
         writer.join(5)
@@ -469,10 +476,33 @@ def command_bad_streams_fail_and_the_next_plays():
 
 # --------------------------------------------------------------------- RTP
 
+# Linux's socket option for receive timestamps as a struct timespec;
+# Python's socket module does not name it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+
+
+def recv_stamped(sock):
+    """A datagram and when it arrived on the monotonic clock, by the
+    kernel's receive timestamp (SO_TIMESTAMPNS, on the wall clock): on a
+    busy machine the thread reading may get to it much later."""
+    data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
+    now_wall, now_mono = time.time(), time.monotonic()
+    wall = now_wall
+    for level, kind, value in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            seconds, nanoseconds = struct.unpack("=qq", value[:16])
+            wall = min(now_wall, seconds + nanoseconds / 1e9)
+    return now_mono - (now_wall - wall), data
+
+
 def rtp_receiver():
-    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    r.bind(("127.0.0.1", 0))
+    """A port on loopback for an RTP stream, and a thread collecting what
+    arrives there as (arrival time, datagram).  Its port+1, where sender
+    reports go, is held too, so that they cannot stray into another test.
+    finish() stops the thread once the sender has quit, reads what is
+    left in the socket, and returns everything."""
+    r, rtcp = udp_pair(rcvbuf=4 << 20)
+    r.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     packets = []
     stop = threading.Event()
 
@@ -480,21 +510,26 @@ def rtp_receiver():
         r.settimeout(0.1)
         while not stop.is_set():
             try:
-                data = r.recv(65536)
+                packets.append(recv_stamped(r))
             except socket.timeout:
                 continue
             except OSError:
                 return
-            packets.append((time.monotonic(), data))
 
     t = threading.Thread(target=receive, daemon=True)
     t.start()
 
     def finish():
-        time.sleep(0.1)
         stop.set()
         t.join()
+        r.setblocking(False)
+        while True:
+            try:
+                packets.append(recv_stamped(r))
+            except BlockingIOError:
+                break
         r.close()
+        rtcp.close()
         return packets
 
     return r.getsockname()[1], packets, finish
@@ -566,29 +601,34 @@ def rtp_pause_gap():
         sp.prepare("t", stream(16, 2, 44100, t))
         sp.send("play", "t")
         sp.wait_for(["started", "t"])
-        time.sleep(0.3)
+        time.sleep(0.3)  # some of the track, then
         paused_at = sp.send("pause")
         sp.wait_for(["paused"])
-        time.sleep(0.5)
-        count_paused = len(packets)
-        time.sleep(0.2)
-        assert len(packets) == count_paused, "packets sent while paused"
-        last_before = packets[-1][0]
-        assert last_before - paused_at < 0.05, last_before - paused_at
-        resumed_at = sp.send("resume")
+        time.sleep(0.7)  # a pause long enough to tell
+        resuming = time.monotonic()  # send() reads the clock after: the speaker may be first
+        sp.send("resume")
         sp.wait_for(["finished", "t"])
         assert sp.quit() == 0, sp.log()
         got = [(t, parse_rtp(d)) for t, d in finish()]
+        # Nothing is sent while paused.  The speaker's control loop is an
+        # ordinary thread, which a busy machine may hold up for a while
+        # before it passes the pause on.
+        paused = [t - paused_at for t, _ in got if paused_at < t < resuming]
+        assert not paused or max(paused) < 0.3, paused
         markers = [i for i, (_, p) in enumerate(got) if p["marker"]]
         assert len(markers) == 2 and markers[0] == 0, markers
         i = markers[1]
-        before, after = got[i - 1][1], got[i][1]
+        (sent_before, before), (sent_after, after) = got[i - 1], got[i]
         assert after["seq"] == (before["seq"] + 1) & 0xffff
+        assert sent_after > resuming, (sent_after, resuming)
         # --rtp-timestamps samples: two per stereo frame; across the pause
-        # the timestamp moved on by the paused time.
+        # the timestamp moved on by the time that passed between the two
+        # packets (as they arrived over loopback from the audio thread,
+        # which runs at real-time priority) after the first one's frames.
         step = (after["ts"] - before["ts"]) & 0xffffffff
         gap = (step - len(before["payload"]) // 2) / 2 / 44100
-        assert abs(gap - (resumed_at - paused_at)) < 0.05, (gap, resumed_at - paused_at)
+        passed = sent_after - sent_before - len(before["payload"]) // 4 / 44100
+        assert abs(gap - passed) < 0.05, (gap, passed)
         samples = array.array("h")
         samples.frombytes(b"".join(p["payload"] for _, p in got))
         if not NATIVE_BIG:
@@ -600,9 +640,7 @@ def rtp_pause_gap():
 
 @test
 def rtp_nobody_listening_is_logged_once():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: ICMP port unreachable
+    port = unheld_udp_ports(2)  # nobody listens: ICMP port unreachable
     sp = Speaker([f"broadcast 127.0.0.1 {port}"])
     try:
         t = tone(440, 44100, 26460, 2)

@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import resource
+import signal
 import socket
 import threading
 import time
@@ -881,6 +882,33 @@ def events_say_when_disorderd_goes_and_comes_back_and_the_session_survives():
         assert a.session()["user"] == "alice"
         a.change("play", j.paths["first"])
         events.wait(log_event("queue"), "log queue after the restart", timeout=10)
+        s.close()
+
+
+@test
+def a_stream_whose_server_stops_before_its_feed_is_up_says_so_and_when_it_is_back():
+    # disorderd stops just after a page opened its stream, before
+    # disorder-web's connection for the stream's events had logged in: held
+    # stopped while the stream opens, disorderd cannot answer that login.
+    needs_daemon()
+    with WebJukebox() as j:
+        a = client(j, "alice")
+        os.kill(j.proc.pid, signal.SIGSTOP)
+        try:
+            s = EventStream(a)
+            assert s.next(timeout=10)["event"] == "hello"
+        finally:
+            os.kill(j.proc.pid, signal.SIGKILL)
+            os.kill(j.proc.pid, signal.SIGCONT)
+        j.stop()
+        events = Collector(s)
+        _, down = events.wait(lambda e: e["event"] == "server", "server down", timeout=15)
+        assert down["data"]["up"] is False, down
+        j.start()
+        _, up = events.wait(lambda e: e["event"] == "server", "server up", timeout=20)
+        assert up["data"]["up"] is True, up
+        a.change("play", j.paths["first"])
+        events.wait(log_event("queue"), "log queue once it is back", timeout=10)
         s.close()
 
 
