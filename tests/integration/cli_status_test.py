@@ -13,7 +13,7 @@ import time
 
 import audio
 from audio import Events
-from harness import DISORDER, Server, closing, fields, free_udp_port, run_tests, test
+from harness import DISORDER, Server, free_udp_port, run_tests, test, track_info as raw
 
 # A fixed zone three hours east of UTC, so that clock times are known
 # whatever the machine's zone (a POSIX TZ string: no zone files).
@@ -42,15 +42,6 @@ def cli(server, *args, check=True, user=None, password=None, input=None):
 
 def out(server, *args, **kw):
     return cli(server, *args, **kw).stdout
-
-
-def raw(server, command):
-    """The track information of a queue or playing reply."""
-    with closing(server.root()) as r:
-        code, text, body = r.command(command)
-        assert code // 100 == 2, (code, text)
-        return [fields(line) for line in body] if body is not None else (
-            [] if code == 259 else [fields(text)])
 
 
 def clock(seconds):

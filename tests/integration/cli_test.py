@@ -3,11 +3,9 @@
 several commands per invocation, errors and exit statuses, the privileged
 socket, TCP, and following the event log."""
 import os
-import signal
 import subprocess
-import time
 
-from harness import DISORDER, Server, closing, run_tests, test, wait_for
+from harness import DISORDER, Server, closing, run_tests, test
 
 
 @test

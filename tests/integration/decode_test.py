@@ -14,7 +14,6 @@ import random
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 
 from harness import BUILDDIR, run_tests, test

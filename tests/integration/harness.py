@@ -13,7 +13,6 @@ import atexit
 import contextlib
 import hashlib
 import os
-import pwd
 import random
 import shutil
 import signal
@@ -317,6 +316,16 @@ def body(c, *args):
     code, text, lines = c.command(*args)
     assert code == 253, (args, code, text)
     return lines
+
+
+def track_info(server, command):
+    """The track information of a queue, recent or playing reply (asked
+    as root), each entry's fields as a dict; [] when nothing plays."""
+    with closing(server.root()) as r:
+        code, text, lines = r.command(command)
+        assert code // 100 == 2, (code, text)
+        return [fields(line) for line in lines] if lines is not None else (
+            [] if code == 259 else [fields(text)])
 
 
 def terminate(proc, name):

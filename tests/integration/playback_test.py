@@ -6,7 +6,6 @@ the speaker or the server is killed."""
 import array
 import os
 import signal
-import subprocess
 import time
 
 from audio import RATE, Events, Jukebox, encode, find, tone, write_wav

@@ -17,9 +17,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 
-from harness import BUILDDIR, run_tests, test, wait_for
+from harness import BUILDDIR, run_tests, test
 
 RESCAN = os.path.join(BUILDDIR, "server", "disorder-rescan")
 

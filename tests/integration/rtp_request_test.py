@@ -18,8 +18,7 @@ import threading
 import time
 
 from audio import RATE, Events, tone, write_wav
-from harness import (Server, closing, parent_pid, pids_named, run_tests, test, unheld_udp_ports,
-                     wait_for)
+from harness import Server, closing, parent_pid, pids_named, run_tests, test, unheld_udp_ports
 from rtp_wire import parse_rtp, udp_pair
 
 FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))

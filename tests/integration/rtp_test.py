@@ -8,7 +8,7 @@ import os
 import subprocess
 
 from audio import RATE, Events, tone, write_wav, zero_crossings_per_second
-from harness import Client, Server, closing, free_udp_port, run_tests, split, test, wait_for
+from harness import Client, Server, closing, free_udp_port, run_tests, split, test
 
 
 class RtpJukebox(Server):

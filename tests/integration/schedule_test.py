@@ -4,9 +4,7 @@ schedule-get and schedule-list over the raw protocol (events that fire at
 their time, what a restart and kill -9 keep, what happens to events that
 fell due while the server was down, rights and ownership, bad input), and
 the schedule commands of the disorder CLI."""
-import os
 import re
-import signal
 import time
 
 import audio

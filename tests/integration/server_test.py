@@ -9,7 +9,7 @@ import socket
 import subprocess
 import time
 
-from harness import (DISORDERD, Client, Server, closing, run_tests,
+from harness import (DISORDERD, Server, closing, run_tests,
                      skip_rss_check_under_sanitizers, test, wait_for)
 
 

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 
-from harness import BUILDDIR, quote, run_tests, split, test, unheld_udp_ports, wait_for
+from harness import BUILDDIR, quote, run_tests, split, test, unheld_udp_ports
 from rtp_wire import udp_pair
 
 SPEAKER = os.path.join(BUILDDIR, "server", "disorder-speaker")

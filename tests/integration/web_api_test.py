@@ -19,7 +19,7 @@ import time
 import urllib.parse
 
 from harness import Skip, closing, free_udp_port, run_tests, test, wait_for
-from web_harness import (DISORDER_WEB, SCRIPT_TITLE, TRACK_SECONDS, USERS, WEB_STATIC,
+from web_harness import (SCRIPT_TITLE, TRACK_SECONDS, USERS, WEB_STATIC,
                          EventStream, WebClient, WebJukebox, client, log_event, needs_daemon,
                          remove_dir, scratch_dir)
 
