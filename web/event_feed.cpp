@@ -17,6 +17,10 @@ constexpr auto kLinger = std::chrono::seconds(30);
 constexpr auto kFirstRetry = std::chrono::milliseconds(500);
 constexpr auto kLongestRetry = std::chrono::milliseconds(5000);
 
+std::string hello_frame(bool resumed) {
+  return std::string("event: hello\ndata: {\"resumed\":") + (resumed ? "true" : "false") + "}\n\n";
+}
+
 std::string server_frame(bool up, const std::string& error) {
   JsonWriter j;
   j.begin_object().key("up").boolean(up);
@@ -40,6 +44,12 @@ struct EventFeeds::Feed {
   // that received the same line.
   std::deque<std::pair<uint64_t, std::shared_ptr<const std::string>>> kept;
   std::vector<std::shared_ptr<HttpRequest>> streams;
+  // Streams opened while the log connection was being made: their hello
+  // waits until it follows the log (or has failed), since a page refetches
+  // what it shows on hello, and a change between that refetch and the
+  // log's start would reach it by neither.
+  std::vector<std::shared_ptr<HttpRequest>> waiting;
+  bool idle() const { return streams.empty() && waiting.empty(); }
   std::unique_ptr<AsyncClient> client;
   bool up = false;
   // Whether the streams were told that the server is down (and so must be
@@ -66,7 +76,7 @@ EventFeeds::~EventFeeds() = default;
 size_t EventFeeds::streams() const {
   size_t n = 0;
   for (const auto& [user, f] : feeds_)
-    n += f->streams.size();
+    n += f->streams.size() + f->waiting.size();
   return n;
 }
 
@@ -83,7 +93,7 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
     slot->retry = Event::timer(loop_, [this, f](short) { connect(*f); });
     slot->linger = Event::timer(loop_, [this, user](short) {
       auto it = feeds_.find(user);
-      if (it != feeds_.end() && it->second->streams.empty()) feeds_.erase(it);
+      if (it != feeds_.end() && it->second->idle()) feeds_.erase(it);
     });
   }
   Feed& feed = *slot;
@@ -94,6 +104,23 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
   request->add_header("X-Accel-Buffering", "no");
   request->start_stream(200, "text/event-stream; charset=utf-8");
   std::string out = "retry: 2000\n\n";
+  std::weak_ptr<HttpRequest> weak = request;
+  request->on_gone([this, user, weak] {
+    auto it = feeds_.find(user);
+    if (it == feeds_.end()) return;
+    Feed& f = *it->second;
+    auto r = weak.lock();
+    f.streams.erase(std::remove(f.streams.begin(), f.streams.end(), r), f.streams.end());
+    f.waiting.erase(std::remove(f.waiting.begin(), f.waiting.end(), r), f.waiting.end());
+    if (f.idle()) f.linger->add(kLinger);
+  });
+  if (!feed.up && !feed.told_down) {
+    // Connecting: hello once the log is followed (greet).
+    request->send(out);
+    feed.waiting.push_back(std::move(request));
+    if (fresh) connect(feed);
+    return;
+  }
   // Resume: the same feed generation and nothing missed dropped from the
   // kept events.
   bool resumed = false;
@@ -107,26 +134,23 @@ void EventFeeds::subscribe(const std::shared_ptr<Session>& session,
     } catch (const std::exception&) {
     }
   }
-  out += std::string("event: hello\ndata: {\"resumed\":") + (resumed ? "true" : "false") + "}\n\n";
+  out += hello_frame(resumed);
   if (resumed)
     for (const auto& [id, data] : feed.kept)
       if (id >= from) out += log_frame(feed.generation, id, *data);
-  if (!feed.up && feed.told_down) out += server_frame(false, "the jukebox server is not running");
+  if (!feed.up) out += server_frame(false, "the jukebox server is not running");
   request->send(out);
-  std::weak_ptr<HttpRequest> weak = request;
-  request->on_gone([this, user, weak] {
-    auto it = feeds_.find(user);
-    if (it == feeds_.end()) return;
-    Feed& f = *it->second;
-    auto r = weak.lock();
-    f.streams.erase(std::remove(f.streams.begin(), f.streams.end(), r), f.streams.end());
-    if (f.streams.empty()) f.linger->add(kLinger);
-  });
   feed.streams.push_back(std::move(request));
-  // Connected once the stream is in place: a connection that fails at once
-  // then tells it that the server is down, and schedules the retry that
-  // lost() leaves out for a feed without streams.
-  if (fresh) connect(feed);
+}
+
+void EventFeeds::greet(Feed& feed) {
+  std::string frame = hello_frame(false);
+  if (!feed.up) frame += server_frame(false, "the jukebox server is not running");
+  for (auto& s : feed.waiting) {
+    s->send(frame);
+    feed.streams.push_back(std::move(s));
+  }
+  feed.waiting.clear();
 }
 
 void EventFeeds::connect(Feed& feed) {
@@ -148,11 +172,14 @@ void EventFeeds::connect(Feed& feed) {
       // the streams, which reconnect with their own sessions' logins.
       auto streams = std::move(f->streams);
       f->streams.clear();
+      for (auto& s : f->waiting)
+        streams.push_back(std::move(s));
+      f->waiting.clear();
       for (auto& s : streams)
         s->end();
       loop_.defer([this, gone = f->user] {
         auto it = feeds_.find(gone);
-        if (it != feeds_.end() && it->second->streams.empty()) feeds_.erase(it);
+        if (it != feeds_.end() && it->second->idle()) feeds_.erase(it);
       });
       return;
     }
@@ -166,6 +193,7 @@ void EventFeeds::connect(Feed& feed) {
                             f->up = true;
                             if (f->told_down) broadcast(*f, server_frame(true, ""));
                             f->told_down = false;
+                            greet(*f);
                           });
   };
   if (feed.cookie.empty())
@@ -237,11 +265,12 @@ void EventFeeds::lost(Feed& feed, const std::string& why) {
     feed.told_down = true;
     broadcast(feed, server_frame(false, "the jukebox server is not running"));
   }
-  if (feed.streams.empty()) {
+  greet(feed);
+  if (feed.idle()) {
     const std::string user = feed.user;
     loop_.defer([this, user] {
       auto it = feeds_.find(user);
-      if (it != feeds_.end() && it->second->streams.empty()) feeds_.erase(it);
+      if (it != feeds_.end() && it->second->idle()) feeds_.erase(it);
     });
     return;
   }

@@ -44,6 +44,9 @@ public:
 private:
   struct Feed;
   void connect(Feed& feed);
+  // Says hello to the streams that waited for the log connection, with
+  // the server's state, and makes them ordinary streams.
+  void greet(Feed& feed);
   void line(Feed& feed, const std::string& line);
   void broadcast(Feed& feed, const std::string& frame);
   void lost(Feed& feed, const std::string& why);

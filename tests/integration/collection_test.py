@@ -72,7 +72,7 @@ class Collection:
 
     def rescan(self):
         with closing(self.server.root()) as r:
-            assert r.command("rescan", "wait")[:2] == (250, "rescan completed")
+            assert r.command("rescan", "wait", "fresh")[:2] == (250, "rescan completed")
 
     def __enter__(self):
         self.server.start()

@@ -49,7 +49,7 @@ class Jukebox(Server):
 
     def rescan(self):
         with closing(self.root()) as r:
-            assert r.command("rescan", "wait")[:2] == (250, "rescan completed")
+            assert r.command("rescan", "wait", "fresh")[:2] == (250, "rescan completed")
 
     def dump(self, *args, check=True):
         p = subprocess.run([DUMP, "--config", self.config_path, *args], capture_output=True,

@@ -890,18 +890,23 @@ def a_stream_whose_server_stops_before_its_feed_is_up_says_so_and_when_it_is_bac
     # disorderd stops just after a page opened its stream, before
     # disorder-web's connection for the stream's events had logged in: held
     # stopped while the stream opens, disorderd cannot answer that login.
+    # The hello waits for that connection (a page refetches on hello, and
+    # must not miss what changes before the events flow): here it comes
+    # when the connection has failed, with the news that the server is down.
     needs_daemon()
     with WebJukebox() as j:
         a = client(j, "alice")
         os.kill(j.proc.pid, signal.SIGSTOP)
         try:
             s = EventStream(a)
-            assert s.next(timeout=10)["event"] == "hello"
+            assert s.status == 200, s.status
         finally:
             os.kill(j.proc.pid, signal.SIGKILL)
             os.kill(j.proc.pid, signal.SIGCONT)
         j.stop()
         events = Collector(s)
+        _, hello = events.wait(lambda e: e["event"] == "hello", "hello", timeout=15)
+        assert hello["data"] == {"resumed": False}, hello
         _, down = events.wait(lambda e: e["event"] == "server", "server down", timeout=15)
         assert down["data"]["up"] is False, down
         j.start()
@@ -909,6 +914,33 @@ def a_stream_whose_server_stops_before_its_feed_is_up_says_so_and_when_it_is_bac
         assert up["data"]["up"] is True, up
         a.change("play", j.paths["first"])
         events.wait(log_event("queue"), "log queue once it is back", timeout=10)
+        s.close()
+
+
+@test
+def the_hello_waits_until_the_events_flow():
+    # A page reads everything again on hello: a change made after that
+    # must reach it as an event, so hello comes only once disorder-web
+    # follows the event log for the stream (here held up by a stopped
+    # disorderd).
+    needs_daemon()
+    with WebJukebox() as j:
+        a = client(j, "alice")
+        os.kill(j.proc.pid, signal.SIGSTOP)
+        try:
+            s = EventStream(a)
+            events = Collector(s)
+            try:
+                events.wait(lambda e: e["event"] == "hello", "hello", timeout=1.0)
+                early = True
+            except AssertionError:
+                early = False
+            assert not early, "hello before disorder-web follows the event log"
+        finally:
+            os.kill(j.proc.pid, signal.SIGCONT)
+        events.wait(lambda e: e["event"] == "hello", "hello", timeout=15)
+        a.change("play", j.paths["first"])
+        events.wait(log_event("queue"), "the change made right after hello", timeout=10)
         s.close()
 
 
