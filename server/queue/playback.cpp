@@ -314,12 +314,18 @@ bool Playback::adopt(const std::string& id, const std::string& user) {
 void Playback::track_started(const std::string& id) {
   if (queue_.entries().empty() || queue_.entries().front().id != id) return;
   if (queue_.playing()) {
+    // The speaker moved on, so it has played all of the last one (whether
+    // or not it said so yet).  The last one's outcome waits for its
+    // decoder's exit status: this one starts when that is known
+    // (track_ended, through advance()).
     const std::string last = queue_.playing()->id;
     server_.reaper().poll();
-    // The last one's outcome waits for its decoder's exit: this one starts
-    // when that is known (track_ended, through advance()).
-    if (awaiting_exit(last)) return;
-    // The speaker moved on before reporting the end of the last one.
+    auto it = running_.find(last);
+    if (it != running_.end() && !it->second.self_playing && it->second.pid > 0 &&
+        !it->second.wstatus) {
+      if (!it->second.drained_at) it->second.drained_at = std::chrono::steady_clock::now();
+      return;
+    }
     track_ended(last, true, "");
     // Its end has started this one already (tick), or made it stale.
     if (queue_.entries().empty() || queue_.entries().front().id != id) return;

@@ -253,6 +253,25 @@ def disorder_rescan_by_hand_creates_a_private_home():
         s.cleanup()
 
 
+def processes_holding(path):
+    """The processes with path (or its journals) open."""
+    names = {path, path + "-wal", path + "-shm"}
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in names:
+                    out.append(int(pid))
+                    break
+            except OSError:
+                pass
+    return out
+
+
 @test
 def a_home_left_readable_by_an_older_version_is_fixed_on_start():
     with Server() as s:
@@ -262,6 +281,10 @@ def a_home_left_readable_by_an_older_version_is_fixed_on_start():
         s.stop()
         home = s.home
         db = os.path.join(home, "disorder.db")
+        # A disorder-rescan that outlived the server may still be writing
+        # to the database: what follows rewrites it and its journals.
+        wait_for(lambda: not processes_holding(db), "the server's children to close the database",
+                 timeout=60)
         # Take the database back to the schema an older version wrote, with
         # the cookie key kept as it was and a cookie it signed for root.
         con = sqlite3.connect(db)
