@@ -492,7 +492,11 @@ def a_broadcast_listener_that_starts_late_gets_the_next_sender_report():
             first = time.monotonic()
             late.bind(("127.0.0.1", rtcp_port))
             late.settimeout(10)
+            # On a busy machine the first report may go after the bind:
+            # then it is this one, and the next follows.
             report = parse_rtcp(late.recv(65536))
+            if report["packets"] == 1:
+                report = parse_rtcp(late.recv(65536))
             assert time.monotonic() - first < 3.5, time.monotonic() - first
             assert report["packets"] > 1, report
     finally:
