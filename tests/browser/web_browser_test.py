@@ -743,6 +743,8 @@ def a_new_user_registers_confirms_by_mail_and_is_logged_in():
             wait_for(lambda: "confirm=" not in p.d.current_url, "the link's query removed")
             # Forgotten the password: a reminder by mail.
             p.press("Log out")
+            # The logged-out page first, or the check below sees the old one.
+            wait_for(lambda: p.absent("button", "Log out"), "the page to show the logout", 15)
             if p.absent("button", "Forgot password?"):
                 p.nav("Account")
             p.press("Forgot password?")
