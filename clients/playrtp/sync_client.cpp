@@ -1,6 +1,7 @@
 // RTCP in, time requests out, answers in, the schedule published, reports out.
 #include "sync_client.hpp"
 
+#include "arrival_time.hpp"
 #include "audio/pacer.hpp" // monotonic_ns
 #include "error.hpp"
 #include "log.hpp"
@@ -64,6 +65,7 @@ SyncClient::SyncClient(EventLoop& loop, Player& player, int rtcp, bool can_send,
     : loop_(loop), player_(player), rtcp_(rtcp), can_send_(can_send), settings_(settings),
       ssrc_(random_ssrc()) {
   if (settings_.cname.empty()) settings_.cname = local_cname();
+  enable_arrival_timestamps(rtcp_);
   rtcp_event_ = Event::io(loop_, rtcp_, EV_READ | EV_PERSIST, [this](short) { readable(rtcp_); });
   rtcp_event_->add();
   request_timer_ = Event::timer(loop_, [this](short) { send_request(); });
@@ -76,13 +78,21 @@ void SyncClient::readable(int fd) {
   std::uint8_t buffer[2048];
   for (int i = 0; i < kReadsPerWake; ++i) {
     sockaddr_storage from{};
-    socklen_t from_length = sizeof from;
-    const ssize_t n = ::recvfrom(fd, buffer, sizeof buffer, MSG_DONTWAIT,
-                                 reinterpret_cast<sockaddr*>(&from), &from_length);
-    // t4 at once: the time it waited in the socket is part of the round
-    // trip, which the estimator's shortest round trips leave out.
-    const std::int64_t now = monotonic_ns();
+    iovec iov{buffer, sizeof buffer};
+    alignas(cmsghdr) char control[kArrivalControlSize];
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) return;
+    const socklen_t from_length = msg.msg_namelen;
+    // t4 is when it arrived, from the kernel's timestamp, not when this
+    // thread (which a busy machine may hold up) read it.
+    const std::int64_t now = arrival_ns(msg, monotonic_ns());
     const std::span<const std::uint8_t> datagram(buffer, static_cast<std::size_t>(n));
     if (is_time_packet(datagram)) {
       if (settings_.enabled && exchange_.answer(datagram, from, from_length, now)) publish();

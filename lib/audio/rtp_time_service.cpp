@@ -1,6 +1,7 @@
 // The time service thread: poll, answer clock requests, gather reports.
 #include "rtp_time_service.hpp"
 
+#include "arrival_time.hpp"
 #include "error.hpp"
 #include "listener_report_table.hpp"
 #include "log.hpp"
@@ -58,6 +59,8 @@ RtpTimeService::RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc,
       reports_(reports), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!stop_) throw_errno("eventfd");
   if (sockets_.size() > kMaxSockets) throw Error("too many sockets for the time service");
+  for (int fd : sockets_)
+    enable_arrival_timestamps(fd);
   // Signals are for the loop thread.
   sigset_t all, old;
   sigfillset(&all);
@@ -120,8 +123,13 @@ void RtpTimeService::run() {
         msg.msg_namelen = sizeof from;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
+        alignas(cmsghdr) std::array<char, kArrivalControlSize> control;
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
         const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-        const std::int64_t t2 = monotonic_ns();
+        // When it arrived, not when this thread (which a busy machine may
+        // hold up) read it: t2 is the request's arrival.
+        const std::int64_t t2 = n < 0 ? 0 : arrival_ns(msg, monotonic_ns());
         if (n < 0) {
           if (errno == EINTR) continue;
           break; // EAGAIN, or an error queued by an earlier send: nothing to read

@@ -1,0 +1,82 @@
+// Unit tests for kernel receive timestamps on the monotonic clock: a
+// datagram left waiting in a real loopback socket is dated when it arrived,
+// not when it was read; without a timestamp, the time of reading stands.
+#include "arrival_time.hpp"
+
+#include "fd.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <ctime>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+using namespace disorder;
+
+namespace {
+
+std::int64_t monotonic() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+struct Pair {
+  Fd receiver{::socket(AF_INET, SOCK_DGRAM, 0)};
+  Fd sender{::socket(AF_INET, SOCK_DGRAM, 0)};
+  sockaddr_in to{};
+  Pair() {
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(receiver.get(), reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    socklen_t length = sizeof to;
+    EXPECT_EQ(::getsockname(receiver.get(), reinterpret_cast<sockaddr*>(&to), &length), 0);
+  }
+  void send() {
+    ASSERT_EQ(::sendto(sender.get(), "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 1);
+  }
+  // Reads one datagram; returns its arrival and the time of reading.
+  std::pair<std::int64_t, std::int64_t> receive() {
+    char byte;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) std::array<char, kArrivalControlSize> control;
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    EXPECT_EQ(::recvmsg(receiver.get(), &msg, 0), 1);
+    const std::int64_t now = monotonic();
+    return {arrival_ns(msg, now), now};
+  }
+};
+
+// The datagram waits at least this long before it is read.
+constexpr std::int64_t kWait = 50'000'000;
+
+TEST(ArrivalTime, ADatagramThatWaitedIsDatedWhenItArrived) {
+  Pair p;
+  ASSERT_TRUE(enable_arrival_timestamps(p.receiver.get()));
+  const std::int64_t before = monotonic();
+  p.send();
+  const std::int64_t sent = monotonic();
+  while (monotonic() - sent < kWait) {
+  }
+  const auto [arrival, read] = p.receive();
+  // Loopback delivers within the sendto() call; the bounds allow for the
+  // two clocks being read a little apart.
+  EXPECT_GE(arrival, before - 1'000'000);
+  EXPECT_LE(arrival, sent + 1'000'000);
+  EXPECT_GE(read - arrival, kWait - 1'000'000);
+}
+
+TEST(ArrivalTime, WithoutATimestampTheTimeOfReadingStands) {
+  Pair p; // timestamps not enabled
+  p.send();
+  const auto [arrival, read] = p.receive();
+  EXPECT_EQ(arrival, read);
+}
+
+} // namespace
