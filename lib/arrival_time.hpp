@@ -1,12 +1,14 @@
 // When a datagram arrived, on CLOCK_MONOTONIC, from the kernel's receive
 // timestamp rather than from when a thread got round to reading it: the
 // clock exchange of synchronised playout counts a busy machine's scheduling
-// delay as network delay otherwise, and a one-sided one as clock offset.
+// delay as network delay otherwise, and a one-sided one as clock offset;
+// disorder-playrtp's RTP reader builds its jitter buffer's schedule on them.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <sys/socket.h>
 
 namespace disorder {
@@ -17,6 +19,10 @@ bool enable_arrival_timestamps(int fd);
 
 // Room in a recvmsg() control buffer for the timestamp.
 inline constexpr std::size_t kArrivalControlSize = CMSG_SPACE(sizeof(struct timespec));
+
+// The kernel's receive timestamp of the datagram recvmsg() returned in msg,
+// in nanoseconds on CLOCK_REALTIME, or nullopt if there is none.
+std::optional<std::int64_t> receive_timestamp_ns(const msghdr& msg);
 
 // The arrival of the datagram recvmsg() just returned in msg, on the
 // monotonic clock: now_monotonic_ns less the time it waited in the socket

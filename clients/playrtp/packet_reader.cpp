@@ -1,6 +1,7 @@
 // recvmmsg with kernel receive timestamps.
 #include "packet_reader.hpp"
 
+#include "arrival_time.hpp"
 #include "log.hpp"
 
 #include <algorithm>
@@ -21,8 +22,7 @@ std::int64_t to_ns(const timespec& ts) {
 PacketReader::PacketReader(int fd)
     : fd_(fd), data_(new std::uint8_t[kBatch * kMaxDatagram]), messages_{}, iov_{}, control_{},
       arrival_ns_{} {
-  const int on = 1;
-  if (::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0)
+  if (!enable_arrival_timestamps(fd_))
     log_debug(std::string("SO_TIMESTAMPNS: ") + std::strerror(errno) +
               " (arrival times are when datagrams are read)");
 }
@@ -58,13 +58,8 @@ std::size_t PacketReader::read() {
   const std::int64_t now = to_ns(mono), offset = to_ns(real) - now;
   for (int i = 0; i < n; ++i) {
     arrival_ns_[i] = now;
-    msghdr& h = messages_[i].msg_hdr;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-      timespec ts;
-      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      arrival_ns_[i] = std::min(now, to_ns(ts) - offset);
-    }
+    if (const auto stamp = receive_timestamp_ns(messages_[i].msg_hdr))
+      arrival_ns_[i] = std::min(now, *stamp - offset);
   }
   return static_cast<std::size_t>(n);
 }

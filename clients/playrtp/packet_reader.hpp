@@ -10,6 +10,8 @@
 // fill them.
 #pragma once
 
+#include "arrival_time.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -41,7 +43,7 @@ private:
   mmsghdr messages_[kBatch];
   iovec iov_[kBatch];
   // Room for one SCM_TIMESTAMPNS control message per datagram.
-  alignas(cmsghdr) char control_[kBatch][64];
+  alignas(cmsghdr) char control_[kBatch][kArrivalControlSize];
   std::int64_t arrival_ns_[kBatch];
 };
 
