@@ -43,18 +43,27 @@ void apply_lines(Config& config, std::string_view text, const std::string& filen
                  const std::function<void(const std::string&)>& include, ErrorList* errors,
                  ConfigOrigins* origins = nullptr);
 
+// How one file is read, besides its path, need and privacy.
+struct Reading {
+  ErrorList* errors = nullptr;      // see ErrorList
+  ConfigOrigins* origins = nullptr; // if given, learns which line set each item
+  std::string named_by;             // what named a required file, for its open error
+  int depth = 0;                    // of `include`
+};
+
 // Applies one file to config.  Returns false if the file was skipped.
 // `include PATH` lines apply PATH there and then (a relative PATH is taken
-// from this file's directory), with the same privacy rule.  `origins`, if
-// given, learns which line set each item.
+// from this file's directory), with the same privacy rule.
 bool apply_config_file(Config& config, const std::string& path, Need need, Privacy privacy,
-                       ErrorList* errors = nullptr, ConfigOrigins* origins = nullptr,
-                       int depth = 0) {
+                       const Reading& reading = {}) {
   if (path.empty() && need != Need::required) return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (need != Need::required && errno == ENOENT) return false;
     if (need == Need::optional_if_readable && errno == EACCES) return false;
+    if (!reading.named_by.empty())
+      throw_errno("cannot open the configuration file " + path + " (named by " + reading.named_by +
+                  ")");
     throw_errno("cannot open " + path);
   }
   // fstat on the open file, so the mode checked is the mode of what we read.
@@ -79,7 +88,7 @@ bool apply_config_file(Config& config, const std::string& path, Need need, Priva
   apply_lines(
       config, text, path,
       [&](const std::string& included) {
-        if (depth + 1 >= kMaxIncludeDepth)
+        if (reading.depth + 1 >= kMaxIncludeDepth)
           throw SyntaxError("include: more than " + std::to_string(kMaxIncludeDepth) +
                             " files deep (does a file include itself?)");
         std::string full = included;
@@ -87,9 +96,10 @@ bool apply_config_file(Config& config, const std::string& path, Need need, Priva
           const auto slash = path.rfind('/');
           if (slash != std::string::npos) full = path.substr(0, slash + 1) + full;
         }
-        apply_config_file(config, full, Need::required, privacy, errors, origins, depth + 1);
+        apply_config_file(config, full, Need::required, privacy,
+                          {reading.errors, reading.origins, "", reading.depth + 1});
       },
-      errors, origins);
+      reading.errors, reading.origins);
   return true;
 }
 
@@ -196,7 +206,7 @@ ConfigCheck check_server_config_files(const ConfigPaths& paths) {
   // read, so that its lines are checked too.
   auto read = [&](const std::string& path, Need need) {
     try {
-      apply_config_file(config, path, need, Privacy::any, &errors);
+      apply_config_file(config, path, need, Privacy::any, {&errors, nullptr, "", 0});
     } catch (const std::exception& e) {
       errors.push_back(e.what());
     }
@@ -219,25 +229,19 @@ Config load_client_config(const ConfigPaths& paths, ConfigOrigins* origins) {
   config.username = paths.login;
   // A file the user named is one they expect to be read: its absence is a
   // mistake to report, not a default to fall back on silently.
+  // An emptied path (--no-per-user-config) reads nothing, named or not.
   auto named = [&](const std::string& path, const std::string& named_by, Privacy privacy) {
-    // An emptied path (--no-per-user-config) reads nothing, named or not.
-    if (named_by.empty() || path.empty()) {
-      apply_config_file(config, path, Need::optional, privacy, nullptr, origins);
-      return;
-    }
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd)
-      throw SystemError(
-          "cannot open the configuration file " + path + " (named by " + named_by + ")", errno);
-    fd.reset();
-    apply_config_file(config, path, Need::required, privacy, nullptr, origins);
+    const Need need = named_by.empty() || path.empty() ? Need::optional : Need::required;
+    apply_config_file(config, path, need, privacy, {nullptr, origins, named_by, 0});
   };
   named(paths.system, paths.system_named_by, Privacy::any);
-  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any, nullptr, origins);
+  apply_config_file(config, paths.priv, Need::optional_if_readable, Privacy::any,
+                    {nullptr, origins, "", 0});
   // disorder_config(5) reads the user's own file before the system-controlled
   // per-user one, so an administrator's config.USERNAME has the last word.
   named(paths.user, paths.user_named_by, Privacy::owner_only);
-  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only, nullptr, origins);
+  apply_config_file(config, paths.user_sys, Need::optional, Privacy::owner_only,
+                    {nullptr, origins, "", 0});
   return config;
 }
 
