@@ -34,8 +34,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string suggestions(std::string_view word) {
   const std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
   std::vector<std::pair<std::size_t, std::string_view>> near;
-  for (const auto& c : commands())
+  for (const auto& c : commands()) {
+    // The lengths alone put it out of reach (and a long word costs nothing).
+    const std::size_t gap =
+        word.size() > c.name.size() ? word.size() - c.name.size() : c.name.size() - word.size();
+    if (gap > limit) continue;
     if (std::size_t d = edit_distance(word, c.name); d <= limit) near.emplace_back(d, c.name);
+  }
   if (near.empty()) return "";
   std::stable_sort(near.begin(), near.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });

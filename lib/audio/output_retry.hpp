@@ -30,8 +30,6 @@ public:
   bool failing() const { return failing_; }
   // How long to wait before the next attempt (after failed()).
   std::chrono::milliseconds delay() const { return delay_; }
-  std::chrono::milliseconds first() const { return first_; }
-  std::chrono::milliseconds longest() const { return longest_; }
   // "retrying after 1 s, then less and less often, up to every 30 s": for
   // the message that reports the failure.
   std::string describe() const;

@@ -321,8 +321,7 @@ void Playback::track_started(const std::string& id) {
     const std::string last = queue_.playing()->id;
     server_.reaper().poll();
     auto it = running_.find(last);
-    if (it != running_.end() && !it->second.self_playing && it->second.pid > 0 &&
-        !it->second.wstatus) {
+    if (it != running_.end() && it->second.exit_pending()) {
       if (!it->second.drained_at) it->second.drained_at = std::chrono::steady_clock::now();
       return;
     }
@@ -372,7 +371,7 @@ void Playback::record_play(const QueueEntry& entry, EntryState state) {
 bool Playback::awaiting_exit(const std::string& id) const {
   if (!queue_.playing() || queue_.playing()->id != id) return false;
   auto it = running_.find(id);
-  return it != running_.end() && it->second.drained_at && !it->second.wstatus;
+  return it != running_.end() && it->second.drained_at && it->second.exit_pending();
 }
 
 void Playback::track_drained(const std::string& id) {
@@ -388,7 +387,7 @@ void Playback::track_drained(const std::string& id) {
   }
   auto it = running_.find(id);
   if (queue_.playing() && queue_.playing()->id == id && it != running_.end() &&
-      !it->second.self_playing && it->second.pid > 0 && !it->second.wstatus) {
+      it->second.exit_pending()) {
     it->second.drained_at = std::chrono::steady_clock::now();
     return;
   }

@@ -85,6 +85,9 @@ private:
     // status, which decides whether the track failed, is not known yet:
     // the track ends when it is, or after kExitGrace.
     std::optional<std::chrono::steady_clock::time_point> drained_at;
+    // A decoder (not a self-playing player) not yet reaped: the status
+    // that decides how its track ended is still to come.
+    bool exit_pending() const { return !self_playing && pid > 0 && !wstatus; }
   };
 
   bool ensure_running(const QueueEntry& entry);
