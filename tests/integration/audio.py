@@ -37,6 +37,12 @@ def write_wav(path, samples):
         w.writeframes(samples.tobytes())
 
 
+def raw_header(bits, channels, rate, nbytes, big=False):
+    """The header of a segment of disorder-decode's raw stream (lib/raw_stream.hpp)."""
+    return (b"DRAW" + bytes([1, bits, channels, 1 if big else 0]) + struct.pack(">I", rate) +
+            struct.pack(">Q", nbytes))
+
+
 def encode(src, dst, *args):
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", src, *args, dst], check=True)
 

@@ -6,9 +6,10 @@ the speaker or the server is killed."""
 import array
 import os
 import signal
+import sys
 import time
 
-from audio import RATE, Events, Jukebox, encode, find, tone, write_wav
+from audio import RATE, Events, Jukebox, encode, find, raw_header, tone, write_wav
 from harness import BUILDDIR, closing, parent_pid, pids_named, fields, run_tests, test, wait_for
 from harness import body, quote, split
 
@@ -652,24 +653,19 @@ def a_decoder_that_fails_after_closing_its_output_fails_the_track():
     learns how the decoder exited: the exit status still decides, and a
     decoder that outlives its output is not waited for long."""
     decode = os.path.join(BUILDDIR, "server", "disorder-decode")
-    s = Jukebox()
-    s.extra_config += (
-        f"player *.wav execraw {decode}\n"
-        # the files hold a raw stream (a header and 0.2 s of a tone): each
-        # player writes it, closes its output, then fails a second later...
-        "player *.late execraw sh -c 'cat \"$1\"; exec >&-; sleep 1; exit 3' sh\n"
-        # ...or goes on running
-        "player *.linger execraw sh -c 'cat \"$1\"; exec >&-; exec sleep 600' sh\n")
-    s.write_config()
-    try:
-        s.start()
+    with Jukebox(
+            f"player *.wav execraw {decode}\n"
+            # the files hold a raw stream (a header and 0.2 s of a tone): each
+            # player writes it, closes its output, then fails a second later...
+            "player *.late execraw sh -c 'cat \"$1\"; exec >&-; sleep 1; exit 3' sh\n"
+            # ...or goes on running
+            "player *.linger execraw sh -c 'cat \"$1\"; exec >&-; exec sleep 600' sh\n") as s:
         late = os.path.join(s.music, "fails.late")
         linger = os.path.join(s.music, "stays.linger")
         for path, freq in ((late, 660), (linger, 770)):
             pcm = tone(freq, 0.2).tobytes()
             with open(path, "wb") as f:
-                f.write(b"DRAW" + bytes([1, 16, 2, 0]) + RATE.to_bytes(4, "big") +
-                        len(pcm).to_bytes(8, "big") + pcm)
+                f.write(raw_header(16, 2, RATE, len(pcm), big=sys.byteorder == "big") + pcm)
         after = os.path.join(s.music, "after.wav")
         write_wav(after, tone(550, 0.3))
         s.rescan()
@@ -690,7 +686,6 @@ def a_decoder_that_fails_after_closing_its_output_fails_the_track():
         out = s.output_samples()
         for freq, seconds in ((660, 0.2), (770, 0.2), (550, 0.3)):
             assert find(out, tone(freq, seconds)) >= 0, freq
-    finally:
-        s.cleanup()
+
 
 run_tests()

@@ -19,7 +19,7 @@ import time
 
 from audio import RATE, Events, tone, write_wav
 from harness import Server, closing, parent_pid, pids_named, run_tests, test, unheld_udp_ports
-from rtp_wire import parse_rtp, udp_pair
+from rtp_wire import SO_TIMESTAMPNS, parse_rtp, recv_stamped, udp_pair
 
 FRAMES_PER_PACKET = 360  # what fits a 1500-byte MTU over IPv6 (see disorder-speaker(8))
 # How long after disorderd answers rtp-cancel or rtp-request a stream may
@@ -99,9 +99,6 @@ def parse_rtcp(data):
 
 
 NTP_UNIX_OFFSET = 2208988800
-# Linux's socket option for receive timestamps as a struct timespec (and the
-# type of their control message); Python's socket module does not name it.
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 
 class Listener:
@@ -140,18 +137,11 @@ class Listener:
         sock.settimeout(0.1)
         while not self.stopping:
             try:
-                data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
+                mono, wall, data = recv_stamped(sock)
             except socket.timeout:
                 continue
             except OSError:
                 return
-            now_wall, now_mono = time.time(), time.monotonic()
-            wall = now_wall
-            for level, kind, value in ancillary:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                    seconds, nanoseconds = struct.unpack("=qq", value[:16])
-                    wall = min(now_wall, seconds + nanoseconds / 1e9)
-            mono = now_mono - (now_wall - wall)
             try:
                 parsed = parse(data)
             except (AssertionError, struct.error, IndexError, UnicodeDecodeError):

@@ -1,9 +1,29 @@
 """What the RTP tests share: a pair of UDP ports P and P+1 to receive a
-stream and its RTCP on, and the RTP header read field by field (RFC 3550
-5.1)."""
+stream and its RTCP on, datagrams dated by the kernel, and the RTP header
+read field by field (RFC 3550 5.1)."""
 
 import socket
 import struct
+import time
+
+# Linux's socket option for receive timestamps as a struct timespec;
+# Python's socket module does not name it.
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+
+
+def recv_stamped(sock):
+    """A datagram from sock (with SO_TIMESTAMPNS set) and when it arrived,
+    by the kernel's receive timestamp rather than when the thread reading
+    got to it, which on a busy machine may be much later: (monotonic
+    seconds, wall-clock seconds, data).  Without a timestamp, now."""
+    data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
+    now_wall, now_mono = time.time(), time.monotonic()
+    wall = now_wall
+    for level, kind, value in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            seconds, nanoseconds = struct.unpack("=qq", value[:16])
+            wall = min(now_wall, seconds + nanoseconds / 1e9)
+    return now_mono - (now_wall - wall), wall, data
 
 
 def udp_pair(host="127.0.0.1", rcvbuf=None):

@@ -21,6 +21,8 @@ import tempfile
 import threading
 import time
 
+import rtp_wire
+from audio import raw_header
 from harness import BUILDDIR, quote, run_tests, split, test, unheld_udp_ports
 from rtp_wire import udp_pair
 
@@ -29,11 +31,6 @@ NATIVE_BIG = sys.byteorder == "big"
 
 
 # ------------------------------------------------------------- test signals
-
-def raw_header(bits, channels, rate, nbytes, big=False):
-    return (b"DRAW" + bytes([1, bits, channels, 1 if big else 0]) + struct.pack(">I", rate) +
-            struct.pack(">Q", nbytes))
-
 
 def tone(freq, rate, frames, channels, amplitude=12000, offset=0, phase=0.0):
     """Interleaved integer samples of a sine (the same on every channel
@@ -476,23 +473,11 @@ def command_bad_streams_fail_and_the_next_plays():
 
 # --------------------------------------------------------------------- RTP
 
-# Linux's socket option for receive timestamps as a struct timespec;
-# Python's socket module does not name it.
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
-
-
 def recv_stamped(sock):
-    """A datagram and when it arrived on the monotonic clock, by the
-    kernel's receive timestamp (SO_TIMESTAMPNS, on the wall clock): on a
-    busy machine the thread reading may get to it much later."""
-    data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
-    now_wall, now_mono = time.time(), time.monotonic()
-    wall = now_wall
-    for level, kind, value in ancillary:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-            seconds, nanoseconds = struct.unpack("=qq", value[:16])
-            wall = min(now_wall, seconds + nanoseconds / 1e9)
-    return now_mono - (now_wall - wall), data
+    """A datagram and when it arrived on the monotonic clock (the kernel's
+    receive timestamp)."""
+    mono, _, data = rtp_wire.recv_stamped(sock)
+    return mono, data
 
 
 def rtp_receiver():
@@ -502,7 +487,7 @@ def rtp_receiver():
     finish() stops the thread once the sender has quit, reads what is
     left in the socket, and returns everything."""
     r, rtcp = udp_pair(rcvbuf=4 << 20)
-    r.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    r.setsockopt(socket.SOL_SOCKET, rtp_wire.SO_TIMESTAMPNS, 1)
     packets = []
     stop = threading.Event()
 
