@@ -207,17 +207,20 @@ def free_port():
 
 
 def free_udp_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A UDP port on host that nobody holds, for a program the test starts
+    to bind.  It comes from below the kernel's range for bind(0) (see
+    unheld_udp_ports): a port taken from bind(0) and let go could be given
+    to a test running beside this one before the program binds it."""
+    return unheld_udp_ports(1, host, family)
 
 
-def unheld_udp_ports(count=1, host="127.0.0.1"):
+def unheld_udp_ports(count=1, host="127.0.0.1", family=socket.AF_INET):
     """The first of `count` consecutive UDP ports on host that nobody holds,
     for a test that aims datagrams at a port nobody listens on, or lets one
     go for a while.  They are below the kernel's range for bind(0), so that
     no other test running beside this one is given them meanwhile (and then
-    gets datagrams of a stream not its own)."""
+    gets datagrams of a stream not its own).  Each is also free on the
+    wildcard address of both families, where a listener may bind it."""
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         low = int(f.read().split()[0])
     for _ in range(200):
@@ -225,9 +228,13 @@ def unheld_udp_ports(count=1, host="127.0.0.1"):
         socks = []
         try:
             for port in range(first, first + count):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind((host, port))
+                with socket.socket(family, socket.SOCK_DGRAM) as s:
+                    s.bind((host, port))
+                if socket.has_ipv6:  # the wildcard of both families
+                    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+                    socks.append(s)
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                    s.bind(("::", port))
             return first
         except OSError:
             continue
