@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -81,13 +83,63 @@ void SpeakerLink::withdraw_standing(const std::string& key, const std::vector<st
 
 bool SpeakerLink::send(const std::vector<std::string>& fields, int fd) {
   if (!control_) return false;
+  if (!pending_.empty()) return queue(fields, fd); // after those, in order
   try {
     send_speaker_message(control_.get(), fields, fd);
     return true;
+  } catch (const SystemError& e) {
+    if (e.code() == EAGAIN || e.code() == EWOULDBLOCK) return queue(fields, fd);
+    log_error(std::string("speaker: ") + e.what());
+    return false;
   } catch (const std::exception& e) {
     log_error(std::string("speaker: ") + e.what());
     return false;
   }
+}
+
+bool SpeakerLink::queue(const std::vector<std::string>& fields, int fd) {
+  if (!fields.empty() && fields[0] == "volume" && !pending_.empty() &&
+      !pending_.back().fields.empty() && pending_.back().fields[0] == "volume") {
+    pending_.back().fields = fields;
+    return true;
+  }
+  if (pending_.size() >= kMaxPending) {
+    log_error("speaker: not reading its control channel (" + std::to_string(pending_.size()) +
+              " messages waiting); '" + (fields.empty() ? "" : fields[0]) + "' not sent");
+    return false;
+  }
+  Fd copy;
+  if (fd >= 0) {
+    copy.reset(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!copy) {
+      log_error(std::string("speaker: cannot keep a descriptor to send later: ") +
+                std::strerror(errno));
+      return false;
+    }
+  }
+  pending_.push_back({fields, std::move(copy)});
+  if (!writable_) {
+    writable_ =
+        Event::io(loop_, control_.get(), EV_WRITE | EV_PERSIST, [this](short) { on_writable(); });
+    writable_->add();
+  }
+  return true;
+}
+
+void SpeakerLink::on_writable() {
+  while (control_ && !pending_.empty()) {
+    Pending& p = pending_.front();
+    try {
+      send_speaker_message(control_.get(), p.fields, p.fd ? p.fd.get() : -1);
+    } catch (const SystemError& e) {
+      if (e.code() == EAGAIN || e.code() == EWOULDBLOCK) return; // still full
+      log_error(std::string("speaker: ") + e.what());
+    } catch (const std::exception& e) {
+      log_error(std::string("speaker: ") + e.what());
+    }
+    pending_.pop_front();
+  }
+  writable_.reset();
 }
 
 void SpeakerLink::on_readable() {
@@ -106,6 +158,8 @@ void SpeakerLink::on_readable() {
     if (!m) {
       // The speaker closed its end; its exit is handled by on_exit().
       readable_.reset();
+      writable_.reset();
+      pending_.clear();
       control_.reset();
       return;
     }
@@ -116,6 +170,8 @@ void SpeakerLink::on_readable() {
 void SpeakerLink::on_exit(int wstatus) {
   pid_ = -1;
   readable_.reset();
+  writable_.reset();
+  pending_.clear(); // a new speaker gets the standing messages and tracks afresh
   control_.reset();
   if (stopping_) return;
   if (restarting_) {

@@ -1,13 +1,16 @@
 // disorderd's side of the speaker: starts disorder-speaker with one end of a
 // control socket pair, restarts it if it dies, sends it commands and hands
-// its reports to a listener.  Runs on the loop thread; never blocks (the
-// control socket is non-blocking and messages are tiny).
+// its reports to a listener.  Runs on the loop thread; never blocks: the
+// control socket is non-blocking, and messages it cannot take at once (a
+// speaker busy or held up while commands pour in) wait in a bounded queue,
+// in order, until it can.
 #pragma once
 
 #include "event_loop.hpp"
 #include "fd.hpp"
 #include "subprocess.hpp"
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,7 +38,9 @@ public:
   // configuration afresh (its settings changed).
   void restart();
   // False if the speaker is not running (the caller retries after
-  // speaker_restarted()).
+  // speaker_restarted()) or the message could not be sent or queued.  A
+  // queued message carries a duplicate of fd.  A volume queued behind
+  // another queued volume replaces it: only the latest matters.
   bool send(const std::vector<std::string>& fields, int fd = -1);
   bool running() const { return pid_ > 0; }
 
@@ -48,6 +53,16 @@ public:
   void withdraw_standing(const std::string& key, const std::vector<std::string>& undo);
 
 private:
+  struct Pending {
+    std::vector<std::string> fields;
+    Fd fd;
+  };
+  // Messages a full channel did not take; more than this is a speaker that
+  // has stopped reading, and further messages are refused.
+  static constexpr std::size_t kMaxPending = 4096;
+
+  bool queue(const std::vector<std::string>& fields, int fd);
+  void on_writable();
   void on_readable();
   void on_exit(int wstatus);
 
@@ -59,6 +74,8 @@ private:
   pid_t pid_ = -1;
   Fd control_;
   std::unique_ptr<Event> readable_;
+  std::unique_ptr<Event> writable_; // added while pending_ is not empty
+  std::deque<Pending> pending_;
   std::unique_ptr<Event> restart_timer_;
   int quick_deaths_ = 0;
   std::chrono::steady_clock::time_point started_;

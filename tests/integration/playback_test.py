@@ -461,6 +461,32 @@ def _warm_up(s, events, r):
 
 
 @test
+def a_flood_of_volume_changes_reaches_the_speaker_and_the_last_one_stands():
+    # Thousands of commands pipelined faster than the speaker reads its
+    # control channel: disorderd keeps what the channel cannot take yet,
+    # in order, rather than dropping it, so the speaker ends on the last
+    # volume and reports that one.
+    s = Jukebox()
+    try:
+        s.start()
+        events = Events(s)
+        with closing(s.root()) as r:
+            _warm_up(s, events, r)
+            n, batch = 20000, 1000
+            for first in range(0, n, batch):
+                replies = _pipelined(r, *(("volume", str(50 + i % 2)) for i in range(first, first + batch)))
+                assert all(code == 252 for code, _ in replies), replies[:3]
+            r.ok("volume", "77")
+            # A track played through after them: the speaker has taken every
+            # message sent before, and reported the volume each one set.
+            _warm_up(s, events, r)
+            assert r.ok("volume")[0] == "77 77"
+        assert "speaker: sending" not in s.log_text(), s.log_text()[-2000:]
+    finally:
+        s.cleanup()
+
+
+@test
 def the_next_track_plays_at_once_after_enable_and_scratch():
     # DisOrder's clients poll `playing` once after enable or scratch: it
     # must already show the track that starts (disorder_protocol(5) playing).

@@ -1004,15 +1004,23 @@ def an_event_stream_nobody_reads_is_closed_and_the_others_go_on():
         stalled.connect(("127.0.0.1", j.web_port))
         stalled.sendall((f"GET /api/events HTTP/1.1\r\nHost: x\r\n"
                          f"Cookie: {a.cookie_header()}\r\n\r\n").encode())
-        # disorder-web(8): a stream 256 KiB behind is closed.  Each volume
-        # change is an event of about 100 bytes: 20000 of them are far more
-        # than the limit and any socket buffers.
-        n = 20000
+        # disorder-web(8): a stream 256 KiB behind is closed.  Each of
+        # these global preferences is an event of about 8 KB: 1000 of them
+        # are far more than the limit and any socket buffers (the kernel
+        # may let a sender queue 4 MiB on a connection).
+        n = 1000
+        value = "x" * 8000
         with closing(j.root()) as r:
-            r.send_raw("".join(f"volume {50 + i % 2}\n" for i in range(n)))
-            for _ in range(n):
-                code, text = r.read_response()
-                assert code == 252, (code, text)
+            # Pipelined in batches, each read before the next is sent:
+            # disorderd stops reading a client whose replies pile up
+            # unread, and this one would then block sending.
+            batch = 100
+            for first in range(0, n, batch):
+                r.send_raw("".join(f"set-global big{i} {value}\n"
+                                   for i in range(first, first + batch)))
+                for _ in range(batch):
+                    code, text = r.read_response()
+                    assert code == 250, (code, text)
             r.ok("volume", "77")
         # Another browser, connecting now, is served and gets the last one.
         reader = EventStream(client(j, "bob"))

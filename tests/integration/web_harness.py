@@ -333,11 +333,16 @@ class EventStream:
 
     def next(self, timeout=10):
         """The next event as a dict (id, event, data parsed as JSON), or
-        raises on timeout or end of stream."""
-        self.conn.sock.settimeout(timeout)
+        raises on timeout or end of stream.  The timeout is for the
+        event: comments (keepalives) do not extend it."""
+        deadline = time.monotonic() + timeout
         ev = {"id": None, "event": "message", "data": []}
         seen = False
         while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no event within {timeout} s")
+            self.conn.sock.settimeout(left)
             line = self.resp.readline()
             if not line:
                 raise EOFError("event stream ended")
