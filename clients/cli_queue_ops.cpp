@@ -77,9 +77,9 @@ void queue_clear(Context& c, Args a) {
   std::optional<Rights> rights = own_rights(c);
   if (rights) {
     if (all && !(*rights & right::remove_any))
-      throw Error("queue-clear --all needs the right remove_any");
+      throw Error("queue-clear --all needs the 'remove any' right");
     if (!all && !(*rights & (right::remove_mine | right::remove_any)))
-      throw Error("queue-clear needs the right remove_mine");
+      throw Error("queue-clear needs the 'remove mine' right");
   }
   const std::string& me = c.client().user();
   for (const auto& e : parse_entries(c.run({"queue"}).body))
@@ -95,7 +95,7 @@ const std::array table{
             play_playlist},
     Command{"queue-clear", 0, 1, "[--all]",
             "Remove one's own entries from the queue (--all: every entry, with the right "
-            "remove_any)",
+            "'remove any')",
             queue_clear, is_all_flag},
 };
 

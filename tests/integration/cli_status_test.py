@@ -358,10 +358,10 @@ def queue_clear_removes_ones_own_entries_or_all_with_the_right():
         # without the right: a clear refusal, nothing removed
         p = cli(s, "queue-clear", user="eve", password="evepw", check=False)
         assert (p.returncode, p.stderr) == (
-            1, "disorder: queue-clear needs the right remove_mine\n"), p
+            1, "disorder: queue-clear needs the 'remove mine' right\n"), p
         p = cli(s, "queue-clear", "--all", user="bob", password="bobpw", check=False)
         assert (p.returncode, p.stderr) == (
-            1, "disorder: queue-clear --all needs the right remove_any\n"), p
+            1, "disorder: queue-clear --all needs the 'remove any' right\n"), p
         assert len(raw(s, "queue")) == 2
         # nothing of one's own: nothing happens
         cli(s, "queue-clear", user="boss", password="bosspw")
