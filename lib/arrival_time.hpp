@@ -15,6 +15,9 @@ namespace disorder {
 
 // Asks the kernel to timestamp each datagram fd receives (SO_TIMESTAMPNS).
 // False if it cannot; arrival_ns() then falls back to the time of reading.
+// When no other socket on the machine has timestamps on, the kernel starts
+// stamping a little later (from a work queue): the first datagrams may be
+// dated when they are read.
 bool enable_arrival_timestamps(int fd);
 
 // Room in a recvmsg() control buffer for the timestamp.
