@@ -535,7 +535,16 @@ class Server:
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and exc_type is not KeyboardInterrupt:
+            # What the server said is the first thing a reader of a
+            # failure needs; the directory goes with cleanup().
+            try:
+                text = self.log_text()
+                print(f"--- disorderd log (last 6000 characters):\n{text[-6000:]}",
+                      file=sys.stderr)
+            except OSError:
+                pass
         self.cleanup()
 
     def rss_kib(self):
