@@ -27,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Mono 24-bit for the dynamic types: odd frame sizes.
   settings.dynamic_format.bits = 24;
   settings.dynamic_format.channels = 1;
+  // Or Opus, by the input's first bit.
+  settings.dynamic_opus = size > 0 && (data[0] & 1);
   settings.max_frames = kMaxFrames;
   JitterBuffer buffer(settings);
   std::vector<char> out;
@@ -51,7 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)buffer.due_offset(now, 200'000'000);
     }
     // The ring for the largest frame plus what StreamTracker may hold.
-    if (buffer.memory_bytes() > (kMaxFrames + 65536) * 49 + StreamTracker::kMaxHeldBytes)
+    // (and the Opus packets held).
+    if (buffer.memory_bytes() >
+        (kMaxFrames + 65536) * 49 + StreamTracker::kMaxHeldBytes + OpusStage::kMaxBytes)
       __builtin_trap();
     if (buffer.streaming() && buffer.buffered_frames() > buffer.capacity_frames() &&
         !buffer.drained())
