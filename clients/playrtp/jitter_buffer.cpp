@@ -81,6 +81,7 @@ void JitterBuffer::resync(std::int64_t position) {
 }
 
 std::optional<JitterBuffer::Outcome> JitterBuffer::admit(const PlacedPacket& p) {
+  const std::int64_t quiet_ns = p.arrival_ns - last_arrival_ns_;
   last_arrival_ns_ = p.arrival_ns;
   const std::int64_t end = p.position + static_cast<std::int64_t>(p.frames);
   const std::int64_t base = ring_.base();
@@ -88,7 +89,11 @@ std::optional<JitterBuffer::Outcome> JitterBuffer::admit(const PlacedPacket& p) 
   // A talk-spurt begins after the buffer ran dry: measure its delay afresh.
   // (When audio is still queued the marker changes nothing: cutting that
   // audio short would be worse than any re-anchoring gains.)
-  if (p.marker && drained() && high_ > start_) {
+  // Opus senders may mark every packet (RFC 7587 asks for the first after
+  // DTX only), and an Opus buffer runs dry whenever a lost packet is
+  // concealed before the next arrives: there, only a marker after a real
+  // pause in arrivals starts a talk-spurt.
+  if (p.marker && drained() && high_ > start_ && (!opus_ || quiet_ns > kTalkSpurtQuietNs)) {
     ++stats_.resyncs;
     resync(p.position);
   } else if (end <= base) {

@@ -79,6 +79,9 @@ class JitterBuffer {
 public:
   static constexpr std::uint64_t kLateRun = 16;
   static constexpr std::uint64_t kJumpRun = 3;
+  // Opus: the pause in arrivals before a marked packet that makes it a
+  // new talk-spurt.
+  static constexpr std::int64_t kTalkSpurtQuietNs = 100'000'000;
 
   struct Settings {
     AudioFormat dynamic_format; // payload types 96..127
