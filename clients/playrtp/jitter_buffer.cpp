@@ -141,7 +141,7 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
 JitterBuffer::Outcome JitterBuffer::place_opus(const PlacedPacket& p) {
   if (const auto refused = admit(p)) return *refused;
   const std::int64_t decoded = opus_->decoded_to();
-  switch (opus_->store(p.position, p.frames, p.payload)) {
+  switch (opus_->store(p.position, p.frames, p.sequence, p.payload)) {
   case OpusStage::Stored::duplicate:
     ++stats_.duplicates;
     return Outcome::duplicate;
@@ -161,13 +161,16 @@ JitterBuffer::Outcome JitterBuffer::place_opus(const PlacedPacket& p) {
   if (p.position < decoded) ++stats_.late;
   ++stats_.accepted;
   // What was concealed past the newest packet before this one came was a
-  // loss (see place()).
-  if (p.position > high_ && decoded > high_) {
+  // loss (see place()) -- unless this packet follows the newest in
+  // sequence: then nothing was sent in between (see opus_stage.hpp).
+  if (p.position > high_ && decoded > high_ &&
+      static_cast<std::uint16_t>(p.sequence - newest_sequence_) != 1) {
     const auto lost = static_cast<std::uint64_t>(std::min(decoded, p.position) - high_);
     stats_.frames_concealed += lost;
     opus_->count_tail_loss(lost);
   }
   const std::int64_t end = p.position + static_cast<std::int64_t>(p.frames);
+  if (end > high_) newest_sequence_ = p.sequence;
   high_ = std::max(high_, end);
   clock_.observe(p.position, tracker_.format().rate, p.arrival_ns);
   return Outcome::accepted;

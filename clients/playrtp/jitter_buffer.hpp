@@ -168,7 +168,8 @@ private:
   std::size_t ring_bpf_ = 0;
   std::uint64_t generation_ = 0;
   std::int64_t start_ = 0;
-  std::int64_t high_ = 0; // end of the newest frame stored this generation
+  std::int64_t high_ = 0;             // end of the newest frame stored this generation
+  std::uint16_t newest_sequence_ = 0; // Opus: of the packet that ends at high_
   std::int64_t last_arrival_ns_ = 0;
   std::uint64_t late_run_ = 0, jump_run_ = 0;
   JitterStats stats_;

@@ -61,11 +61,12 @@ void OpusStage::reset(std::int64_t position) {
   bytes_ = 0;
   cursor_ = position;
   last_frames_ = 960;
+  have_sequence_ = false;
   reset_decoder();
 }
 
 OpusStage::Stored OpusStage::store(std::int64_t position, std::size_t frames,
-                                   std::span<const std::uint8_t> packet) {
+                                   std::uint16_t sequence, std::span<const std::uint8_t> packet) {
   const std::int64_t end = position + static_cast<std::int64_t>(frames);
   if (end <= cursor_) return Stored::late;
   auto next = packets_.lower_bound(position);
@@ -80,6 +81,7 @@ OpusStage::Stored OpusStage::store(std::int64_t position, std::size_t frames,
   Packet p;
   p.data.assign(packet.begin(), packet.end());
   p.frames = frames;
+  p.sequence = sequence;
   bytes_ += packet.size();
   packets_.emplace_hint(next, position, std::move(p));
   return Stored::stored;
@@ -96,6 +98,7 @@ void OpusStage::skip_to(std::int64_t base) {
     // What was skipped is never heard: the next packet starts a new
     // stretch of audio, not the continuation of the last one decoded.
     cursor_ = base;
+    have_sequence_ = false;
     reset_decoder();
   }
 }
@@ -156,6 +159,8 @@ std::size_t OpusStage::decode(FrameRing& ring, std::int64_t target) {
         concealed += p.frames;
       }
       last_frames_ = p.frames;
+      have_sequence_ = true;
+      last_sequence_ = p.sequence;
       put(ring, it->first, p.frames);
       cursor_ = std::max(cursor_, it->first + static_cast<std::int64_t>(p.frames));
       bytes_ -= p.data.size();
@@ -170,7 +175,11 @@ std::size_t OpusStage::decode(FrameRing& ring, std::int64_t target) {
       const Packet& next = it->second;
       const auto gap = static_cast<std::size_t>(it->first - cursor_);
       const std::size_t whole = gap / kGranule * kGranule;
-      const std::size_t fec = whole >= next.frames && has_fec(next.data) ? next.frames : 0;
+      // Nothing was sent in between (see above): concealed, not counted.
+      const bool sent_nothing =
+          have_sequence_ && static_cast<std::uint16_t>(next.sequence - last_sequence_) == 1;
+      const std::size_t fec =
+          !sent_nothing && whole >= next.frames && has_fec(next.data) ? next.frames : 0;
       std::size_t plc = whole - fec;
       const std::int64_t start = cursor_;
       std::size_t done = 0;
@@ -191,6 +200,10 @@ std::size_t OpusStage::decode(FrameRing& ring, std::int64_t target) {
           plc += fec;
         }
         put(ring, start + static_cast<std::int64_t>(done), fec);
+      }
+      if (sent_nothing) {
+        cursor_ = it->first;
+        continue;
       }
       if (plc) stats_.plc += lost_packets(plc);
       concealed += plc + (gap - whole);

@@ -15,6 +15,11 @@
 // length; a packet that then arrives for audio already concealed is late,
 // and only its frames not yet decoded are used.
 //
+// A gap in the timeline between packets whose sequence numbers follow
+// one another is no loss: the sender sent nothing (Opus DTX, a paused
+// source).  It is concealed all the same (PLC fades to silence, as the
+// codec intends for DTX) but not counted.
+//
 // Threads: none; the jitter buffer's, under its lock.  Memory: at most
 // kMaxBytes of packets besides the decoder's own state.
 #pragma once
@@ -66,10 +71,12 @@ public:
   void reset(std::int64_t position);
 
   enum class Stored { stored, duplicate, late, overlap, full };
-  // A packet of `frames` frames at `position`.  late: all its frames are
+  // A packet of `frames` frames at `position`, with its RTP sequence
+  // number.  late: all its frames are
   // decoded (or concealed) already; overlap: it overlaps a different
   // packet held (a broken sender); full: kMaxBytes are held.
-  Stored store(std::int64_t position, std::size_t frames, std::span<const std::uint8_t> packet);
+  Stored store(std::int64_t position, std::size_t frames, std::uint16_t sequence,
+               std::span<const std::uint8_t> packet);
 
   // Decodes into `ring`, in order, until the frames before `target` are
   // there (perhaps a little beyond, to the end of a packet).  Returns the
@@ -92,6 +99,7 @@ private:
   struct Packet {
     std::vector<std::uint8_t> data;
     std::size_t frames = 0;
+    std::uint16_t sequence = 0;
   };
   struct DecoderDeleter {
     void operator()(OpusDecoder* d) const;
@@ -112,6 +120,9 @@ private:
   // The length of the last packet decoded: the step of concealment past
   // the newest packet, and what a lost packet is assumed to have been.
   std::size_t last_frames_ = 960;
+  // The sequence number of the last packet decoded, if any since reset.
+  bool have_sequence_ = false;
+  std::uint16_t last_sequence_ = 0;
   std::vector<std::int16_t> pcm_;
   std::vector<std::uint8_t> bytes_out_;
 };

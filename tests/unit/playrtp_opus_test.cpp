@@ -66,11 +66,14 @@ std::vector<std::vector<std::uint8_t>> encode_tone(bool fec = true) {
   return packets;
 }
 
-std::vector<std::uint8_t> rtp(const std::vector<std::uint8_t>& payload, std::size_t k) {
+// Packet k of the tone (sequence number k + sequence_offset: a sender
+// that skipped sending some frames numbers on without a gap).
+std::vector<std::uint8_t> rtp(const std::vector<std::uint8_t>& payload, std::size_t k,
+                              std::size_t sequence_offset = 0) {
   RtpHeader h;
   h.payload_type = kPt;
   h.marker = k == 0;
-  h.sequence = static_cast<std::uint16_t>(65500 + k); // wraps
+  h.sequence = static_cast<std::uint16_t>(65500 + k - sequence_offset); // wraps
   h.timestamp = static_cast<std::uint32_t>(0xfffff000u + k * kFrame);
   h.ssrc = 0x0b05;
   std::vector<std::uint8_t> d(h.size());
@@ -230,6 +233,25 @@ TEST(PlayrtpOpus, APacketMissingWhenPlayoutReachesItIsConcealedAndCountedOnceMor
   // Packet 10 coming now is late: its audio was concealed.
   const auto p = decode_rtp_packet(rtp(packets[10], 10));
   EXPECT_EQ(b.insert(*p, 0), JitterBuffer::Outcome::late);
+}
+
+TEST(PlayrtpOpus, FramesTheSenderDidNotSendAreConcealedButNotCountedAsLost) {
+  // Packets 20..29 never sent (DTX: the sequence numbers run on without
+  // them); then 40 lost.
+  const auto packets = encode_tone();
+  JitterBuffer b(opus_settings());
+  for (std::size_t k = 0; k < kPackets; ++k)
+    if ((k < 20 || k >= 30) && k != 40) insert(b, rtp(packets[k], k, k >= 30 ? 10 : 0));
+  const auto out = take(b, kPackets * kFrame);
+  std::set<std::size_t> unsent;
+  for (std::size_t k = 20; k < 30; ++k)
+    unsent.insert(k);
+  std::set<std::size_t> missing = unsent;
+  missing.insert(40);
+  EXPECT_EQ(out, reference(packets, missing, unsent));
+  const JitterStats s = b.stats();
+  EXPECT_EQ(s.opus.plc + s.opus.fec, 1u);
+  EXPECT_EQ(s.frames_concealed, s.opus.plc * kFrame);
 }
 
 TEST(PlayrtpOpus, DuplicatesAreDroppedAndThePacketsTheySavedCounted) {
