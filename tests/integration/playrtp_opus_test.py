@@ -135,11 +135,14 @@ def assert_sounds_like_the_tone(out, stats, longest_dropout_ms):
 
 def play_through(relay_args, seed):
     """The tone through a Relay(**relay_args) to a listener; returns the
-    relay, the listener's output and its last report."""
+    relay, the listener's output, its last report (checked against what
+    --status says), and its log."""
     port = free_udp_port()
+    control = os.path.join(tempfile.mkdtemp(prefix="playrtp-opus-control-"), "control")
     # All the threads of this process stand in for the network (see
     # playrtp_test's loss test).
-    with standing_in(), Listener(str(port), extra=("--format", "opus")) as listener:
+    with standing_in(), Listener(str(port), extra=("--format", "opus", "--socket", control)) \
+            as listener:
         listener.wait_listening()
         relay = Relay(("127.0.0.1", port), seed=seed, **relay_args)
         try:
@@ -148,8 +151,16 @@ def play_through(relay_args, seed):
             relay.close()
         listener.wait_read(port)
         listener.wait_done(relay.datagrams)
+        status = subprocess.run([PLAYRTP, "--status", "--socket", control], check=True,
+                                capture_output=True, text=True, timeout=10).stdout
         listener.stop()
-        return relay, listener.samples(), listener.stats, listener.log()
+        shutil.rmtree(os.path.dirname(control), ignore_errors=True)
+        stats = listener.stats
+        for label, key in (("Losses recovered by FEC", "fec_recovered"),
+                           ("Losses saved by a duplicate", "duplicate_saved"),
+                           ("Losses concealed (PLC)", "plc_concealed")):
+            assert f"{label}: {stats[key]}\n" in status, (status, stats)
+        return relay, listener.samples(), stats, listener.log()
 
 
 def losses(relay):
