@@ -231,7 +231,8 @@ TEST(PlayrtpOpus, APacketMissingWhenPlayoutReachesItIsConcealedAndCountedOnceMor
   EXPECT_EQ(s.opus.fec, 0u);
   EXPECT_EQ(s.frames_concealed, kFrame);
   // Packet 10 coming now is late: its audio was concealed.
-  const auto p = decode_rtp_packet(rtp(packets[10], 10));
+  const auto late = rtp(packets[10], 10); // the packet refers to it
+  const auto p = decode_rtp_packet(late);
   EXPECT_EQ(b.insert(*p, 0), JitterBuffer::Outcome::late);
 }
 
@@ -268,7 +269,8 @@ TEST(PlayrtpOpus, DuplicatesAreDroppedAndThePacketsTheySavedCounted) {
   EXPECT_EQ(s.saved_by_duplicate, 3u);
   EXPECT_EQ(s.opus.decoded, kPackets);
   // A copy that comes after its packet was played is still a copy.
-  const auto p = decode_rtp_packet(rtp(packets[40], 40));
+  const auto copy = rtp(packets[40], 40); // the packet refers to it
+  const auto p = decode_rtp_packet(copy);
   EXPECT_EQ(b.insert(*p, 0), JitterBuffer::Outcome::duplicate);
   EXPECT_EQ(b.stats().saved_by_duplicate, 2u);
 }
@@ -317,7 +319,8 @@ TEST(PlayrtpOpus, AnUndecodablePacketIsConcealedAndNotAPacketIsMalformed) {
     insert(b, rtp(payload, k));
   }
   // An empty payload is no Opus packet.
-  const auto p = decode_rtp_packet(rtp({}, 10));
+  const auto empty = rtp({}, 10); // the packet refers to it
+  const auto p = decode_rtp_packet(empty);
   EXPECT_EQ(b.insert(*p, 0), JitterBuffer::Outcome::malformed);
   take(b, 10 * kFrame);
   EXPECT_EQ(b.stats().opus.decoded + b.stats().opus.undecodable, 10u);
