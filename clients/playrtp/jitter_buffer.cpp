@@ -57,17 +57,22 @@ JitterBuffer::Outcome JitterBuffer::insert(const RtpPacket& packet, std::int64_t
     resync(r.first_position);
     resolve_sync();
   }
-  if (packet.header.ssrc == tracker_.ssrc())
-    reception_.received(packet.header.sequence, packet.header.timestamp, now_ns);
   Outcome outcome = Outcome::held;
+  bool copy = false; // this packet is a copy of one received before
   for (const PlacedPacket& p : r.packets) {
     if (duplicates_.arrived(p.sequence)) {
       ++stats_.duplicates;
       outcome = Outcome::duplicate;
+      if (p.sequence == packet.header.sequence) copy = true;
       continue;
     }
     outcome = opus_ ? place_opus(p) : place(p);
   }
+  // Copies are not counted as received (RFC 3550 allows either): so the
+  // loss reported to the sender is what is still missing once the copies
+  // a sender may send on purpose have filled in, and never negative.
+  if (!copy && packet.header.ssrc == tracker_.ssrc())
+    reception_.received(packet.header.sequence, packet.header.timestamp, now_ns);
   return outcome;
 }
 

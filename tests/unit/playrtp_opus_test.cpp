@@ -268,6 +268,9 @@ TEST(PlayrtpOpus, DuplicatesAreDroppedAndThePacketsTheySavedCounted) {
   EXPECT_EQ(s.duplicates, kPackets - 3);
   EXPECT_EQ(s.saved_by_duplicate, 3u);
   EXPECT_EQ(s.opus.decoded, kPackets);
+  // What the receiver reports to the sender counts each packet once.
+  EXPECT_EQ(b.reception().packets(), kPackets);
+  EXPECT_EQ(b.reception().lost(), 0);
   // A copy that comes after its packet was played is still a copy.
   const auto copy = rtp(packets[40], 40); // the packet refers to it
   const auto p = decode_rtp_packet(copy);
