@@ -432,5 +432,16 @@ def without_rtp_sdp_a_broadcast_plays_as_the_command_line_says():
         shutil.rmtree(home, ignore_errors=True)
 
 
+@test
+def a_bad_encoding_or_format_is_refused_with_the_usage():
+    for args, message in ((["--encoding", "mp3"], "--encoding takes l16 or opus, not mp3"),
+                          (["--format", "opus/48000"],
+                           "format 'opus/48000' is not BITS/RATE/CHANNELS")):
+        result = subprocess.run([PLAYRTP, *args, "9000"], capture_output=True, text=True,
+                                timeout=10)
+        assert result.returncode == 2, result
+        assert result.stderr.startswith(f"disorder-playrtp: {message}\nUsage: "), result.stderr
+
+
 if __name__ == "__main__":
     run_tests()
