@@ -6,14 +6,17 @@ one of them lossy; the listener's output (written by the command backend)
 must be the tone at its pitch and level with no dropout longer than
 concealment leaves, and the losses it reports as rebuilt from FEC, saved
 by a duplicate or concealed must match what the relay did.  Also: what it
-asks a server for in request mode, and how it learns from the server's SDP
-that a broadcast is Opus."""
+asks a server for in request mode, how it learns from the server's SDP
+that a broadcast is Opus, and an Opus stream played on a sender's timeline
+(synchronised playout, playrtp_sync_harness's sender)."""
 import array
 import math
 import os
 import random
 import shutil
 import socket
+import statistics
+import struct
 import subprocess
 import tempfile
 import threading
@@ -21,6 +24,8 @@ import threading
 from audio import RATE
 from harness import free_udp_port, run_tests, stand_in_priority, standing_in, test, wait_for
 from playrtp_harness import PLAYRTP, Listener, Relay
+from playrtp_sync_harness import Listener as RecordingListener
+from playrtp_sync_harness import SyncSender, free_port_pair
 
 SECONDS = 6
 FREQUENCY = 440
@@ -45,6 +50,30 @@ def send_opus(port, seconds=SECONDS):
              "-f", "rtp", "-payload_type", "96",
              f"rtp://127.0.0.1:{port}?rtcpport={rtcp.getsockname()[1]}"],
             check=True, timeout=60, stdout=subprocess.DEVNULL, preexec_fn=stand_in_priority)
+
+
+def capture_opus(seconds):
+    """The Opus packets (RTP payloads) of `seconds` of the tone, as ffmpeg
+    makes them, for a sender of the test's own to send."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(0.5)
+        sender = threading.Thread(target=send_opus, args=(s.getsockname()[1], seconds))
+        sender.start()
+        packets = []
+        while sender.is_alive() or packets == []:
+            try:
+                packets.append(s.recv(2048)[12:])
+            except socket.timeout:
+                pass
+        sender.join()
+        s.setblocking(False)
+        while True:
+            try:
+                packets.append(s.recv(2048)[12:])
+            except BlockingIOError:
+                break
+    return packets
 
 
 def reference():
@@ -430,6 +459,46 @@ def without_rtp_sdp_a_broadcast_plays_as_the_command_line_says():
     finally:
         server.close()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@test
+def on_the_senders_timeline_an_opus_stream_plays_in_step():
+    # A sender standing for disorder-speaker sends Opus with sender reports
+    # in 48 kHz units and a timeline: the listener follows it as it follows
+    # L16, and the tone is heard when the timeline says (plus the codec's
+    # own delay, 312 samples at 48 kHz).
+    payloads = capture_opus(4)
+    port = free_port_pair()
+    sender = SyncSender(port, 0, rate=48000, packet=FRAME, payloads=payloads, payload_type=96)
+    try:
+        with RecordingListener(port, extra=("--format", "opus")) as listener:
+            sender.start()
+            errors = []
+
+            def in_step():
+                st = listener.status()
+                if st["synchronised"] == "yes" and st["error_ms"] != "-":
+                    errors.append(float(st["error_ms"]))
+                return len(errors) >= 5
+
+            wait_for(in_step, "the listener to play on the timeline")
+            sender.thread.join()
+            # All of it received, then played: the listener idles.
+            wait_for(lambda: listener.status()["packets"] == str(len(payloads)),
+                     "every packet to arrive")
+            wait_for(lambda: listener.status()["error_ms"] == "-", "the stream to play out")
+            listener.stop()
+            assert abs(statistics.median(errors)) < 1, errors
+            data = listener.output()
+            onset = next(k for k in range(len(data) // 4)
+                         if abs(struct.unpack("<h", data[4 * k:4 * k + 2])[0]) > 200)
+            late_ms = (listener.write_instant(onset) - sender.frame_instant(0) -
+                       sender.latency_us * 1000) / 1e6
+            assert abs(late_ms - 312 / 48) < 4, f"the tone began {late_ms:+.2f} ms late"
+            assert any(block and block["ssrc"] == sender.ssrc
+                       for _, _, block, _ in sender.reports), sender.reports
+    finally:
+        sender.close()
 
 
 @test
