@@ -36,7 +36,8 @@
 // Threads: none of its own; disorder-playrtp's audio thread uses it, under
 // a mutex that lets the loop thread read its statistics.  Memory: fixed
 // by the settings and the stream's format (at most capacity_frames() frames
-// plus StreamTracker's held packets), whatever arrives.
+// plus StreamTracker's held packets, and for Opus OpusStage::kMaxBytes of
+// packets and one decoder), whatever arrives.
 #pragma once
 
 #include "arrival_clock.hpp"
