@@ -132,7 +132,13 @@ std::size_t OpusStage::lost_packets(std::size_t frames) const {
 }
 
 void OpusStage::count_tail_loss(std::size_t frames) {
+  count_concealed(frames);
+}
+
+void OpusStage::count_concealed(std::size_t frames) {
   stats_.plc += lost_packets(frames);
+  ++stats_.plc_gaps;
+  stats_.plc_longest = std::max<std::uint64_t>(stats_.plc_longest, frames);
 }
 
 std::size_t OpusStage::decode(FrameRing& ring, std::int64_t target) {
@@ -205,7 +211,7 @@ std::size_t OpusStage::decode(FrameRing& ring, std::int64_t target) {
         cursor_ = it->first;
         continue;
       }
-      if (plc) stats_.plc += lost_packets(plc);
+      if (plc) count_concealed(plc);
       concealed += plc + (gap - whole);
       cursor_ = it->first;
       continue;

@@ -41,6 +41,8 @@ struct OpusStats {
   std::uint64_t decoded = 0;     // packets decoded as they came
   std::uint64_t fec = 0;         // lost packets rebuilt from the next packet's FEC
   std::uint64_t plc = 0;         // lost packets concealed (Opus PLC)
+  std::uint64_t plc_gaps = 0;    // runs of lost packets concealed: the gaps a listener may hear
+  std::uint64_t plc_longest = 0; // frames (48 kHz) in the longest of them
   std::uint64_t undecodable = 0; // packets libopus refused (concealed instead)
 };
 
@@ -110,6 +112,8 @@ private:
   void put(FrameRing& ring, std::int64_t position, std::size_t frames);
   std::size_t conceal(std::size_t frames);
   std::size_t lost_packets(std::size_t frames) const;
+  // `frames` of lost packets concealed in one run.
+  void count_concealed(std::size_t frames);
   void reset_decoder();
 
   OpusStats& stats_;

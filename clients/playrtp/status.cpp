@@ -45,6 +45,7 @@ std::string status_line(const Player::Snapshot& s, const SyncClient::Status* syn
   add("fec_recovered", std::to_string(s.buffer.opus.fec));
   add("duplicate_saved", std::to_string(s.buffer.saved_by_duplicate));
   add("plc_concealed", std::to_string(s.buffer.opus.plc));
+  add("plc_gaps", std::to_string(s.buffer.opus.plc_gaps));
   return line;
 }
 
@@ -66,6 +67,7 @@ std::string describe_status(std::string_view line) {
       {"fec_recovered", "Losses recovered by FEC"},
       {"duplicate_saved", "Losses saved by a duplicate"},
       {"plc_concealed", "Losses concealed (PLC)"},
+      {"plc_gaps", "Gaps concealed (PLC)"},
   };
   std::string out;
   std::size_t i = 0;

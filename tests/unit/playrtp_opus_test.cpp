@@ -209,6 +209,8 @@ TEST(PlayrtpOpus, WithoutTheNextPacketALossIsConcealed) {
   EXPECT_EQ(s.opus.fec, 1u);
   EXPECT_EQ(s.opus.plc, 1u);
   EXPECT_EQ(s.frames_concealed, kFrame);
+  EXPECT_EQ(s.opus.plc_gaps, 1u);
+  EXPECT_EQ(s.opus.plc_longest, kFrame);
 }
 
 TEST(PlayrtpOpus, APacketMissingWhenPlayoutReachesItIsConcealedAndCountedOnceMoreArrive) {
@@ -311,6 +313,19 @@ TEST(PlayrtpOpus, PacketsWithoutFecAreConcealed) {
   take(b, kPackets * kFrame);
   EXPECT_EQ(b.stats().opus.fec, 0u);
   EXPECT_EQ(b.stats().opus.plc, 1u);
+}
+
+TEST(PlayrtpOpus, EachRunOfConcealedPacketsIsOneGapAndTheLongestIsKept) {
+  // Without FEC: one packet lost, then three in a row.
+  const auto packets = encode_tone(false);
+  JitterBuffer b(opus_settings());
+  for (std::size_t k = 0; k < kPackets; ++k)
+    if (k != 10 && (k < 20 || k > 22)) insert(b, rtp(packets[k], k));
+  take(b, kPackets * kFrame);
+  const JitterStats s = b.stats();
+  EXPECT_EQ(s.opus.plc, 4u);
+  EXPECT_EQ(s.opus.plc_gaps, 2u);
+  EXPECT_EQ(s.opus.plc_longest, 3 * kFrame);
 }
 
 TEST(PlayrtpOpus, AnUndecodablePacketIsConcealedAndNotAPacketIsMalformed) {
