@@ -2,8 +2,9 @@
 """disorder-web as an Icecast source (web_icecast): Debian's icecast2 runs
 on a loopback port with a generated configuration; disorder-web feeds it
 the jukebox's stream; ffmpeg pulls the mount and hears the playing tone;
-the mount's title (icecast's /status-json.xsl, and the OpusTags a listener
-of the mount gets) changes when the track does; icecast2 killed in the
+the title that a listener of the mount gets (each Ogg chain's OpusTags,
+the ICY StreamTitle of MP3) and, for MP3, the mount's title in icecast's
+/status-json.xsl change when the track does; icecast2 killed in the
 middle and started again gets the source back, and the mount plays again."""
 import grp
 import json
@@ -16,7 +17,7 @@ import time
 import urllib.request
 
 from harness import Skip, free_port, run_tests, terminate, test, wait_for
-from stream_harness import (HIGH_HZ, LOW_HZ, OggStream, StreamJukebox, assert_tone, capture,
+from stream_harness import (HIGH_HZ, LOW_HZ, IcyStream, OggStream, StreamJukebox, assert_tone, capture,
                             needs, tmpdir)
 from web_harness import needs_daemon
 
@@ -157,26 +158,23 @@ def an_opus_mount_plays_names_the_track_and_comes_back_after_icecast_restarts():
         assert_tone(rate, samples, LOW_HZ, HIGH_HZ, "the mount")
         low_artist, low_title = j.title_of(j.low)
         high_artist, high_title = j.title_of(j.high)
-        wait_for(lambda: (ice.mount(mount) or {}).get("title") == low_title,
-                 "the mount's title", 20)
-        assert ice.mount(mount).get("artist") == low_artist, ice.mount(mount)
-        # A listener of the mount: the new chain's tags reach it.
+        # A listener of the mount gets each chain's OpusTags.  (icecast2
+        # 2.4 passes them on but shows no title for an Opus mount in its
+        # status, and refuses metadata updates for Ogg mounts.)
         listener = OggStream(ice.port, mount)
         try:
-            listener.next_page()
-            t0 = time.monotonic()
+            tags = listener.wait_tags(lambda t: t.get("TITLE") == low_title,
+                                      "the title at a listener of the mount")
+            assert tags == {"ARTIST": low_artist, "TITLE": low_title}, tags
+            t0 = time.monotonic()  # the time to play it counts too: an upper bound
             j.play(j.high)
             tags = listener.wait_tags(lambda t: t.get("TITLE") == high_title,
                                       "the new title at a listener of the mount")
             heard = time.monotonic() - t0
-            assert tags.get("ARTIST") == high_artist, tags
+            assert tags == {"ARTIST": high_artist, "TITLE": high_title}, tags
         finally:
             listener.close()
-        wait_for(lambda: (ice.mount(mount) or {}).get("title") == high_title,
-                 "the mount's new title", 20)
-        status = time.monotonic() - t0
-        print(f"# track change to the new title: {heard:.2f} s at a listener of the mount, "
-              f"{status:.2f} s in icecast's status")
+        print(f"# opus: track change to the new title at a listener of the mount: {heard:.2f} s")
         # Icecast goes away in the middle of the stream and comes back.
         ice.kill()
         ice.start()
@@ -200,12 +198,20 @@ def an_mp3_mount_plays_and_its_title_follows_the_track():
         low = " - ".join(j.title_of(j.low))
         high = " - ".join(j.title_of(j.high))
         wait_for(lambda: (ice.mount(mount) or {}).get("title") == low, "the mount's title", 20)
-        t0 = time.monotonic()
-        j.play(j.high)
-        wait_for(lambda: (ice.mount(mount) or {}).get("title") == high,
-                 "the mount's new title", 20)
-        print(f"# mp3 track change to the new title in icecast's status: "
-              f"{time.monotonic() - t0:.2f} s")
+        listener = IcyStream(ice.port, mount)
+        try:
+            listener.wait_title(low)
+            t0 = time.monotonic()  # the time to play it counts too: an upper bound
+            j.play(j.high)
+            wait_for(lambda: (ice.mount(mount) or {}).get("title") == high,
+                     "the mount's new title", 20)
+            status = time.monotonic() - t0
+            listener.wait_title(high)
+            heard = time.monotonic() - t0
+        finally:
+            listener.close()
+        print(f"# mp3: track change to the new title: {status:.2f} s in icecast's status, "
+              f"{heard:.2f} s at an ICY listener of the mount")
     run_with_icecast("mp3", body)
 
 
