@@ -16,7 +16,7 @@ namespace {
 constexpr std::string_view kCookie = "disorder";
 constexpr std::string_view kCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "media-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 constexpr size_t kMaxArgs = 64;
 constexpr std::string_view kNotRunning = "the jukebox server is not running";

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 
-from harness import run_tests, test, wait_for
+from harness import free_udp_port, run_tests, test, wait_for
 from stream_harness import (HIGH_HZ, LOW_HZ, IcyStream, OggStream, StreamJukebox,
                             StreamReader, assert_tone, capture, ogg_pages, tmpdir)
 from web_harness import WebClient, needs_daemon
@@ -38,6 +38,21 @@ def ffmpeg_hears_the_playing_tone_in_both_formats_and_the_next_one_after_a_chang
             for fmt in ("opus", "mp3"):
                 rate, samples = capture(stream_url(j, fmt), 3, out)
                 assert_tone(rate, samples, HIGH_HZ, LOW_HZ, f"{fmt} after the change")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+@test
+def in_broadcast_mode_the_stream_is_the_broadcast_one():
+    needs_daemon()
+    out = tmpdir()
+    try:
+        with StreamJukebox(broadcast_port=free_udp_port()) as j:
+            j.play(j.high)
+            rate, samples = capture(stream_url(j, "opus"), 3, out)
+            assert_tone(rate, samples, HIGH_HZ, LOW_HZ, "the broadcast stream")
+            # No stream of its own was asked for (disorderd logs each one).
+            assert "RTP stream 1 to" not in j.log_text(), j.log_text()
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
