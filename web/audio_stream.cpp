@@ -123,9 +123,19 @@ void AudioStream::write(Listener& l, const std::string& bytes) {
 bool AudioStream::deliver(Listener& l, const StreamUnit& unit, Clock::time_point now) {
   if (l.request->gone()) return false;
   if (!unit.header && l.request->backlog() > kMaxBacklog) {
-    if (!l.behind_since) l.behind_since = now;
+    if (!l.behind_since) {
+      l.behind_since = now;
+      // Once per listener: one that keeps falling behind says so once.
+      if (l.skipped == 0)
+        log_info("audio stream listener " + l.request->peer() + " falls behind: skipping");
+    }
     ++l.skipped;
     return now - *l.behind_since < kDropAfter;
+  }
+  if (l.behind_since && !l.caught_up_logged) {
+    l.caught_up_logged = true;
+    log_info("audio stream listener " + l.request->peer() + " caught up (" +
+             std::to_string(l.skipped) + " units skipped)");
   }
   l.behind_since.reset();
   write(l, *unit.bytes);

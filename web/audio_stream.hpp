@@ -61,6 +61,7 @@ private:
     std::string sent_title; // the title its last ICY block carried
     std::optional<std::chrono::steady_clock::time_point> behind_since;
     uint64_t skipped = 0;
+    bool caught_up_logged = false;
   };
   void ensure_encoder();
   void publish(const std::vector<StreamUnit>& units);

@@ -8,6 +8,7 @@ import http.client
 import math
 import os
 import shutil
+import socket
 import struct
 import subprocess
 import tempfile
@@ -125,8 +126,13 @@ class StreamReader:
     """GET of a stream, read in pieces as they come (http.client undoes
     the chunked encoding)."""
 
-    def __init__(self, port, path, headers=None, timeout=10):
+    def __init__(self, port, path, headers=None, timeout=10, rcvbuf=None):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        if rcvbuf:
+            # A small receive buffer: a listener that stops reading shows
+            # at the server soon.
+            self.conn.connect()
+            self.conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.conn.request("GET", path, headers=headers or {})
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
@@ -149,13 +155,15 @@ class OggStream(StreamReader):
         super().__init__(port, path, **kw)
         self.buf = b""
         self.queue = []
+        self.seen = []  # every page returned so far
 
     def next_page(self):
         while not self.queue:
             self.buf += self.read()
             pages, self.buf = ogg_pages(self.buf)
             self.queue.extend(pages)
-        return self.queue.pop(0)
+        self.seen.append(self.queue.pop(0))
+        return self.seen[-1]
 
     def wait_tags(self, predicate, what, timeout=20):
         """Reads pages until an OpusTags packet whose comments satisfy

@@ -185,6 +185,71 @@ def a_listener_that_stops_reading_is_skipped_then_dropped_and_slows_nobody():
                 t.join(10)
 
 
+def mp3_frames(data):
+    """The lengths of the MPEG 1 layer III frames that data is made of
+    (asserting that it is made of whole frames, from its start)."""
+    rates = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+    out, pos = [], 0
+    while len(data) - pos >= 4:
+        h = data[pos:pos + 4]
+        assert h[0] == 0xFF and h[1] & 0xFE == 0xFA, f"no frame at byte {pos}: {h!r}"
+        length = 144000 * rates[h[2] >> 4] // 44100 + ((h[2] >> 1) & 1)
+        if pos + length > len(data):
+            break
+        out.append(length)
+        pos += length
+    return out
+
+
+def falls_behind(j, reader):
+    """Stops reading until disorder-web says the listener falls behind,
+    and a second more (well within the 10 s after which it is dropped)."""
+    n = j.web.log_text().count("falls behind: skipping")
+    wait_for(lambda: j.web.log_text().count("falls behind: skipping") > n,
+             "the listener to fall behind", 60)
+    time.sleep(1)
+
+
+@test
+def a_listener_that_falls_behind_skips_whole_pages_and_frames_and_catches_up():
+    needs_daemon()
+    with StreamJukebox() as j:
+        j.play(j.low)
+        # A receive buffer of a fixed, modest size: the listener's buffers
+        # fill sooner than with the kernel's growing one.
+        ogg = OggStream(j.web_port, rcvbuf=32768)
+        try:
+            ogg.next_page()
+            falls_behind(j, ogg)
+            # Every page read is whole (ogg_pages asserts that each starts
+            # with OggS where the previous one ended); within a chain, the
+            # page numbers jump where pages were skipped.
+            def skipped():
+                a, b = ogg.seen[-1], ogg.next_page()
+                return a[2] == b[2] and b[3] - a[3] > 1
+            wait_for(skipped, "a page number that jumps past skipped pages", 30)
+            # And it catches up, reading as fast as pages are made.
+            def caught_up():
+                ogg.next_page()
+                return "caught up (" in j.web.log_text()
+            wait_for(caught_up, "the listener to catch up", 30)
+        finally:
+            ogg.close()
+        mp3 = StreamReader(j.web_port, "/stream.mp3", rcvbuf=32768)
+        try:
+            data = mp3.read(65536)
+            falls_behind(j, mp3)
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 3:
+                data += mp3.read(65536)
+            # Whole frames only, skipped or not.
+            frames = mp3_frames(data)
+            assert len(frames) > 100, len(frames)
+        finally:
+            mp3.close()
+        assert "dropped" not in j.web.log_text(), j.web.log_text()
+
+
 @test
 def a_listener_gets_the_headers_and_audio_within_a_second():
     needs_daemon()
@@ -212,7 +277,7 @@ def a_listener_gets_the_headers_and_audio_within_a_second():
                 else:
                     ogg.close()
                 t0 = time.monotonic()
-                mp3 = StreamReader(j.web_port, "/stream.mp3")
+                mp3 = StreamReader(j.web_port, "/stream.mp3", rcvbuf=32768)
                 data = mp3.read(4)
                 took = time.monotonic() - t0
                 mp3.close()
