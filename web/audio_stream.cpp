@@ -182,11 +182,15 @@ void AudioStream::title(const TrackTitle& title) {
 AudioStreams::AudioStreams(EventLoop& loop, const Config& config)
     : loop_(loop), config_(config), opus_(loop, StreamFormat::opus, [this] { update(); }),
       mp3_(loop, StreamFormat::mp3, [this] { update(); }) {
-  if (config_.web_icecast) {
-    const IcecastTarget& t = *config_.web_icecast;
-    icecast_ = std::make_unique<IcecastSource>(t);
-    (t.format == "opus" ? opus_ : mp3_).set_icecast(icecast_.get());
-  }
+  // Once the loop runs: by then disorder-web has given up root, which
+  // (setuid() signals every thread) would interrupt the Icecast thread's
+  // first connection.
+  if (config_.web_icecast)
+    loop_.defer([this] {
+      const IcecastTarget& t = *config_.web_icecast;
+      icecast_ = std::make_unique<IcecastSource>(t);
+      (t.format == "opus" ? opus_ : mp3_).set_icecast(icecast_.get());
+    });
 }
 
 AudioStreams::~AudioStreams() {

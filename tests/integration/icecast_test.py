@@ -181,8 +181,10 @@ def an_opus_mount_plays_names_the_track_and_comes_back_after_icecast_restarts():
         wait_for(lambda: ice.mount(mount), "the source to reconnect", 40)
         rate, samples = capture(url, 3, out)
         assert_tone(rate, samples, HIGH_HZ, LOW_HZ, "the mount after icecast restarted")
+        # One outage, logged once.
         log = j.web.log_text()
         assert log.count("connection lost") == 1, log
+        assert "cannot connect" not in log, log
         assert "connected again to Icecast" in log, log
     run_with_icecast("opus", body)
 
@@ -210,6 +212,9 @@ def an_mp3_mount_plays_and_its_title_follows_the_track():
             heard = time.monotonic() - t0
         finally:
             listener.close()
+        log = j.web.log_text()
+        assert f"connected to Icecast at 127.0.0.1 port {ice.port} mount {mount}" in log, log
+        assert "WARNING" not in log, log
         print(f"# mp3: track change to the new title: {status:.2f} s in icecast's status, "
               f"{heard:.2f} s at an ICY listener of the mount")
     run_with_icecast("mp3", body)
