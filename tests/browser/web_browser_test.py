@@ -578,6 +578,14 @@ def the_listen_view_plays_the_audio_stream():
         wait_for(lambda: p.d.execute_script(position) > 2, "the stream to play 2 s", 20)
         source = p.d.execute_script("return document.getElementById('listen-audio').currentSrc")
         assert source.endswith("/stream.opus"), source
+        # A new track starts a new chained Ogg stream: playing goes on.
+        root_ok(j, "play", j.paths["first"])
+        root_ok(j, "scratch")
+        wait_for(lambda: fields(root_ok(j, "playing")[0]).get("track") == j.paths["first"],
+                 "the first track to play")
+        at_change = p.d.execute_script(position)
+        wait_for(lambda: p.d.execute_script(position) > at_change + 3,
+                 "the stream to play on 3 s past a track change", 20)
         p.d.execute_script("document.getElementById('listen-audio').pause()")
 
 
