@@ -9,6 +9,12 @@
 
 namespace disorder::web {
 
+namespace {
+
+constexpr size_t kFramesPerUnit = 4;
+
+} // namespace
+
 std::optional<size_t> mp3_frame_length(std::string_view b) {
   if (b.size() < 4) return std::nullopt;
   const auto u = [&b](size_t i) { return static_cast<unsigned char>(b[i]); };
@@ -64,7 +70,7 @@ void Mp3Encoder::encode(std::span<const int16_t> frames, std::vector<StreamUnit>
   partial_.append(reinterpret_cast<const char*>(buffer_.data()), static_cast<size_t>(got));
   // Whole frames go out together; a byte that starts no frame is dropped
   // (LAME writes none, but a stream must never carry half a frame).
-  size_t pos = 0, start = 0;
+  size_t pos = 0, start = 0, whole = 0;
   while (pos + 4 <= partial_.size()) {
     auto len = mp3_frame_length(std::string_view(partial_).substr(pos));
     if (!len) {
@@ -76,10 +82,15 @@ void Mp3Encoder::encode(std::span<const int16_t> frames, std::vector<StreamUnit>
     }
     if (pos + *len > partial_.size()) break;
     pos += *len;
+    ++whole;
   }
-  if (pos > start)
-    out.push_back(
-        {std::make_shared<const std::string>(partial_.substr(start, pos - start)), false});
+  // Units of a few frames (about 100 ms): each unit costs every listener a
+  // write.
+  if (whole < kFramesPerUnit) {
+    partial_.erase(0, start);
+    return;
+  }
+  out.push_back({std::make_shared<const std::string>(partial_.substr(start, pos - start)), false});
   partial_.erase(0, pos);
 }
 
