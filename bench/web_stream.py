@@ -69,7 +69,7 @@ def main():
                 time.sleep(2)
                 print(f"{'disorder-web ' + fmt:27}{n:>10}{share(web):>14.1f}", flush=True)
                 stop(procs)
-    ice = Icecast()
+    ice = Icecast(clients=max(counts) + 10)
     ice.start()
     try:
         extra = f"web_icecast 127.0.0.1 {ice.port} /bench.opus source {PASSWORD} opus\n"

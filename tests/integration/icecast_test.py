@@ -30,7 +30,7 @@ class Icecast:
     icecast2 refuses to run as root: as root it is told to change to the
     nobody account once it has bound its port (<changeowner>)."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, clients=50):
         if not os.path.exists(ICECAST):
             raise Skip(f"{ICECAST} is not installed")
         self.port = port or free_port()
@@ -47,7 +47,7 @@ class Icecast:
         with open(self.config, "w") as f:
             f.write(f"""<icecast>
   <location>test</location><admin>test@example.invalid</admin>
-  <limits><clients>50</clients><sources>4</sources><queue-size>524288</queue-size>
+  <limits><clients>{clients}</clients><sources>4</sources><queue-size>524288</queue-size>
     <client-timeout>30</client-timeout><header-timeout>15</header-timeout>
     <source-timeout>10</source-timeout><burst-on-connect>0</burst-on-connect></limits>
   <authentication><source-password>{PASSWORD}</source-password>
