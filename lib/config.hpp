@@ -55,6 +55,22 @@ struct TrackLength {
   bool operator==(const TrackLength&) const = default;
 };
 
+// web_stream_login USER PASSWORD: the account disorder-web's audio stream
+// asks disorderd for the jukebox's RTP stream with.
+struct StreamLogin {
+  std::string user = "guest";
+  std::string password;
+  bool operator==(const StreamLogin&) const = default;
+};
+
+// web_icecast HOST PORT MOUNT USER PASSWORD FORMAT: an Icecast mount that
+// disorder-web feeds.
+struct IcecastTarget {
+  std::string host, port, mount, user, password;
+  std::string format; // "opus" or "mp3"
+  bool operator==(const IcecastTarget&) const = default;
+};
+
 // namepart PART REGEXP SUBST [CONTEXT [REFLAGS]]
 struct NamePart {
   std::string part;
@@ -214,6 +230,11 @@ struct Config {
   NetAddress web_listen{AF_UNSPEC, "", "8080"};
   std::vector<AddressPrefix> web_proxy;
   std::string web_static = PKGDATADIR "/static";
+  // Its audio stream: how many may listen at once (0: no stream), the
+  // login that asks for the jukebox's RTP stream, and an Icecast mount.
+  int web_stream_listeners = 32;
+  StreamLogin web_stream_login;
+  std::optional<IcecastTarget> web_icecast;
 
   // DisOrder's items that are accepted and ignored, in file order.
   std::vector<IgnoredItem> ignored;

@@ -445,6 +445,34 @@ struct TrackLengthSpec {
   static Args format(const TrackLength& t) { return {t.pattern, t.module}; }
 };
 
+// web_stream_login USER PASSWORD
+struct StreamLoginSpec {
+  static StreamLogin parse(const Args& args) {
+    if (args.size() != 2) throw SyntaxError("give a user name and a password");
+    if (args[0].empty()) throw SyntaxError("empty user name");
+    return {args[0], args[1]};
+  }
+  static Args format(const StreamLogin& l) { return {l.user, l.password}; }
+};
+
+// web_icecast HOST PORT MOUNT USER PASSWORD FORMAT
+struct IcecastTargetSpec {
+  static IcecastTarget parse(const Args& args) {
+    if (args.size() != 6) throw SyntaxError("give HOST PORT MOUNT USER PASSWORD FORMAT");
+    IcecastTarget t{args[0], args[1], args[2], args[3], args[4], args[5]};
+    if (t.host.empty()) throw SyntaxError("empty host");
+    parse_integer(t.port, 1, 65535);
+    if (t.mount.empty() || t.mount[0] != '/')
+      throw SyntaxError(quoted(t.mount) + " is not a mount point (it starts with /)");
+    if (t.format != "opus" && t.format != "mp3")
+      throw SyntaxError(quoted(t.format) + " is not a stream format (opus or mp3)");
+    return t;
+  }
+  static Args format(const IcecastTarget& t) {
+    return {t.host, t.port, t.mount, t.user, t.password, t.format};
+  }
+};
+
 // namepart PART REGEXP SUBST [CONTEXT [REFLAGS]] and transform TYPE ... alike.
 template <typename Rule> struct NameRule {
   static Rule parse(const Args& args) {
@@ -718,6 +746,9 @@ constexpr ConfigItem kItems[] = {
     scalar<&Config::web_listen, Address<true, false>>("web_listen", "8080"),
     prefix_list_item<&Config::web_proxy>("web_proxy"),
     scalar<&Config::web_static, AbsolutePath>("web_static", PKGDATADIR "/static"),
+    scalar<&Config::web_stream_listeners, Int<0, 100000>>("web_stream_listeners", "32"),
+    scalar<&Config::web_stream_login, StreamLoginSpec>("web_stream_login", "guest \"\""),
+    optional_scalar<&Config::web_icecast, IcecastTargetSpec>("web_icecast", "(none)"),
 
     // --- server (playlists)
     scalar<&Config::playlist_lock_timeout, Seconds<0>>("playlist_lock_timeout", "0"),

@@ -767,14 +767,17 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "url",
                                 "web_listen",
                                 "web_proxy",
-                                "web_static"})
+                                "web_static",
+                                "web_stream_listeners",
+                                "web_stream_login",
+                                "web_icecast"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
   // DisOrder's items that its page leaves out, and rtp_timestamps.
   for (std::string_view name :
        {"checkpoint_kbyte", "checkpoint_min", "dbversion", "nice", "rtp_delay_threshold",
         "rtp_instance_name", "rtp_verbose", "templates", "rtp_timestamps"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 80u);
+  EXPECT_EQ(names.size(), 83u);
 }
 
 // The table's documented default, written as a file would write it, must
@@ -832,7 +835,9 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "transform dir x \"\" sort g\n"
                      "url https://j/\n"
                      "web_listen -4 127.0.0.1 8081\nweb_proxy 127.0.0.1 ::1\n"
-                     "web_static /srv/page\n";
+                     "web_static /srv/page\n"
+                     "web_stream_listeners 5\nweb_stream_login radio \"r pw\"\n"
+                     "web_icecast ice.example 8000 /jukebox source hackme opus\n";
   Config c = parse(text);
   EXPECT_EQ(c.api, "rtp");
   EXPECT_TRUE(c.namepart.empty());
