@@ -284,7 +284,6 @@ public:
       throw BackendError("rtp_max_payload " + std::to_string(udp_payload) +
                          " leaves no room for a frame");
     chunk_ = (udp_payload - kRtpHeaderSize) / bpf_;
-    position_ = 0;
     start_sender(); // before the time service, which sets its loss hint
     start_time_service();
     open_ = true;
@@ -732,6 +731,7 @@ private:
         log_warning(std::string("no Opus stream for listeners: ") + e.what());
       }
     }
+    opus_continues_ = false; // a new segment after a reopening
     const std::size_t block = chunk_ * bpf_;
     ring_ = std::make_unique<RtpBlockRing>(block <= 16384 ? 256 : 32, block);
     wake_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -843,8 +843,12 @@ private:
       opus_continues_ = true;
     }
     opus_next_position_ = block.position + block.bytes / bpf_;
-    encoder_->set_loss_percent(
-        std::clamp(std::max(worst_loss_.load(std::memory_order_relaxed), opus_loss_floor_), 0, 30));
+    const int hint =
+        std::clamp(std::max(worst_loss_.load(std::memory_order_relaxed), opus_loss_floor_), 0, 30);
+    if (hint != encoder_->loss_percent()) {
+      encoder_->set_loss_percent(hint);
+      log_debug("Opus FEC prepared for " + std::to_string(hint) + "% loss");
+    }
     const std::uint32_t start =
         opus_timestamp_at(static_cast<std::int64_t>(opus_segment_position_));
     encoder_->push(audio, [&](std::span<const std::uint8_t> payload, std::uint64_t k) {
@@ -966,7 +970,9 @@ private:
   bool scheduled_ = false;
   std::int64_t anchor_ns_ = 0; // when frame 0 of the schedule is due
   std::uint64_t frames_ = 0;   // frames scheduled since the anchor (< rate after normalising)
-  std::uint64_t position_ = 0; // frames since open(), silences included: the Opus timeline
+  // Frames since the backend was made, silences included: the Opus
+  // stream's timeline.
+  std::uint64_t position_ = 0;
   std::uint64_t ring_drops_ = 0;
   std::int64_t last_ring_log_ns_ = 0;
 
