@@ -346,7 +346,7 @@ def check_duplicates(listener, delay):
         assert d1 == d2, "a second copy differs"
     gaps = sorted(t2 - t1 for (t1, _), (t2, _) in copies)
     median = gaps[len(gaps) // 2]
-    assert delay * 0.9 < median < delay + 0.05, f"copies {median * 1000:.1f} ms apart"
+    assert delay * 0.9 < median < delay + 0.08, f"copies {median * 1000:.1f} ms apart"
     assert gaps[0] > delay * 0.75, f"a copy only {gaps[0] * 1000:.1f} ms after the first"
 
 
