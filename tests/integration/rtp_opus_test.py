@@ -3,12 +3,14 @@
 a server with `api rtp` plays a generated tone.  With `rtp_encoding opus`
 the broadcast stream is Opus: rtp-sdp describes it so that ffmpeg records
 the tone from it, and its packets are payload type 96 with 48 kHz
-timestamps, far smaller than L16's, on the timeline of its sender reports.
+timestamps, far smaller than L16's, on the timeline of its sender reports,
+and carry in-band FEC once a listener reports loss.
 In request mode a listener that asks with `opus` gets the Opus stream while
 one that asks as DisOrder's does gets L16, at the same time.
 rtp_duplicate_delay sends every packet again, byte for byte, that long
 later; rtp_duplicate_to sends the broadcast stream to a second destination
 as well.  Bad values of the new items are refused with a clear error."""
+import array
 import os
 import socket
 import struct
@@ -16,12 +18,10 @@ import subprocess
 import threading
 import time
 import wave
-import array
 
 from audio import RATE, Events, tone, write_wav, zero_crossings_per_second
-from harness import (DISORDERD, Server, closing, free_udp_port, run_tests, test,
-                     unheld_udp_ports)
-from rtp_wire import SO_TIMESTAMPNS, parse_rtp, recv_stamped, udp_pair
+from harness import DISORDERD, Server, closing, free_udp_port, run_tests, test, wait_for
+from rtp_wire import SO_TIMESTAMPNS, parse_rtp, recv_stamped_from, udp_pair
 
 OPUS_RATE = 48000
 L16_BYTES_PER_SECOND = RATE * 4
@@ -83,6 +83,7 @@ class Listener:
         self.port = self.rtp.getsockname()[1]
         self.packets = []  # (monotonic, raw datagram)
         self.reports = []  # (monotonic, parsed SR)
+        self.report_sources = []  # where the reports came from
         self.relay_to = relay_to
         self.relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.cond = threading.Condition()
@@ -97,7 +98,7 @@ class Listener:
         sock.settimeout(0.1)
         while not self.stopping:
             try:
-                mono, _, data = recv_stamped(sock)
+                mono, _, data, source = recv_stamped_from(sock)
             except socket.timeout:
                 continue
             except OSError:
@@ -109,6 +110,7 @@ class Listener:
                         self.relay.sendto(data, ("127.0.0.1", self.relay_to))
                 elif (sr := parse_sr(data)) is not None:
                     self.reports.append((mono, sr))
+                    self.report_sources.append(source)
                 self.cond.notify_all()
 
     def wait(self, what, n, timeout=20):
@@ -283,6 +285,48 @@ def opus_packets_are_small_and_on_the_reports_timeline():
         median = offsets[len(offsets) // 2]
         assert -0.15 < median < 0.0, f"packets are {median * 1000:.1f} ms off the reports"
         assert offsets[-1] < 0.005, f"a packet {offsets[-1] * 1000:.1f} ms in the future"
+    finally:
+        listener.close()
+
+
+def receiver_report(about_ssrc, fraction_lost, cname="ear@test"):
+    """An RTCP compound of an RR with one report block about about_ssrc and
+    an SDES with our CNAME (RFC 3550 6.4.2, 6.5)."""
+    me = 0x1234abcd
+    block = struct.pack(">IB3sIIII", about_ssrc, fraction_lost, b"\0\0\0", 0, 0, 0, 0)
+    rr = struct.pack(">BBHI", 0x81, 201, (8 + len(block)) // 4 - 1, me) + block
+    item = bytes([1, len(cname)]) + cname.encode() + b"\0"
+    item += b"\0" * (-len(item) % 4)
+    sdes = struct.pack(">BBHI", 0x81, 202, (8 + len(item)) // 4 - 1, me) + item
+    return rr + sdes
+
+
+@test
+def listeners_loss_turns_on_in_band_fec():
+    """With no report the FEC hint is rtp_opus_loss (5%), at which libopus
+    sends CELT packets, which carry no FEC; once a listener reports 25%
+    loss the packets are SILK or hybrid (TOC configurations below 16),
+    which carry it."""
+    listener = Listener()
+    try:
+        with Jukebox(listener.port, ["rtp_encoding opus"]) as s:
+            s.play_tone(440, 8.0)
+            listener.wait("packets", 50)
+            before = [p for _, p, _ in main_stream(listener.parsed())][5:]
+            assert before and all(p["payload"][0] >> 3 >= 16 for p in before), \
+                [p["payload"][0] >> 3 for p in before]
+            # The reports come from the socket that listens for ours.
+            listener.wait("reports", 1)
+            with listener.cond:
+                source = listener.report_sources[0]
+            ssrc = before[0]["ssrc"]
+            listener.rtcp.sendto(receiver_report(ssrc, 64), source)
+            sent = time.monotonic()
+
+            def hybrid():
+                recent = [p for t, p, _ in main_stream(listener.parsed()) if t > sent + 0.1]
+                return len(recent) >= 10 and all(p["payload"][0] >> 3 < 16 for p in recent[-10:])
+            wait_for(hybrid, "packets with in-band FEC", timeout=10)
     finally:
         listener.close()
 
