@@ -107,6 +107,8 @@ enum class MtuDiscovery { system_default, yes, no };
 // receivers expect) or samples (frames times channels, as DisOrder 5.2's
 // disorder-playrtp reads them).
 enum class RtpTimestamps { frames, samples };
+// The encoding of a broadcast stream (rtp_encoding).
+enum class RtpEncoding { l16, opus };
 
 // An item of DisOrder's that has no meaning here: accepted with any
 // arguments, kept so that the file can be written back, and named once in
@@ -201,6 +203,18 @@ struct Config {
   // The timestamp unit of a broadcast (unicast, broadcast, multicast)
   // stream; in rtp_mode request each listener gets the unit it asks for.
   RtpTimestamps rtp_timestamps = RtpTimestamps::frames;
+  // The Opus stream (RFC 7587): what a broadcast stream carries
+  // (rtp_encoding), and how it is encoded.  The frame is in microseconds
+  // (2.5 ms is one of Opus's durations).
+  RtpEncoding rtp_encoding = RtpEncoding::l16;
+  int rtp_opus_bitrate = 96000;
+  int rtp_opus_frame_us = 20000;
+  int rtp_opus_payload_type = 96;
+  int rtp_opus_loss = 5; // percent: the floor of the FEC hint
+  // Redundancy: every packet sent a second time this long after the first
+  // (0: not), and in broadcast mode also to a second destination.
+  std::chrono::milliseconds rtp_duplicate_delay{0};
+  std::optional<NetAddress> rtp_duplicate_to;
   SampleFormat sample_format;
   int signal = SIGKILL;
   int sox_generation = 1;
@@ -350,6 +364,7 @@ std::string_view to_string(RtpMode mode);
 std::string_view to_string(PauseMode mode);
 std::string_view to_string(MtuDiscovery mode);
 std::string_view to_string(RtpTimestamps unit);
+std::string_view to_string(RtpEncoding encoding);
 
 // One log line for each distinct ignored item in config (checkpoint_kbyte,
 // templates, ...), saying that it is ignored and why.  disorderd logs them
