@@ -210,7 +210,7 @@ struct Config {
   int rtp_opus_bitrate = 96000;
   int rtp_opus_frame_us = 20000;
   int rtp_opus_payload_type = 96;
-  int rtp_opus_loss = 5; // percent: the floor of the FEC hint
+  int rtp_opus_loss = 10; // percent: the floor of the FEC hint
   // Redundancy: every packet sent a second time this long after the first
   // (0: not), and in broadcast mode also to a second destination.
   std::chrono::milliseconds rtp_duplicate_delay{0};

@@ -785,7 +785,7 @@ constexpr ConfigItem kItems[] = {
     scalar<&Config::rtp_instance_name, AnyString>("rtp_instance_name", "\"\""),
     scalar<&Config::rtp_opus_bitrate, Int<6000, 510000>>("rtp_opus_bitrate", "96000"),
     scalar<&Config::rtp_opus_frame_us, OpusFrame>("rtp_opus_frame", "20"),
-    scalar<&Config::rtp_opus_loss, Int<0, 30>>("rtp_opus_loss", "5"),
+    scalar<&Config::rtp_opus_loss, Int<0, 30>>("rtp_opus_loss", "10"),
     scalar<&Config::rtp_opus_payload_type, Int<96, 127>>("rtp_opus_payload_type", "96"),
     scalar<&Config::rtp_timestamps, Keyword<RtpTimestamps, kRtpTimestamps>>("rtp_timestamps",
                                                                             "frames"),

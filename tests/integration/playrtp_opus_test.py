@@ -187,7 +187,8 @@ def play_through(relay_args, seed):
         stats = listener.stats
         for label, key in (("Losses recovered by FEC", "fec_recovered"),
                            ("Losses saved by a duplicate", "duplicate_saved"),
-                           ("Losses concealed (PLC)", "plc_concealed")):
+                           ("Losses concealed (PLC)", "plc_concealed"),
+                           ("Gaps concealed (PLC)", "plc_gaps")):
             assert f"{label}: {stats[key]}\n" in status, (status, stats)
         return relay, listener.samples(), stats, listener.log()
 
@@ -218,6 +219,12 @@ def assert_losses_accounted(relay, stats):
     assert len(rebuildable) * 0.9 - 1 <= fec <= len(rebuildable), (len(rebuildable), stats)
     assert int(stats["concealed_frames"]) == plc * FRAME, stats
     assert stats["duplicate_saved"] == "0" and stats["late"] == "0", stats
+    # Concealed packets next to each other make one gap.
+    gaps, longest = int(stats["plc_gaps"]), float(stats["plc_longest_ms"])
+    if plc == 0:
+        assert gaps == 0 and longest == 0, stats
+    else:
+        assert 1 <= gaps <= plc and longest >= FRAME * 1000 / 48000, stats
     return lost, rebuildable
 
 

@@ -303,13 +303,13 @@ def receiver_report(about_ssrc, fraction_lost, cname="ear@test"):
 
 @test
 def listeners_loss_turns_on_in_band_fec():
-    """With no report the FEC hint is rtp_opus_loss (5%), at which libopus
-    sends CELT packets, which carry no FEC; once a listener reports 25%
+    """With no report the FEC hint is rtp_opus_loss (here 0%), at which
+    libopus sends CELT packets, which carry no FEC; once a listener reports 25%
     loss the packets are SILK or hybrid (TOC configurations below 16),
     which carry it."""
     listener = Listener()
     try:
-        with Jukebox(listener.port, ["rtp_encoding opus"]) as s:
+        with Jukebox(listener.port, ["rtp_encoding opus", "rtp_opus_loss 0"]) as s:
             s.play_tone(440, 8.0)
             listener.wait("packets", 50)
             before = [p for _, p, _ in main_stream(listener.parsed())][5:]

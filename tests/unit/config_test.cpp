@@ -1270,7 +1270,7 @@ TEST(ConfigValues, OpusAndDuplicates) {
   EXPECT_EQ(defaults.rtp_opus_bitrate, 96000);
   EXPECT_EQ(defaults.rtp_opus_frame_us, 20000);
   EXPECT_EQ(defaults.rtp_opus_payload_type, 96);
-  EXPECT_EQ(defaults.rtp_opus_loss, 5);
+  EXPECT_EQ(defaults.rtp_opus_loss, 10);
   EXPECT_EQ(defaults.rtp_duplicate_delay, std::chrono::milliseconds(0));
   EXPECT_FALSE(defaults.rtp_duplicate_to);
   const Config c = parse("rtp_encoding opus\nrtp_opus_bitrate 6000\nrtp_opus_frame 2.5\n"
