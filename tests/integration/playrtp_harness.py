@@ -2,7 +2,8 @@
 """What the tests of disorder-playrtp share (playrtp_test.py,
 playrtp_opus_test.py): a Listener (the real program, its output written to a
 file by the command backend, its --monitor reports parsed) and a UDP Relay
-with a bad network inside."""
+with a bad network inside, and an RtpJukebox (disorderd with the rtp
+backend) that plays tracks to them."""
 import array
 import os
 import shutil
@@ -12,7 +13,9 @@ import subprocess
 import tempfile
 import threading
 
-from harness import (BUILDDIR, STAND_IN_PRIORITY, stand_in_priority, terminate, wait_for)
+from audio import Events, write_wav
+from harness import (BUILDDIR, STAND_IN_PRIORITY, Server, closing, stand_in_priority, terminate,
+                     wait_for)
 from impairment import Impairment
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
@@ -140,6 +143,22 @@ class Listener:
         self.close()
 
 
+def has_fec(payload):
+    """The Opus packet carries FEC for the one before it: a SILK or hybrid
+    packet whose first frame's header sets an LBRR flag (RFC 6716 4.2.3)."""
+    toc = payload[0]
+    if toc >> 3 >= 16 or toc & 3 != 0 or len(payload) < 2:
+        return False  # CELT only; or several frames, which ffmpeg does not send
+    config = toc >> 3
+    ms = (10, 20, 40, 60)[config & 3] if config < 12 else (10, 20)[config & 1]
+    silk_frames = max(1, ms // 20)
+    first = payload[1]
+    lbrr = (first >> (7 - silk_frames)) & 1
+    if toc & 4:
+        lbrr = lbrr or (first >> (6 - 2 * silk_frames)) & 1
+    return bool(lbrr)
+
+
 class Relay:
     """A UDP relay with a bad network inside (impairment.Impairment): each
     packet is lost with probability `loss`, sent twice with `duplicate`,
@@ -217,3 +236,52 @@ class Relay:
             i.close()
         self.sock.close()
         self.out.close()
+
+
+class RtpJukebox(Server):
+    """disorderd with the rtp backend to `broadcast` on loopback, or to
+    listeners that ask for it ("request"), with `extra` configuration."""
+
+    def __init__(self, broadcast, extra=""):
+        super().__init__()
+        self.music = os.path.join(self.dir, "music")
+        os.makedirs(self.music)
+        where = ("api rtp\nrtp_mode request\n" if broadcast == "request"
+                 else f"broadcast {broadcast}\n")
+        self.extra_config = (f"collection fs utf-8 {self.music}\n" + where +
+                             # The group's packets leave by loopback, and
+                             # come back to listeners on this host.
+                             "broadcast_from 127.0.0.1 0\n"
+                             "multicast_loop yes\n"
+                             "queue_pad 0\n" + extra)
+        self.write_config()
+
+    def start(self):
+        super().start()
+        # A speaker held up by the machine's load for more than 20 ms
+        # restarts its timeline: a gap in what the listeners hear.
+        self.realtime_speaker()
+        return self
+
+
+def what_they_said(listener, server):
+    """For a failure: what the listener and the server logged."""
+    return f"{listener.stats}\n{listener.log()}\n--- disorderd:\n{server.log_text()}"
+
+
+def play_tracks(server, tracks):
+    paths = []
+    for i, t in enumerate(tracks):
+        path = os.path.join(server.music, f"{i + 1:02d}.wav")
+        write_wav(path, t)
+        paths.append(path)
+    events = Events(server)
+    with closing(server.root()) as r:
+        r.ok("rescan", "wait", "fresh")
+        r.ok("disable")
+        for p in paths:
+            r.ok("play", p)
+        r.ok("enable")
+    for p in paths:
+        events.wait("completed", p)
+    events.close()

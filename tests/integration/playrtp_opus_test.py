@@ -23,7 +23,7 @@ import threading
 
 from audio import RATE
 from harness import free_udp_port, run_tests, stand_in_priority, standing_in, test, wait_for
-from playrtp_harness import PLAYRTP, Listener, Relay
+from playrtp_harness import PLAYRTP, Listener, Relay, has_fec
 from playrtp_sync_harness import Listener as RecordingListener
 from playrtp_sync_harness import SyncSender, free_port_pair
 
@@ -98,22 +98,6 @@ def sounding(samples):
     """samples without the silence before and after the tone."""
     loud = [i for i, v in enumerate(samples) if abs(v) > 200]
     return samples[loud[0] // 2 * 2:loud[-1] // 2 * 2 + 2]
-
-
-def has_fec(payload):
-    """The Opus packet carries FEC for the one before it: a SILK or hybrid
-    packet whose first frame's header sets an LBRR flag (RFC 6716 4.2.3)."""
-    toc = payload[0]
-    if toc >> 3 >= 16 or toc & 3 != 0 or len(payload) < 2:
-        return False  # CELT only; or several frames, which ffmpeg does not send
-    config = toc >> 3
-    ms = (10, 20, 40, 60)[config & 3] if config < 12 else (10, 20)[config & 1]
-    silk_frames = max(1, ms // 20)
-    first = payload[1]
-    lbrr = (first >> (7 - silk_frames)) & 1
-    if toc & 4:
-        lbrr = lbrr or (first >> (6 - 2 * silk_frames)) & 1
-    return bool(lbrr)
 
 
 def frequency(samples, keep):

@@ -20,10 +20,10 @@ import tempfile
 import threading
 import time
 
-from audio import RATE, Events, find, tone, write_wav, zero_crossings_per_second
-from harness import (Server, closing, free_udp_port, run_tests, stand_in_priority, standing_in,
+from audio import RATE, find, tone, zero_crossings_per_second
+from harness import (free_udp_port, run_tests, stand_in_priority, standing_in,
                      test, wait_for)
-from playrtp_harness import Listener, Relay
+from playrtp_harness import Listener, Relay, RtpJukebox, play_tracks, what_they_said
 
 PACKET = 352  # frames per packet, as DisOrder 5.2 sends (disorder-speaker sends 365)
 
@@ -274,55 +274,6 @@ def a_dynamic_payload_type_in_another_format_is_converted_for_the_command():
 # (playrtp_sync_test.py); these tests compare samples bit for bit, so they
 # play by arrival.
 NO_SYNC = ("--no-sync",)
-
-
-class RtpJukebox(Server):
-    """disorderd with the rtp backend to `broadcast` on loopback, or to
-    listeners that ask for it ("request")."""
-
-    def __init__(self, broadcast):
-        super().__init__()
-        self.music = os.path.join(self.dir, "music")
-        os.makedirs(self.music)
-        where = ("api rtp\nrtp_mode request\n" if broadcast == "request"
-                 else f"broadcast {broadcast}\n")
-        self.extra_config = (f"collection fs utf-8 {self.music}\n" + where +
-                             # The group's packets leave by loopback, and
-                             # come back to listeners on this host.
-                             "broadcast_from 127.0.0.1 0\n"
-                             "multicast_loop yes\n"
-                             "queue_pad 0\n")
-        self.write_config()
-
-    def start(self):
-        super().start()
-        # A speaker held up by the machine's load for more than 20 ms
-        # restarts its timeline: a gap in what the listeners hear.
-        self.realtime_speaker()
-        return self
-
-
-def what_they_said(listener, server):
-    """For a failure: what the listener and the server logged."""
-    return f"{listener.stats}\n{listener.log()}\n--- disorderd:\n{server.log_text()}"
-
-
-def play_tracks(server, tracks):
-    paths = []
-    for i, t in enumerate(tracks):
-        path = os.path.join(server.music, f"{i + 1:02d}.wav")
-        write_wav(path, t)
-        paths.append(path)
-    events = Events(server)
-    with closing(server.root()) as r:
-        r.ok("rescan", "wait", "fresh")
-        r.ok("disable")
-        for p in paths:
-            r.ok("play", p)
-        r.ok("enable")
-    for p in paths:
-        events.wait("completed", p)
-    events.close()
 
 
 @test
