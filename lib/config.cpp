@@ -110,6 +110,14 @@ void check_server_config(const Config& config, const std::string& where) {
     throw ConfigError(where + ": api command needs a speaker_command");
   if (api == "rtp" && !config.broadcast && config.rtp_mode != RtpMode::request)
     throw ConfigError(where + ": api rtp needs a broadcast address (or rtp_mode request)");
+  if (api == "rtp" && config.rtp_mode == RtpMode::request) {
+    if (config.rtp_duplicate_to)
+      throw ConfigError(where +
+                        ": rtp_duplicate_to needs a broadcast stream (not rtp_mode request)");
+    if (config.rtp_encoding != RtpEncoding::l16)
+      throw ConfigError(where + ": rtp_encoding is for a broadcast stream; in rtp_mode request "
+                                "each listener asks for its encoding");
+  }
 }
 
 std::optional<std::string> environment(const char* name) {
@@ -265,10 +273,16 @@ std::string speaker_difference(const Config& running, const Config& fresh) {
       "sample_format", "speaker_command", "rtp_timestamps", "rtp_delay_threshold",
       "rtp_latency",
   };
-  for (std::string_view name : kSpeakerItems) {
-    const ConfigItem* item = find_config_item(name);
-    if (item->format(running) != item->format(fresh)) return std::string(name);
-  }
+  // The Opus stream and the duplicate packets.
+  static constexpr std::string_view kRtpSendItems[] = {
+      "rtp_encoding",          "rtp_opus_bitrate",    "rtp_opus_frame",  "rtp_opus_loss",
+      "rtp_opus_payload_type", "rtp_duplicate_delay", "rtp_duplicate_to"};
+  using Items = std::span<const std::string_view>;
+  for (Items items : {Items(kSpeakerItems), Items(kRtpSendItems)})
+    for (std::string_view name : items) {
+      const ConfigItem* item = find_config_item(name);
+      if (item->format(running) != item->format(fresh)) return std::string(name);
+    }
   return "";
 }
 

@@ -55,6 +55,22 @@ struct TrackLength {
   bool operator==(const TrackLength&) const = default;
 };
 
+// web_stream_login USER PASSWORD: the account disorder-web's audio stream
+// asks disorderd for the jukebox's RTP stream with.
+struct StreamLogin {
+  std::string user = "guest";
+  std::string password;
+  bool operator==(const StreamLogin&) const = default;
+};
+
+// web_icecast HOST PORT MOUNT USER PASSWORD FORMAT: an Icecast mount that
+// disorder-web feeds.
+struct IcecastTarget {
+  std::string host, port, mount, user, password;
+  std::string format; // "opus" or "mp3"
+  bool operator==(const IcecastTarget&) const = default;
+};
+
 // namepart PART REGEXP SUBST [CONTEXT [REFLAGS]]
 struct NamePart {
   std::string part;
@@ -91,6 +107,8 @@ enum class MtuDiscovery { system_default, yes, no };
 // receivers expect) or samples (frames times channels, as DisOrder 5.2's
 // disorder-playrtp reads them).
 enum class RtpTimestamps { frames, samples };
+// The encoding of a broadcast stream (rtp_encoding).
+enum class RtpEncoding { l16, opus };
 
 // An item of DisOrder's that has no meaning here: accepted with any
 // arguments, kept so that the file can be written back, and named once in
@@ -185,6 +203,18 @@ struct Config {
   // The timestamp unit of a broadcast (unicast, broadcast, multicast)
   // stream; in rtp_mode request each listener gets the unit it asks for.
   RtpTimestamps rtp_timestamps = RtpTimestamps::frames;
+  // The Opus stream (RFC 7587): what a broadcast stream carries
+  // (rtp_encoding), and how it is encoded.  The frame is in microseconds
+  // (2.5 ms is one of Opus's durations).
+  RtpEncoding rtp_encoding = RtpEncoding::l16;
+  int rtp_opus_bitrate = 96000;
+  int rtp_opus_frame_us = 20000;
+  int rtp_opus_payload_type = 96;
+  int rtp_opus_loss = 10; // percent: the floor of the FEC hint
+  // Redundancy: every packet sent a second time this long after the first
+  // (0: not), and in broadcast mode also to a second destination.
+  std::chrono::milliseconds rtp_duplicate_delay{0};
+  std::optional<NetAddress> rtp_duplicate_to;
   SampleFormat sample_format;
   int signal = SIGKILL;
   int sox_generation = 1;
@@ -214,6 +244,11 @@ struct Config {
   NetAddress web_listen{AF_UNSPEC, "", "8080"};
   std::vector<AddressPrefix> web_proxy;
   std::string web_static = PKGDATADIR "/static";
+  // Its audio stream: how many may listen at once (0: no stream), the
+  // login that asks for the jukebox's RTP stream, and an Icecast mount.
+  int web_stream_listeners = 32;
+  StreamLogin web_stream_login;
+  std::optional<IcecastTarget> web_icecast;
 
   // DisOrder's items that are accepted and ignored, in file order.
   std::vector<IgnoredItem> ignored;
@@ -329,6 +364,7 @@ std::string_view to_string(RtpMode mode);
 std::string_view to_string(PauseMode mode);
 std::string_view to_string(MtuDiscovery mode);
 std::string_view to_string(RtpTimestamps unit);
+std::string_view to_string(RtpEncoding encoding);
 
 // One log line for each distinct ignored item in config (checkpoint_kbyte,
 // templates, ...), saying that it is ignored and why.  disorderd logs them

@@ -201,6 +201,11 @@ constexpr std::pair<std::string_view, RtpTimestamps> kRtpTimestamps[] = {
     {"samples", RtpTimestamps::samples},
 };
 
+constexpr std::pair<std::string_view, RtpEncoding> kRtpEncodings[] = {
+    {"l16", RtpEncoding::l16},
+    {"opus", RtpEncoding::opus},
+};
+
 template <typename E> std::string_view keyword_name(KeywordTable<E> table, E value) {
   for (const auto& [name, v] : table)
     if (v == value) return name;
@@ -219,6 +224,23 @@ template <typename E, const auto& Table> struct Keyword {
     throw SyntaxError(quoted(v) + " is not one of " + names);
   }
   static Args format(E value) { return {std::string(keyword_name<E>(Table, value))}; }
+};
+
+// rtp_opus_frame: one of Opus's frame durations in ms, stored in
+// microseconds.
+struct OpusFrame {
+  static int parse(const Args& args) {
+    const auto& v = only_argument(args);
+    static constexpr std::pair<std::string_view, int> kFrames[] = {
+        {"2.5", 2500}, {"5", 5000}, {"10", 10000}, {"20", 20000}, {"40", 40000}, {"60", 60000},
+    };
+    for (const auto& [name, us] : kFrames)
+      if (v == name) return us;
+    throw SyntaxError(quoted(v) + " is not an Opus frame duration (2.5, 5, 10, 20, 40 or 60 ms)");
+  }
+  static Args format(int us) {
+    return {us == 2500 ? std::string("2.5") : std::to_string(us / 1000)};
+  }
 };
 
 // Signals by their full C name, as kill(1) -l would list them with "SIG".
@@ -443,6 +465,34 @@ struct TrackLengthSpec {
     return {args[0], args[1]};
   }
   static Args format(const TrackLength& t) { return {t.pattern, t.module}; }
+};
+
+// web_stream_login USER PASSWORD
+struct StreamLoginSpec {
+  static StreamLogin parse(const Args& args) {
+    if (args.size() != 2) throw SyntaxError("give a user name and a password");
+    if (args[0].empty()) throw SyntaxError("empty user name");
+    return {args[0], args[1]};
+  }
+  static Args format(const StreamLogin& l) { return {l.user, l.password}; }
+};
+
+// web_icecast HOST PORT MOUNT USER PASSWORD FORMAT
+struct IcecastTargetSpec {
+  static IcecastTarget parse(const Args& args) {
+    if (args.size() != 6) throw SyntaxError("give HOST PORT MOUNT USER PASSWORD FORMAT");
+    IcecastTarget t{args[0], args[1], args[2], args[3], args[4], args[5]};
+    if (t.host.empty()) throw SyntaxError("empty host");
+    parse_integer(t.port, 1, 65535);
+    if (t.mount.empty() || t.mount[0] != '/')
+      throw SyntaxError(quoted(t.mount) + " is not a mount point (it starts with /)");
+    if (t.format != "opus" && t.format != "mp3")
+      throw SyntaxError(quoted(t.format) + " is not a stream format (opus or mp3)");
+    return t;
+  }
+  static Args format(const IcecastTarget& t) {
+    return {t.host, t.port, t.mount, t.user, t.password, t.format};
+  }
 };
 
 // namepart PART REGEXP SUBST [CONTEXT [REFLAGS]] and transform TYPE ... alike.
@@ -718,6 +768,9 @@ constexpr ConfigItem kItems[] = {
     scalar<&Config::web_listen, Address<true, false>>("web_listen", "8080"),
     prefix_list_item<&Config::web_proxy>("web_proxy"),
     scalar<&Config::web_static, AbsolutePath>("web_static", PKGDATADIR "/static"),
+    scalar<&Config::web_stream_listeners, Int<0, 100000>>("web_stream_listeners", "32"),
+    scalar<&Config::web_stream_login, StreamLoginSpec>("web_stream_login", "guest \"\""),
+    optional_scalar<&Config::web_icecast, IcecastTargetSpec>("web_icecast", "(none)"),
 
     // --- server (playlists)
     scalar<&Config::playlist_lock_timeout, Seconds<0>>("playlist_lock_timeout", "0"),
@@ -726,7 +779,14 @@ constexpr ConfigItem kItems[] = {
     // --- server, added for DisOrder's configuration files
     alias_of<&Config::nice_rescan, Int<-20, 19>>("nice"),
     scalar<&Config::rtp_delay_threshold, Int<1, 44100 * 60>>("rtp_delay_threshold", "882"),
+    scalar<&Config::rtp_duplicate_delay, Milliseconds<0, 1000>>("rtp_duplicate_delay", "0"),
+    optional_scalar<&Config::rtp_duplicate_to, Address<false, false>>("rtp_duplicate_to", "(none)"),
+    scalar<&Config::rtp_encoding, Keyword<RtpEncoding, kRtpEncodings>>("rtp_encoding", "l16"),
     scalar<&Config::rtp_instance_name, AnyString>("rtp_instance_name", "\"\""),
+    scalar<&Config::rtp_opus_bitrate, Int<6000, 510000>>("rtp_opus_bitrate", "96000"),
+    scalar<&Config::rtp_opus_frame_us, OpusFrame>("rtp_opus_frame", "20"),
+    scalar<&Config::rtp_opus_loss, Int<0, 30>>("rtp_opus_loss", "10"),
+    scalar<&Config::rtp_opus_payload_type, Int<96, 127>>("rtp_opus_payload_type", "96"),
     scalar<&Config::rtp_timestamps, Keyword<RtpTimestamps, kRtpTimestamps>>("rtp_timestamps",
                                                                             "frames"),
 
@@ -787,6 +847,9 @@ std::string_view to_string(MtuDiscovery mode) {
 }
 std::string_view to_string(RtpTimestamps unit) {
   return keyword_name<RtpTimestamps>(kRtpTimestamps, unit);
+}
+std::string_view to_string(RtpEncoding encoding) {
+  return keyword_name<RtpEncoding>(kRtpEncodings, encoding);
 }
 
 std::vector<std::string> ignored_item_notes(const Config& config) {

@@ -77,6 +77,7 @@ void check_rtp_destination(const RtpDestination& destination, const RtpRequester
 std::vector<std::string> RtpListenerOptions::words() const {
   std::vector<std::string> out{frames ? "frames" : "samples"};
   if (rtcp) out.push_back("rtcp");
+  if (opus) out.push_back("opus");
   return out;
 }
 
@@ -92,8 +93,10 @@ RtpListenerOptions parse_rtp_listener_options(std::span<const std::string> optio
       unit_given = true;
     } else if (word == "rtcp") {
       o.rtcp = true;
+    } else if (word == "opus") {
+      o.opus = true;
     } else {
-      throw RtpDestinationError("unknown option '" + word + "' (frames, samples or rtcp)");
+      throw RtpDestinationError("unknown option '" + word + "' (frames, samples, rtcp or opus)");
     }
   }
   return o;

@@ -35,19 +35,22 @@ struct RtpDestination {
 RtpDestination parse_rtp_destination(const std::string& address, const std::string& port);
 
 // What a listener asks for after ADDRESS and PORT (rtp-request's
-// OPTIONS): the timestamp unit, and whether it wants RTCP sender reports.
-// A listener that asks for nothing is DisOrder's disorder-playrtp, which
-// counts timestamps in samples and must get nothing on its port+1.
+// OPTIONS): the timestamp unit, whether it wants RTCP sender reports, and
+// whether it wants the Opus stream (whose timestamps are 48 kHz whatever
+// the unit).  A listener that asks for nothing is DisOrder's
+// disorder-playrtp, which counts timestamps in samples and must get
+// nothing on its port+1.
 struct RtpListenerOptions {
   bool frames = false; // timestamps count frames (RFC 3551); else samples
   bool rtcp = false;
+  bool opus = false;
   // As the speaker's rtp-add takes them: "frames" or "samples", then "rtcp"
-  // if asked for.
+  // and "opus" if asked for.
   std::vector<std::string> words() const;
 };
 
-// Each of options is "frames", "samples" or "rtcp", at most one of the
-// first two.  Throws RtpDestinationError.
+// Each of options is "frames", "samples", "rtcp" or "opus", at most one of
+// the first two.  Throws RtpDestinationError.
 RtpListenerOptions parse_rtp_listener_options(std::span<const std::string> options);
 
 // Who asks for a stream.

@@ -151,6 +151,14 @@ size_t HttpRequest::backlog() const {
   return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
 
+void HttpRequest::limit_send_buffer(int bytes) {
+  if (!req_) return;
+  evhttp_connection* evcon = evhttp_request_get_connection(req_);
+  bufferevent* bev = evcon ? evhttp_connection_get_bufferevent(evcon) : nullptr;
+  const evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+  if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+}
+
 void HttpRequest::client_gone() {
   // evhttp has detached the request from its connection; answering it
   // (which end() does) is what frees it.

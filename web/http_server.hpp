@@ -56,6 +56,9 @@ public:
   void end();
   // Bytes queued for this client and not yet sent.
   size_t backlog() const;
+  // Caps the kernel's send buffer of the connection (for a long stream,
+  // whose backlog() should show a slow client soon).
+  void limit_send_buffer(int bytes);
   // Called once when the client goes away (for streams).
   void on_gone(std::function<void()> fn) { on_gone_ = std::move(fn); }
 

@@ -16,7 +16,7 @@ namespace {
 constexpr std::string_view kCookie = "disorder";
 constexpr std::string_view kCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "media-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 constexpr size_t kMaxArgs = 64;
 constexpr std::string_view kNotRunning = "the jukebox server is not running";
@@ -50,7 +50,7 @@ std::optional<std::string> string_member(const Json& body, std::string_view name
 WebApp::WebApp(EventLoop& loop, const Config& config)
     : loop_(loop), config_(config), sessions_(loop, config),
       feeds_(loop, sessions_, [this](const std::vector<std::string>& f) { tracks_.event(f); }),
-      files_(config.web_static), csrf_key_(random_bytes(32)) {}
+      files_(config.web_static), streams_(loop, config), csrf_key_(random_bytes(32)) {}
 
 // ------------------------------------------------------------ plumbing
 
@@ -160,6 +160,10 @@ void WebApp::handle(const Req& req) {
   if (path.rfind("/static/", 0) == 0) {
     if (!get) return send_error(*req, 405, "use GET");
     return files_.serve(*req, path.substr(8));
+  }
+  if (path == "/stream.opus" || path == "/stream.mp3") {
+    if (!get) return send_error(*req, 405, "use GET");
+    return stream(req, path == "/stream.opus" ? StreamFormat::opus : StreamFormat::mp3);
   }
   if (path.rfind("/api/", 0) != 0) return send_error(*req, 404, "not found");
   const std::string name = path.substr(5);
@@ -301,6 +305,16 @@ void WebApp::api_events(const Req& req) {
   with_session(req, [this, req](const std::shared_ptr<Session>& s) {
     if (!require_ready(req, *s)) return;
     feeds_.subscribe(s, req, req->header("Last-Event-ID").value_or(""));
+  });
+}
+
+void WebApp::stream(const Req& req, StreamFormat format) {
+  // Listening is reading: the session's user (a login, or the guest user
+  // when there is one) needs the read right.
+  with_session(req, [this, req, format](const std::shared_ptr<Session>& s) {
+    if (!require_ready(req, *s)) return;
+    if (!s->has_right("read")) return send_error(*req, 403, "you have no right to listen", 510);
+    streams_.serve(req, format);
   });
 }
 

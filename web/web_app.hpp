@@ -1,11 +1,13 @@
 // disorder-web's routes: the page's files, the JSON API (sessions, logins,
-// accounts and protocol commands) and the live event streams, with the
+// accounts and protocol commands), the live event streams and the audio
+// streams, with the
 // security headers and CSRF check that every response and change needs.
 #pragma once
 
 #include "config.hpp"
 #include "event_loop.hpp"
 #include "web/api.hpp"
+#include "web/audio_stream.hpp"
 #include "web/event_feed.hpp"
 #include "web/http_server.hpp"
 #include "web/session_table.hpp"
@@ -53,6 +55,7 @@ private:
 
   void api_session(const Req& req, bool retried = false);
   void api_events(const Req& req);
+  void stream(const Req& req, StreamFormat format);
   void api_login(const Req& req, const Json& body);
   void api_logout(const Req& req);
   void api_confirm(const Req& req, const Json& body);
@@ -79,6 +82,7 @@ private:
   TrackInfoCache tracks_;
   EventFeeds feeds_;
   StaticFiles files_;
+  AudioStreams streams_;
   std::string csrf_key_;
 };
 

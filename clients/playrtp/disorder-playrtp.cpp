@@ -1,5 +1,5 @@
-// disorder-playrtp(1): plays a disorder RTP stream (or any L16 stream) on
-// this host.  main() works out where the stream comes from (the command
+// disorder-playrtp(1): plays a disorder RTP stream (or any L16 or Opus
+// stream) on this host.  main() works out where the stream comes from (the command
 // line, or the server), opens the socket, and composes the parts: the
 // backend (shared with disorder-speaker), the Player's audio thread, the
 // PacketReader and the optional remote control on the event loop, and a
@@ -14,6 +14,7 @@
 #include "log.hpp"
 #include "monitor.hpp"
 #include "options.hpp"
+#include "payload_format.hpp"
 #include "player.hpp"
 #include "rtp_socket.hpp"
 #include "socket_address.hpp"
@@ -62,6 +63,8 @@ struct Endpoint {
   bool request = false;
   std::string host; // empty: every local address
   std::string port;
+  // What the server's SDP says the broadcast carries, if it was asked.
+  std::optional<SdpPayload> sdp;
 };
 
 bool names_multicast(const std::string& host) {
@@ -126,9 +129,9 @@ RequestSockets open_request_sockets(const Endpoint& e, int rcvbuf) {
 Endpoint choose_endpoint(const Options& o, const Config& config) {
   switch (o.source) {
   case Source::port:
-    return {false, "", o.port};
+    return {false, "", o.port, {}};
   case Source::address:
-    return {false, o.host, o.port};
+    return {false, o.host, o.port, {}};
   case Source::request:
     return request_endpoint(o, config);
   case Source::ask:
@@ -145,8 +148,9 @@ Endpoint choose_endpoint(const Options& o, const Config& config) {
   if (!where) return request_endpoint(o, config);
   log_debug("the server broadcasts to " + where->first + " port " + where->second);
   // A group is joined; to a unicast or broadcast address, the port is enough.
-  if (names_multicast(where->first)) return {false, where->first, where->second};
-  return {false, "", where->second};
+  Endpoint e{false, names_multicast(where->first) ? where->first : "", where->second, {}};
+  if (!o.format && !o.format_opus) e.sdp = ask_rtp_sdp(config);
+  return e;
 }
 
 std::optional<std::string> control_command(std::string_view line, EventLoop& loop,
@@ -197,9 +201,31 @@ int run(const Options& o) {
     log_setup(program.c_str(), LogSink::stderr_sink, o.debug);
   }
 
+  // The output.
+  Config output_config = config;
+  output_config.api = o.api ? *o.api : o.command ? "command" : "alsa";
+  if (o.device) output_config.device = *o.device;
+  if (o.command) output_config.speaker_command = *o.command;
+  if (o.pause_mode) output_config.pause_mode = *o.pause_mode;
+  if (output_config.api == "command" && output_config.speaker_command.empty())
+    throw ConfigError("--api command needs a command (--command)");
+
+  const Endpoint endpoint = choose_endpoint(o, config);
+  // What the dynamic payload types carry: the command line says, else the
+  // server's SDP, else 16-bit 44.1 kHz stereo L16.  A requested Opus
+  // stream comes with a dynamic type.
   AudioFormat dynamic;
   dynamic.byte_order = std::endian::big;
-  if (o.format) dynamic = *o.format;
+  bool dynamic_opus = o.format_opus || (o.encoding_opus && !o.format);
+  if (o.format) {
+    dynamic = *o.format;
+  } else if (!dynamic_opus && endpoint.sdp) {
+    dynamic_opus = endpoint.sdp->opus;
+    dynamic = endpoint.sdp->format;
+    log_debug("the server's SDP says payload type " + std::to_string(endpoint.sdp->pt) + " is " +
+              (dynamic_opus ? std::string("Opus") : dynamic.to_string()));
+  }
+  if (dynamic_opus) dynamic = opus_decoded_format();
   // 0: Playout's default.  Frames are at the stream's rate, which for the
   // static payload types is 44.1 kHz.
   const long min_frames = o.min_frames ? *o.min_frames : config.rtp_minbuffer;
@@ -216,14 +242,6 @@ int run(const Options& o) {
   }
   const long rcvbuf = o.rcvbuf ? *o.rcvbuf : config.rtp_rcvbuf;
 
-  // The output.
-  Config output_config = config;
-  output_config.api = o.api ? *o.api : o.command ? "command" : "alsa";
-  if (o.device) output_config.device = *o.device;
-  if (o.command) output_config.speaker_command = *o.command;
-  if (o.pause_mode) output_config.pause_mode = *o.pause_mode;
-  if (output_config.api == "command" && output_config.speaker_command.empty())
-    throw ConfigError("--api command needs a command (--command)");
   AudioFormat output;
   output.bits = 16;
   output.byte_order = std::endian::native;
@@ -242,8 +260,6 @@ int run(const Options& o) {
   // due, never early, and --output-delay says what follows.
   backend_options.write_when_due = true;
   std::unique_ptr<Backend> backend = make_backend(output_config, backend_options);
-
-  const Endpoint endpoint = choose_endpoint(o, config);
   RtpSocket socket;
   Fd rtcp_socket;
   bool rtcp_can_send = true;
@@ -270,6 +286,7 @@ int run(const Options& o) {
 
   playrtp::Player::Settings settings;
   settings.buffer.dynamic_format = dynamic;
+  settings.buffer.dynamic_opus = dynamic_opus;
   settings.buffer.max_frames = static_cast<std::size_t>(max_frames);
   settings.playout.latency_frames = static_cast<std::size_t>(min_frames);
   settings.playout.output = output;
@@ -317,9 +334,10 @@ int run(const Options& o) {
 
   std::unique_ptr<StreamRequest> request;
   if (endpoint.request) {
-    request = std::make_unique<StreamRequest>(
-        config, numeric_host(socket.local, socket.local_length),
-        numeric_port(socket.local, socket.local_length), static_cast<bool>(rtcp_socket));
+    request =
+        std::make_unique<StreamRequest>(config, numeric_host(socket.local, socket.local_length),
+                                        numeric_port(socket.local, socket.local_length),
+                                        static_cast<bool>(rtcp_socket), o.encoding_opus);
     request->start();
   }
   player.start();
@@ -327,7 +345,9 @@ int run(const Options& o) {
   sync.reset();
   player.stop();
   request.reset(); // rtp-cancel
-  if (o.monitor) log_info(monitor_line(player.snapshot(), settings.playout.latency_frames));
+  const playrtp::Player::Snapshot last = player.snapshot();
+  if (o.monitor) log_info(monitor_line(last, settings.playout.latency_frames));
+  if (const std::string summary = loss_summary(last); !summary.empty()) log_info(summary);
   return 0;
 }
 

@@ -14,7 +14,7 @@ constexpr std::size_t kMaxPayloadBytes = 65536;
 } // namespace
 
 JitterBuffer::JitterBuffer(const Settings& settings)
-    : settings_(settings), tracker_(settings.dynamic_format) {
+    : settings_(settings), tracker_(settings.dynamic_format, settings.dynamic_opus) {
   settings_.max_frames = std::max<std::size_t>(settings_.max_frames, 1);
 }
 
@@ -49,14 +49,30 @@ JitterBuffer::Outcome JitterBuffer::insert(const RtpPacket& packet, std::int64_t
       ring_.configure(settings_.max_frames + kMaxPayloadBytes / bpf, bpf);
       ring_bpf_ = bpf;
     }
+    if (!tracker_.opus())
+      opus_.reset();
+    else if (!opus_)
+      opus_ = std::make_unique<OpusStage>(stats_.opus);
+    duplicates_.reset();
     resync(r.first_position);
     resolve_sync();
   }
-  if (packet.header.ssrc == tracker_.ssrc())
-    reception_.received(packet.header.sequence, packet.header.timestamp, now_ns);
   Outcome outcome = Outcome::held;
-  for (const PlacedPacket& p : r.packets)
-    outcome = place(p);
+  bool copy = false; // this packet is a copy of one received before
+  for (const PlacedPacket& p : r.packets) {
+    if (duplicates_.arrived(p.sequence)) {
+      ++stats_.duplicates;
+      outcome = Outcome::duplicate;
+      if (p.sequence == packet.header.sequence) copy = true;
+      continue;
+    }
+    outcome = opus_ ? place_opus(p) : place(p);
+  }
+  // Copies are not counted as received (RFC 3550 allows either): so the
+  // loss reported to the sender is what is still missing once the copies
+  // a sender may send on purpose have filled in, and never negative.
+  if (!copy && packet.header.ssrc == tracker_.ssrc())
+    reception_.received(packet.header.sequence, packet.header.timestamp, now_ns);
   return outcome;
 }
 
@@ -64,11 +80,13 @@ void JitterBuffer::resync(std::int64_t position) {
   ring_.reset(position);
   clock_.reset();
   start_ = high_ = position;
+  if (opus_) opus_->reset(position);
   late_run_ = jump_run_ = 0;
   ++generation_;
 }
 
-JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
+std::optional<JitterBuffer::Outcome> JitterBuffer::admit(const PlacedPacket& p) {
+  const std::int64_t quiet_ns = p.arrival_ns - last_arrival_ns_;
   last_arrival_ns_ = p.arrival_ns;
   const std::int64_t end = p.position + static_cast<std::int64_t>(p.frames);
   const std::int64_t base = ring_.base();
@@ -76,7 +94,11 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
   // A talk-spurt begins after the buffer ran dry: measure its delay afresh.
   // (When audio is still queued the marker changes nothing: cutting that
   // audio short would be worse than any re-anchoring gains.)
-  if (p.marker && drained() && high_ > start_) {
+  // Opus senders may mark every packet (RFC 7587 asks for the first after
+  // DTX only), and an Opus buffer runs dry whenever a lost packet is
+  // concealed before the next arrives: there, only a marker after a real
+  // pause in arrivals starts a talk-spurt.
+  if (p.marker && drained() && high_ > start_ && (!opus_ || quiet_ns > kTalkSpurtQuietNs)) {
     ++stats_.resyncs;
     resync(p.position);
   } else if (end <= base) {
@@ -95,6 +117,12 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
     resync(p.position);
   }
   late_run_ = jump_run_ = 0;
+  return std::nullopt;
+}
+
+JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
+  if (const auto refused = admit(p)) return *refused;
+  const std::int64_t end = p.position + static_cast<std::int64_t>(p.frames);
   // Its first frames were due before it came: they were played as silence
   // (or skipped); the rest plays.
   if (p.position < ring_.base()) ++stats_.late;
@@ -113,6 +141,50 @@ JitterBuffer::Outcome JitterBuffer::place(const PlacedPacket& p) {
   high_ = std::max(high_, end);
   clock_.observe(p.position, tracker_.format().rate, p.arrival_ns);
   return Outcome::accepted;
+}
+
+JitterBuffer::Outcome JitterBuffer::place_opus(const PlacedPacket& p) {
+  if (const auto refused = admit(p)) return *refused;
+  const std::int64_t decoded = opus_->decoded_to();
+  switch (opus_->store(p.position, p.frames, p.sequence, p.payload)) {
+  case OpusStage::Stored::duplicate:
+    ++stats_.duplicates;
+    return Outcome::duplicate;
+  case OpusStage::Stored::late:
+    ++stats_.late;
+    return Outcome::late;
+  case OpusStage::Stored::overlap:
+    ++stats_.malformed;
+    return Outcome::malformed;
+  case OpusStage::Stored::full:
+    ++stats_.early;
+    return Outcome::early;
+  case OpusStage::Stored::stored:
+    break;
+  }
+  // Its first frames were decoded (concealed) before it came.
+  if (p.position < decoded) ++stats_.late;
+  ++stats_.accepted;
+  // What was concealed past the newest packet before this one came was a
+  // loss (see place()) -- unless this packet follows the newest in
+  // sequence: then nothing was sent in between (see opus_stage.hpp).
+  if (p.position > high_ && decoded > high_ &&
+      static_cast<std::uint16_t>(p.sequence - newest_sequence_) != 1) {
+    const auto lost = static_cast<std::uint64_t>(std::min(decoded, p.position) - high_);
+    stats_.frames_concealed += lost;
+    opus_->count_tail_loss(lost);
+  }
+  const std::int64_t end = p.position + static_cast<std::int64_t>(p.frames);
+  if (end > high_) newest_sequence_ = p.sequence;
+  high_ = std::max(high_, end);
+  clock_.observe(p.position, tracker_.format().rate, p.arrival_ns);
+  return Outcome::accepted;
+}
+
+JitterStats JitterBuffer::stats() const {
+  JitterStats s = stats_;
+  s.saved_by_duplicate = duplicates_.saved();
+  return s;
 }
 
 void JitterBuffer::set_sync(const std::optional<SyncAnchor>& anchor) {
@@ -141,6 +213,9 @@ FrameRing::Taken JitterBuffer::take(std::size_t frames, char* out) {
   // Holes below the newest frame are losses (or packets still to come
   // late); past it the stream has simply not sent more yet.
   const std::int64_t before_high = std::max<std::int64_t>(0, high_ - ring_.base());
+  if (opus_)
+    stats_.frames_concealed +=
+        opus_->decode(ring_, ring_.base() + static_cast<std::int64_t>(frames));
   const FrameRing::Taken t = ring_.take(frames, out);
   stats_.frames_played += t.present;
   const std::int64_t holes = std::min(static_cast<std::int64_t>(frames), before_high) -
@@ -151,6 +226,7 @@ FrameRing::Taken JitterBuffer::take(std::size_t frames, char* out) {
 
 void JitterBuffer::skip(std::size_t frames) {
   ring_.skip(frames);
+  if (opus_) opus_->skip_to(ring_.base());
 }
 
 } // namespace disorder::playrtp

@@ -27,15 +27,24 @@
 // outside the window (or kLateRun that are late), from a sender that
 // restarted its timestamps without changing SSRC.
 //
+// An Opus stream's packets are held compressed by OpusStage and decoded
+// into the ring, in order, as take() reaches them (so a loss is rebuilt
+// from the next packet's FEC or concealed; see opus_stage.hpp).  Copies of
+// a packet (same sequence number) are dropped, for either kind of stream,
+// by DuplicateFilter, which also counts the packets a duplicate saved.
+//
 // Threads: none of its own; disorder-playrtp's audio thread uses it, under
 // a mutex that lets the loop thread read its statistics.  Memory: fixed
 // by the settings and the stream's format (at most capacity_frames() frames
-// plus StreamTracker's held packets), whatever arrives.
+// plus StreamTracker's held packets, and for Opus OpusStage::kMaxBytes of
+// packets and one decoder), whatever arrives.
 #pragma once
 
 #include "arrival_clock.hpp"
 #include "audio_format.hpp"
+#include "duplicate_filter.hpp"
 #include "frame_ring.hpp"
+#include "opus_stage.hpp"
 #include "reception_stats.hpp"
 #include "rtp.hpp"
 #include "stream_tracker.hpp"
@@ -43,6 +52,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 namespace disorder::playrtp {
@@ -50,7 +60,7 @@ namespace disorder::playrtp {
 struct JitterStats {
   std::uint64_t packets = 0;     // datagrams that parsed as RTP
   std::uint64_t accepted = 0;    // stored (at least one new frame)
-  std::uint64_t duplicates = 0;  // every frame already there
+  std::uint64_t duplicates = 0;  // a copy of a packet already received (sequence number or frames)
   std::uint64_t late = 0;        // arrived after its play time began (all or part dropped)
   std::uint64_t early = 0;       // beyond the buffer's end
   std::uint64_t unsupported = 0; // payload type we cannot play
@@ -59,16 +69,24 @@ struct JitterStats {
   std::uint64_t streams = 0;     // streams adopted
   std::uint64_t resyncs = 0;     // marker bits and timeline jumps that re-anchored playout
   std::uint64_t frames_played = 0;
-  std::uint64_t frames_concealed = 0; // holes (lost or late packets) played as silence
+  // Holes (lost or late packets) played as silence, or for Opus concealed
+  // by its PLC.
+  std::uint64_t frames_concealed = 0;
+  std::uint64_t saved_by_duplicate = 0; // arrived once while the packets around came twice
+  OpusStats opus;                       // Opus streams: FEC, PLC
 };
 
 class JitterBuffer {
 public:
   static constexpr std::uint64_t kLateRun = 16;
   static constexpr std::uint64_t kJumpRun = 3;
+  // Opus: the pause in arrivals before a marked packet that makes it a
+  // new talk-spurt.
+  static constexpr std::int64_t kTalkSpurtQuietNs = 100'000'000;
 
   struct Settings {
     AudioFormat dynamic_format; // payload types 96..127
+    bool dynamic_opus = false;  // ...carry Opus (dynamic_format is then unused)
     std::size_t max_frames = 0; // --max: full() from here
   };
   enum class Outcome { accepted, duplicate, late, early, held, unsupported, malformed };
@@ -84,7 +102,9 @@ public:
 
   // --- playout side
   bool streaming() const { return tracker_.following(); }
+  // For Opus, what it is decoded to: 16-bit 48 kHz stereo.
   const AudioFormat& format() const { return tracker_.format(); }
+  bool opus() const { return tracker_.following() && tracker_.opus(); }
   std::uint32_t ssrc() const { return tracker_.ssrc(); }
   TimestampUnit timestamp_unit() const { return tracker_.unit(); }
   std::uint64_t generation() const { return generation_; }
@@ -119,27 +139,38 @@ public:
   std::int64_t last_arrival_ns() const { return last_arrival_ns_; }
   // The end of the newest frame received (this generation).
   std::int64_t newest() const { return high_; }
-  // `frames` frames in the stream's format (big-endian) into out.
+  // `frames` frames in the stream's format (big-endian) into out.  For
+  // Opus, decodes what it reaches first.
   FrameRing::Taken take(std::size_t frames, char* out);
   void skip(std::size_t frames);
 
-  const JitterStats& stats() const { return stats_; }
+  JitterStats stats() const;
   std::size_t capacity_frames() const { return ring_.capacity(); }
-  std::size_t memory_bytes() const { return ring_.memory_bytes() + tracker_.held_bytes(); }
+  std::size_t memory_bytes() const {
+    return ring_.memory_bytes() + tracker_.held_bytes() + (opus_ ? opus_->held_bytes() : 0);
+  }
 
 private:
+  // The checks every packet passes (markers, late, early, jumps); an
+  // outcome if it goes no further.
+  std::optional<Outcome> admit(const PlacedPacket& packet);
   Outcome place(const PlacedPacket& packet);
+  // Where an Opus packet goes: OpusStage, which decodes it later.
+  Outcome place_opus(const PlacedPacket& packet);
   void resync(std::int64_t position);
   void resolve_sync();
 
   Settings settings_;
   StreamTracker tracker_;
   FrameRing ring_;
+  std::unique_ptr<OpusStage> opus_; // while following an Opus stream
+  DuplicateFilter duplicates_;
   ArrivalClock clock_;
   std::size_t ring_bpf_ = 0;
   std::uint64_t generation_ = 0;
   std::int64_t start_ = 0;
-  std::int64_t high_ = 0; // end of the newest frame stored this generation
+  std::int64_t high_ = 0;             // end of the newest frame stored this generation
+  std::uint16_t newest_sequence_ = 0; // Opus: of the packet that ends at high_
   std::int64_t last_arrival_ns_ = 0;
   std::uint64_t late_run_ = 0, jump_run_ = 0;
   JitterStats stats_;

@@ -50,14 +50,14 @@ double parse_ms(const char* text, const char* option, bool sign) {
 }
 
 // Long options without a short form.
-enum : int { kTrim = 256, kOutputDelay, kNoSync, kStatus };
+enum : int { kTrim = 256, kOutputDelay, kNoSync, kStatus, kEncoding };
 
 } // namespace
 
 void print_usage(std::FILE* f) {
   std::fprintf(
       f, "Usage: disorder-playrtp [OPTIONS] [--] [[ADDRESS] PORT]\n"
-         "Play a disorder (or any L16) RTP stream.\n"
+         "Play a disorder (or any L16 or Opus) RTP stream.\n"
          "  PORT                      unicast or broadcast stream to PORT\n"
          "  ADDRESS PORT              multicast group ADDRESS (or a local address)\n"
          "  -  -PORT  -ADDRESS/PORT   ask the server for a stream to us (after --)\n"
@@ -68,7 +68,8 @@ void print_usage(std::FILE* f) {
          "  --command COMMAND, -e COMMAND  pipe 16-bit 44.1 kHz stereo to COMMAND\n"
          "  --pause-mode MODE, -P MODE   silence (default) or suspend, while nothing plays\n"
          "  --format BITS/RATE/CHANNELS, -F ...  format of payload types 96-127\n"
-         "                            (default 16/44100/2)\n"
+         "                            (default 16/44100/2), or opus (RFC 7587)\n"
+         "  --encoding l16|opus       the stream to ask the server for (default l16)\n"
          "  --min FRAMES, -m FRAMES   target latency (default rtp_minbuffer, else 80 ms)\n"
          "  --max FRAMES, -x FRAMES   stop reading at this much buffered (default rtp_maxbuffer,\n"
          "                            else 2 x --min, else 400 ms)\n"
@@ -108,6 +109,7 @@ Action parse_options(int argc, char** argv, Options& o) {
       {"output-delay", required_argument, nullptr, kOutputDelay},
       {"no-sync", no_argument, nullptr, kNoSync},
       {"status", no_argument, nullptr, kStatus},
+      {"encoding", required_argument, nullptr, kEncoding},
       // Deprecated in disorder-playrtp(1): --api says it all.
       {"alsa", no_argument, nullptr, 'a'},
       {"oss", no_argument, nullptr, 'o'},
@@ -150,7 +152,21 @@ Action parse_options(int argc, char** argv, Options& o) {
         throw SyntaxError("--pause-mode takes silence or suspend, not " + std::string(optarg));
       break;
     case 'F':
-      o.format = parse_payload_format(optarg);
+      if (std::string_view(optarg) == "opus") {
+        o.format_opus = true;
+        o.format.reset();
+      } else {
+        o.format = parse_payload_format(optarg);
+        o.format_opus = false;
+      }
+      break;
+    case kEncoding:
+      if (std::string_view(optarg) == "opus")
+        o.encoding_opus = true;
+      else if (std::string_view(optarg) == "l16")
+        o.encoding_opus = false;
+      else
+        throw SyntaxError("--encoding takes l16 or opus, not " + std::string(optarg));
       break;
     case 'C':
       o.config = optarg;

@@ -31,6 +31,10 @@ struct Options {
   std::optional<long> max_frames;
   std::optional<long> rcvbuf;
   std::optional<AudioFormat> format; // for dynamic payload types
+  bool format_opus = false;          // --format opus: they carry Opus
+  // --encoding: what to ask the server for in request mode (rtp-request's
+  // opus option); opus also means the dynamic types carry Opus.
+  bool encoding_opus = false;
   bool monitor = false;
   bool debug = false;
   // Synchronised playout.

@@ -4,12 +4,28 @@
 #include "error.hpp"
 #include "rtp.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <string>
 
 namespace disorder::playrtp {
 
-std::optional<AudioFormat> payload_format(std::uint8_t pt, const AudioFormat& dynamic) {
+AudioFormat opus_decoded_format() {
+  AudioFormat f;
+  f.bits = 16;
+  f.rate = 48000;
+  f.channels = 2;
+  f.byte_order = std::endian::big;
+  return f;
+}
+
+bool payload_is_opus(std::uint8_t pt, bool dynamic_opus) {
+  return dynamic_opus && pt >= kRtpPayloadDynamic && pt <= 127;
+}
+
+std::optional<AudioFormat> payload_format(std::uint8_t pt, const AudioFormat& dynamic,
+                                          bool dynamic_opus) {
+  if (payload_is_opus(pt, dynamic_opus)) return opus_decoded_format();
   AudioFormat f;
   f.bits = 16;
   f.rate = 44100;
@@ -59,6 +75,51 @@ AudioFormat parse_payload_format(std::string_view text) {
   f.channels = static_cast<std::uint8_t>(channels);
   f.byte_order = std::endian::big;
   return f;
+}
+
+std::optional<SdpPayload> sdp_dynamic_payload(const std::vector<std::string>& lines) {
+  // The first payload type of the audio media line is the one sent.
+  std::optional<unsigned long> pt;
+  for (const std::string& line : lines) {
+    if (line.rfind("m=audio ", 0) != 0) continue;
+    const auto last = line.find_last_of(' ');
+    try {
+      pt = parse_number(std::string_view(line).substr(last + 1), "payload type");
+    } catch (const SyntaxError&) {
+    }
+    break;
+  }
+  if (!pt || *pt < kRtpPayloadDynamic || *pt > 127) return std::nullopt;
+  const std::string prefix = "a=rtpmap:" + std::to_string(*pt) + " ";
+  for (const std::string& line : lines) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    std::string_view map = std::string_view(line).substr(prefix.size());
+    while (!map.empty() && (map.back() == ' ' || map.back() == '\r'))
+      map.remove_suffix(1);
+    SdpPayload p;
+    p.pt = static_cast<std::uint8_t>(*pt);
+    const auto slash = map.find('/');
+    std::string name(map.substr(0, slash));
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    try {
+      if (name == "opus") {
+        // RFC 7587: always opus/48000/2, whatever the content.
+        p.opus = true;
+        p.format = opus_decoded_format();
+        return p;
+      }
+      if ((name == "l16" || name == "l24") && slash != std::string_view::npos) {
+        std::string rest(map.substr(slash + 1));
+        if (rest.find('/') == std::string::npos) rest += "/1"; // RFC 4566: one channel
+        p.format = parse_payload_format((name == "l16" ? "16/" : "24/") + rest);
+        return p;
+      }
+    } catch (const SyntaxError&) {
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 void decode_network_samples(const char* in, std::int32_t* out, std::size_t samples, unsigned bits) {

@@ -71,6 +71,7 @@ Player::Snapshot Player::snapshot() const {
   s.output_delay_ns = output_delay_seen_ns_.load(std::memory_order_relaxed);
   s.reception = buffer_.reception();
   s.format = buffer_.format();
+  s.opus = buffer_.opus();
   s.unit = buffer_.timestamp_unit();
   s.buffered_frames = buffer_.buffered_frames();
   s.not_rtp = not_rtp_;

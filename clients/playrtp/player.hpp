@@ -79,6 +79,7 @@ public:
     std::int64_t output_delay_ns = 0;
     ReceptionStats reception;
     AudioFormat format;
+    bool opus = false; // an Opus stream (format: what it decodes to)
     TimestampUnit unit = TimestampUnit::frames;
     std::size_t buffered_frames = 0;
     std::uint64_t not_rtp = 0;       // datagrams that were not RTP at all

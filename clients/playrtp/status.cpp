@@ -42,6 +42,10 @@ std::string status_line(const Player::Snapshot& s, const SyncClient::Status* syn
   add("concealed", std::to_string(s.buffer.frames_concealed));
   add("jitter_ms", number(s.reception.jitter_s() * 1e3, 3));
   add("latency_unmet", sync && s.synchronised && sync->latency_unmet ? "yes" : "no");
+  add("fec_recovered", std::to_string(s.buffer.opus.fec));
+  add("duplicate_saved", std::to_string(s.buffer.saved_by_duplicate));
+  add("plc_concealed", std::to_string(s.buffer.opus.plc));
+  add("plc_gaps", std::to_string(s.buffer.opus.plc_gaps));
   return line;
 }
 
@@ -60,6 +64,10 @@ std::string describe_status(std::string_view line) {
       {"concealed", "Frames concealed"},
       {"jitter_ms", "Interarrival jitter (ms)"},
       {"latency_unmet", "Shared latency unmet"},
+      {"fec_recovered", "Losses recovered by FEC"},
+      {"duplicate_saved", "Losses saved by a duplicate"},
+      {"plc_concealed", "Losses concealed (PLC)"},
+      {"plc_gaps", "Gaps concealed (PLC)"},
   };
   std::string out;
   std::size_t i = 0;

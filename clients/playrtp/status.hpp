@@ -2,7 +2,8 @@
 // one line of key=value pairs that the control socket's `status` command
 // answers -- synchronised, offset_ms, uncertainty_ms, error_ms,
 // drift_ppm, buffer_ms, latency_ms, output_delay_ms, packets, lost,
-// concealed, jitter_ms, and latency_unmet -- and its readable form, which
+// concealed, jitter_ms, latency_unmet, fec_recovered, duplicate_saved and
+// plc_concealed -- and its readable form, which
 // `disorder-playrtp --status` prints.  Readers must ignore keys they do
 // not know; a figure that is not known (no clock estimate yet) is "-".
 #pragma once

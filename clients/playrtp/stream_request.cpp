@@ -26,6 +26,21 @@ std::optional<std::pair<std::string, std::string>> ask_rtp_address(const Config&
   return std::make_pair(fields[0], fields[1]);
 }
 
+std::optional<SdpPayload> ask_rtp_sdp(const Config& config) {
+  try {
+    Client client = Client::open(config);
+    const Reply reply = client.request({"rtp-sdp"});
+    if (!reply.ok()) {
+      log_debug("rtp-sdp: " + std::to_string(reply.code) + " " + reply.text);
+      return std::nullopt;
+    }
+    return sdp_dynamic_payload(reply.body);
+  } catch (const Error& e) {
+    log_debug(std::string("rtp-sdp: ") + e.what());
+    return std::nullopt;
+  }
+}
+
 std::string local_address_towards_server(const Config& config, int family) {
   if (!config.connect) return family == AF_INET6 ? std::string("::1") : std::string("127.0.0.1");
   addrinfo hints{};
@@ -49,8 +64,10 @@ std::string local_address_towards_server(const Config& config, int family) {
   return numeric_host(local, length);
 }
 
-StreamRequest::StreamRequest(Config config, std::string host, std::string port, bool rtcp)
-    : config_(std::move(config)), host_(std::move(host)), port_(std::move(port)), rtcp_(rtcp) {}
+StreamRequest::StreamRequest(Config config, std::string host, std::string port, bool rtcp,
+                             bool opus)
+    : config_(std::move(config)), host_(std::move(host)), port_(std::move(port)), rtcp_(rtcp),
+      opus_(opus) {}
 
 StreamRequest::~StreamRequest() {
   if (thread_.joinable()) {
@@ -75,10 +92,15 @@ void StreamRequest::request() {
   // Frame-counted timestamps (RFC 3551), and RTCP sender reports on
   // port+1 if the caller holds it.  A server that takes only ADDRESS PORT
   // (DisOrder's) answers 500: then the plain request, and its stream
-  // counts samples, which the stream tracker recognises.
-  std::vector<std::string> ask{"rtp-request", host_, port_, "frames"};
+  // counts samples, which the stream tracker recognises.  The Opus stream
+  // always counts 48 kHz frames (RFC 7587), and a server that does not
+  // offer it says so (the listener does not settle for L16 unasked).
+  std::vector<std::string> ask{"rtp-request", host_, port_, opus_ ? "opus" : "frames"};
   if (rtcp_) ask.push_back("rtcp");
   Reply reply = c.request(ask);
+  if (opus_ && !reply.ok())
+    throw CommandError(reply.code, "the server cannot send an Opus stream (" + reply.text +
+                                       "): try --encoding l16");
   if (reply.code == 500) {
     log_info("the server takes no options with rtp-request (" + reply.text +
              "): asking without them");
@@ -86,7 +108,8 @@ void StreamRequest::request() {
   }
   if (!reply.ok()) throw CommandError(reply.code, reply.text);
   client_.emplace(std::move(c));
-  log_info("the server is sending a stream to " + host_ + " port " + port_);
+  log_info(std::string("the server is sending ") + (opus_ ? "an Opus" : "a") + " stream to " +
+           host_ + " port " + port_);
 }
 
 void StreamRequest::start() {

@@ -1,5 +1,6 @@
 // disorder-playrtp's conversations with the server (disorder_protocol(5)):
-// where the broadcast is (rtp-address, no login needed), and, when the
+// where the broadcast is (rtp-address, no login needed) and what it
+// carries (rtp-sdp: whether its dynamic payload type is Opus), and, when the
 // server sends only on request, asking for a unicast stream of our own
 // (rtp-request ADDRESS PORT, logged in).  The server sends that stream
 // for as long as the requesting connection stays open, so StreamRequest
@@ -13,6 +14,7 @@
 
 #include "client.hpp"
 #include "config.hpp"
+#include "payload_format.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -28,6 +30,12 @@ namespace disorder::playrtp {
 // broadcasting at all, SystemError/ProtocolError when it cannot be asked.
 std::optional<std::pair<std::string, std::string>> ask_rtp_address(const Config& config);
 
+// What the broadcast's dynamic payload type carries, from the server's
+// SDP (rtp-sdp); nullopt when the server does not say (no rtp-sdp, as
+// DisOrder's, an error, or a static payload type).  Never throws but
+// bad_alloc: without it the stream is still played as --format says.
+std::optional<SdpPayload> ask_rtp_sdp(const Config& config);
+
 // The address of ours that the server would see us at: with `connect`
 // configured, the source address towards that host; for a server on this
 // host (UNIX socket), loopback.  family AF_UNSPEC lets the server's
@@ -41,7 +49,8 @@ public:
 
   // host and port: where we receive, as the server should send.
   // rtcp: ask for RTCP sender reports too (the caller holds port+1).
-  StreamRequest(Config config, std::string host, std::string port, bool rtcp);
+  // opus: ask for the Opus stream rather than L16.
+  StreamRequest(Config config, std::string host, std::string port, bool rtcp, bool opus = false);
   StreamRequest(const StreamRequest&) = delete;
   StreamRequest& operator=(const StreamRequest&) = delete;
   ~StreamRequest(); // cancels the stream and joins the thread
@@ -57,6 +66,7 @@ private:
   const Config config_;
   const std::string host_, port_;
   const bool rtcp_;
+  const bool opus_;
   std::optional<Client> client_; // the thread's, after start()
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,6 +1,7 @@
 // Stream adoption, timestamp units and unwrapping.
 #include "stream_tracker.hpp"
 
+#include "opus_stage.hpp"
 #include "payload_format.hpp"
 
 #include <algorithm>
@@ -28,13 +29,16 @@ StreamTracker::Result StreamTracker::track(const RtpPacket& packet, std::int64_t
     held_.clear();
     pending_clear_ = false;
   }
-  const auto format = payload_format(packet.header.payload_type, dynamic_);
+  const auto format = payload_format(packet.header.payload_type, dynamic_, dynamic_opus_);
   if (!format) {
     r.verdict = Result::Verdict::unsupported;
     return r;
   }
+  const bool opus = payload_is_opus(packet.header.payload_type, dynamic_opus_);
   const std::size_t bpf = format->bytes_per_frame();
-  const std::size_t frames = packet.payload.size() / bpf;
+  const std::size_t frames =
+      opus ? OpusStage::packet_frames(packet.payload) : packet.payload.size() / bpf;
+  const std::size_t bytes = opus ? packet.payload.size() : frames * bpf;
   if (frames == 0) {
     r.verdict = Result::Verdict::malformed;
     return r;
@@ -47,31 +51,34 @@ StreamTracker::Result StreamTracker::track(const RtpPacket& packet, std::int64_t
     }
     last_arrival_ns_ = now_ns;
     p.frames = frames;
-    p.payload = packet.payload.first(frames * bpf);
+    p.payload = packet.payload.first(bytes);
     p.arrival_ns = now_ns;
     p.marker = packet.header.marker;
+    p.sequence = packet.header.sequence;
     placed_.push_back(p);
     r.verdict = Result::Verdict::placed;
     r.packets = placed_;
     return r;
   }
 
-  hold(packet, frames * bpf, now_ns);
+  hold(packet, bytes, frames, now_ns);
   r.verdict = Result::Verdict::held;
   if (following_ && now_ns - last_arrival_ns_ < kQuietNs) return r;
   TimestampUnit unit = TimestampUnit::frames;
   const std::uint32_t ssrc = packet.header.ssrc;
   const std::uint8_t pt = packet.header.payload_type;
-  if (format->channels > 1 && !decide_unit(ssrc, pt, bpf, format->channels, unit)) {
+  // Opus always counts frames (RFC 7587).
+  if (!opus && format->channels > 1 && !decide_unit(ssrc, pt, format->channels, unit)) {
     const auto count = std::count_if(held_.begin(), held_.end(), [&](const Held& h) {
       return h.header.ssrc == ssrc && h.header.payload_type == pt;
     });
     if (static_cast<std::size_t>(count) < kDecideAfter) return r;
   }
-  return adopt(ssrc, pt, *format, unit);
+  return adopt(ssrc, pt, *format, opus, unit);
 }
 
-void StreamTracker::hold(const RtpPacket& packet, std::size_t bytes, std::int64_t now_ns) {
+void StreamTracker::hold(const RtpPacket& packet, std::size_t bytes, std::size_t frames,
+                         std::int64_t now_ns) {
   while (!held_.empty() && (held_.size() >= kMaxHeld || held_bytes_ + bytes > kMaxHeldBytes)) {
     held_bytes_ -= held_.front().payload.size();
     held_.erase(held_.begin());
@@ -80,20 +87,21 @@ void StreamTracker::hold(const RtpPacket& packet, std::size_t bytes, std::int64_
   Held h;
   h.header = packet.header;
   h.payload.assign(packet.payload.begin(), packet.payload.begin() + static_cast<long>(bytes));
+  h.frames = frames;
   h.arrival_ns = now_ns;
   held_bytes_ += bytes;
   held_.push_back(std::move(h));
 }
 
-bool StreamTracker::decide_unit(std::uint32_t ssrc, std::uint8_t pt, std::size_t bpf,
-                                unsigned channels, TimestampUnit& unit) const {
+bool StreamTracker::decide_unit(std::uint32_t ssrc, std::uint8_t pt, unsigned channels,
+                                TimestampUnit& unit) const {
   for (const Held& a : held_) {
     if (a.header.ssrc != ssrc || a.header.payload_type != pt) continue;
     for (const Held& b : held_) {
       if (b.header.ssrc != ssrc || b.header.payload_type != pt || b.header.marker) continue;
       if (rtp_sequence_delta(a.header.sequence, b.header.sequence) != 1) continue;
       const std::uint32_t step = b.header.timestamp - a.header.timestamp;
-      const std::size_t frames = a.payload.size() / bpf;
+      const std::size_t frames = a.frames;
       if (step == frames) {
         unit = TimestampUnit::frames;
         return true;
@@ -108,13 +116,14 @@ bool StreamTracker::decide_unit(std::uint32_t ssrc, std::uint8_t pt, std::size_t
 }
 
 StreamTracker::Result StreamTracker::adopt(std::uint32_t ssrc, std::uint8_t pt,
-                                           const AudioFormat& format, TimestampUnit unit) {
+                                           const AudioFormat& format, bool opus,
+                                           TimestampUnit unit) {
   following_ = true;
+  opus_ = opus;
   ssrc_ = ssrc;
   pt_ = pt;
   format_ = format;
   unit_ = unit;
-  const std::size_t bpf = format.bytes_per_frame();
   bool first = true;
   Result r;
   r.new_stream = true;
@@ -127,10 +136,11 @@ StreamTracker::Result StreamTracker::adopt(std::uint32_t ssrc, std::uint8_t pt,
     }
     PlacedPacket p;
     if (!place(h.header.timestamp, p.position)) continue;
-    p.frames = h.payload.size() / bpf;
+    p.frames = h.frames;
     p.payload = h.payload;
     p.arrival_ns = h.arrival_ns;
     p.marker = h.header.marker;
+    p.sequence = h.header.sequence;
     last_arrival_ns_ = h.arrival_ns;
     placed_.push_back(p);
   }

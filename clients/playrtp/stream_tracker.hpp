@@ -16,6 +16,9 @@
 // case and by frames * channels in the second.  Mono streams are the same
 // either way.  If no pair settles it within kDecideAfter packets, frames.
 //
+// An Opus stream (RFC 7587) always counts 48 kHz frames; its packets are
+// placed whole (compressed), each as long as the Opus packet says.
+//
 // Positions are 64-bit frame counts from the adopted stream's first held
 // packet, unwrapped from the 32-bit timestamp (sequence numbers wrap too;
 // only their difference of one is used).  Pure: no clock, no I/O.
@@ -38,9 +41,11 @@ enum class TimestampUnit { frames, samples };
 struct PlacedPacket {
   std::int64_t position = 0; // its first frame
   std::size_t frames = 0;
-  std::span<const std::uint8_t> payload; // frames * bytes per frame (any odd tail dropped)
+  // frames * bytes per frame (any odd tail dropped); Opus: the packet.
+  std::span<const std::uint8_t> payload;
   std::int64_t arrival_ns = 0;
   bool marker = false;
+  std::uint16_t sequence = 0;
 };
 
 class StreamTracker {
@@ -51,7 +56,9 @@ public:
   static constexpr std::size_t kMaxHeldBytes = 256 * 1024;
   static constexpr std::size_t kDecideAfter = 8;
 
-  explicit StreamTracker(const AudioFormat& dynamic_format) : dynamic_(dynamic_format) {}
+  // dynamic_opus: the dynamic payload types carry Opus.
+  explicit StreamTracker(const AudioFormat& dynamic_format, bool dynamic_opus = false)
+      : dynamic_(dynamic_format), dynamic_opus_(dynamic_opus) {}
 
   struct Result {
     enum class Verdict { placed, held, unsupported, malformed } verdict = Verdict::held;
@@ -66,7 +73,9 @@ public:
 
   bool following() const { return following_; }
   std::uint32_t ssrc() const { return ssrc_; }
+  // For Opus, what it decodes to (opus_decoded_format()).
   const AudioFormat& format() const { return format_; }
+  bool opus() const { return opus_; }
   TimestampUnit unit() const { return unit_; }
   std::size_t held_bytes() const { return held_bytes_; }
 
@@ -81,21 +90,25 @@ public:
 private:
   struct Held {
     RtpHeader header;
-    std::vector<std::uint8_t> payload; // whole frames only
+    std::vector<std::uint8_t> payload; // whole frames only (Opus: the packet)
+    std::size_t frames = 0;
     std::int64_t arrival_ns = 0;
   };
 
-  void hold(const RtpPacket& packet, std::size_t bytes, std::int64_t now_ns);
+  void hold(const RtpPacket& packet, std::size_t bytes, std::size_t frames, std::int64_t now_ns);
   // The unit for (ssrc, pt) from what is held, if settled.
-  bool decide_unit(std::uint32_t ssrc, std::uint8_t pt, std::size_t bpf, unsigned channels,
+  bool decide_unit(std::uint32_t ssrc, std::uint8_t pt, unsigned channels,
                    TimestampUnit& unit) const;
-  Result adopt(std::uint32_t ssrc, std::uint8_t pt, const AudioFormat& format, TimestampUnit unit);
+  Result adopt(std::uint32_t ssrc, std::uint8_t pt, const AudioFormat& format, bool opus,
+               TimestampUnit unit);
   // Position of `timestamp` on the followed timeline; false if it does not
   // fall on a frame boundary.
   bool place(std::uint32_t timestamp, std::int64_t& position);
 
   AudioFormat dynamic_;
+  bool dynamic_opus_ = false;
   bool following_ = false;
+  bool opus_ = false;
   std::uint32_t ssrc_ = 0;
   std::uint8_t pt_ = 0;
   AudioFormat format_;

@@ -21,12 +21,28 @@
 // destination gets rtp_timestamps' unit, each listener the unit it asked
 // for.  Both counts run side by side from random starts, so a packet's
 // header is the same but for its timestamp.
+//
+// The Opus stream (RFC 7587; rtp_encoding opus for the fixed destination,
+// the `opus` option for a listener) has its own SSRC, sequence numbers and
+// 48 kHz timestamps.  The audio thread copies each packet's audio into a
+// ring (rtp_block_ring.hpp) without locking or allocating; a sender thread
+// encodes it (opus_rtp_encoder.hpp) and sends the Opus packets, and sends
+// every packet a second time rtp_duplicate_delay after the first.  An Opus
+// packet's timestamp is the instant of the L16 frames it came from on the
+// same timeline (the stream's frame count, silences included, at 48 kHz),
+// so the audio thread's sender reports for the Opus stream, in 48 kHz
+// units, give its listeners the same timeline as the L16 ones.  The sender
+// thread sends an Opus packet once its last input frame has been sent as
+// L16, a frame's duration later at most.
 #include "backend.hpp"
+#include "big_endian.hpp"
 #include "fd.hpp"
 #include "log.hpp"
+#include "opus_rtp_encoder.hpp"
 #include "pacer.hpp"
 #include "rtcp.hpp"
 #include "rtp.hpp"
+#include "rtp_block_ring.hpp"
 #include "rtp_listeners.hpp"
 #include "rtp_time_service.hpp"
 #include "socket_address.hpp"
@@ -34,18 +50,25 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <array>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <deque>
 #include <ifaddrs.h>
 #include <map>
 #include <mutex>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <thread>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +199,15 @@ public:
         delay_threshold_frames_(config.rtp_delay_threshold),
         latency_us_(static_cast<std::uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(config.rtp_latency).count())),
+        opus_fixed_(config.rtp_mode != RtpMode::request &&
+                    config.rtp_encoding == RtpEncoding::opus),
+        opus_bitrate_(config.rtp_opus_bitrate), opus_frame_us_(config.rtp_opus_frame_us),
+        opus_payload_type_(static_cast<std::uint8_t>(config.rtp_opus_payload_type)),
+        opus_loss_floor_(config.rtp_opus_loss),
+        duplicate_delay_ns_(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(config.rtp_duplicate_delay)
+                .count()),
+        duplicate_to_(config.rtp_mode != RtpMode::request ? config.rtp_duplicate_to : std::nullopt),
         cname_(make_cname()) {
     // Random per RFC 3550 5.1: SSRC, and the first sequence number and
     // timestamps, so that streams from restarts cannot be confused.
@@ -183,6 +215,10 @@ public:
     sequence_ = static_cast<std::uint16_t>(random32());
     timestamp_[kFramesIndex] = random32();
     timestamp_[kSamplesIndex] = random32();
+    opus_ssrc_ = random32();
+    if (opus_ssrc_ == ssrc_) ++opus_ssrc_;
+    opus_sequence_ = static_cast<std::uint16_t>(random32());
+    opus_timestamp_ = random32();
     if (mode_ != RtpMode::request && !broadcast_)
       log_warning("api rtp without a broadcast address: no RTP is sent");
   }
@@ -237,7 +273,8 @@ public:
                 (mode == RtpMode::multicast   ? "multicast"
                  : mode == RtpMode::broadcast ? "broadcast"
                                               : "unicast") +
-                ")");
+                (opus_fixed_ ? ", Opus" : "") + ")");
+      if (duplicate_to_) open_duplicate_destination();
     }
     // The UDP payload: rtp_max_payload, else what fits a 1500-byte MTU
     // after the IP and UDP headers (IPv6's when IPv6 listeners may ask).
@@ -247,6 +284,7 @@ public:
       throw BackendError("rtp_max_payload " + std::to_string(udp_payload) +
                          " leaves no room for a frame");
     chunk_ = (udp_payload - kRtpHeaderSize) / bpf_;
+    start_sender(); // before the time service, which sets its loss hint
     start_time_service();
     open_ = true;
     scheduled_ = false;
@@ -283,9 +321,11 @@ public:
     // Receivers learn that the stream ends (RFC 3550 6.6).
     if (open_ && packets_ > 0) send_reports(true, true, 0);
     time_service_.reset(); // before the sockets it reads
+    stop_sender();         // before the sockets it sends on
     socket_.reset();
     socket6_.reset();
     rtcp_socket_.reset();
+    duplicate_socket_.reset();
     open_ = false;
   }
 
@@ -303,11 +343,15 @@ public:
         bits &= ~RtpListeners::kFrames;
       } else if (o == "rtcp") {
         bits |= RtpListeners::kRtcp;
+      } else if (o == "opus") {
+        bits |= RtpListeners::kOpus;
       } else {
         throw Error("unknown listener option " + o);
       }
     }
-    std::string described = (bits & RtpListeners::kFrames) ? "frames" : "samples";
+    std::string described = (bits & RtpListeners::kOpus)     ? "Opus"
+                            : (bits & RtpListeners::kFrames) ? "frames"
+                                                             : "samples";
     if (bits & RtpListeners::kRtcp) described += ", RTCP";
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -356,7 +400,8 @@ private:
     const std::uint32_t rate = format_.rate, channels = format_.channels;
     const bool request = mode_ == RtpMode::request;
     const std::uint32_t fixed_units =
-        rate * (timestamps_ == RtpTimestamps::samples ? channels : 1u);
+        opus_fixed_ ? OpusRtpEncoder::kRate
+                    : rate * (timestamps_ == RtpTimestamps::samples ? channels : 1u);
     auto units_of = [this, rate, channels, request, fixed_units](const sockaddr* from,
                                                                  socklen_t) -> std::uint32_t {
       if (!request) return fixed_units;
@@ -379,7 +424,11 @@ private:
       return rate * (samples ? channels : 1u);
     };
     try {
-      time_service_ = std::make_unique<RtpTimeService>(fds, ssrc_, units_of, reports_);
+      // The Opus stream's reports count in 48 kHz units and set the FEC
+      // hint (worst_loss_).
+      time_service_ = std::make_unique<RtpTimeService>(
+          fds, opus_fixed_ ? opus_ssrc_ : ssrc_, units_of, reports_,
+          RtpTimeService::OpusReports{opus_ssrc_, OpusRtpEncoder::kRate, &worst_loss_});
     } catch (const Error& e) {
       log_error(std::string("no RTP time service: ") + e.what());
     }
@@ -444,7 +493,7 @@ private:
     gap_ = false;
   }
 
-  static constexpr std::size_t kFramesIndex = 0, kSamplesIndex = 1;
+  static constexpr std::size_t kFramesIndex = 0, kSamplesIndex = 1, kOpusIndex = 2;
   static std::size_t index_of(RtpTimestamps unit) {
     return unit == RtpTimestamps::samples ? kSamplesIndex : kFramesIndex;
   }
@@ -458,6 +507,16 @@ private:
   void count_timestamps(std::uint64_t frames) {
     for (std::size_t u : {kFramesIndex, kSamplesIndex})
       timestamp_[u] += static_cast<std::uint32_t>(frames * units_per_frame(u));
+    position_ += frames;
+  }
+
+  // The Opus stream's timestamp at the stream position `position` (in
+  // frames at the stream's rate): the same instant at 48 kHz, less the
+  // encoder's delay (opus_rtp_encoder.hpp).
+  std::uint32_t opus_timestamp_at(std::int64_t position) const {
+    const auto at48 = static_cast<std::int64_t>(static_cast<__int128>(position) *
+                                                OpusRtpEncoder::kRate / format_.rate);
+    return opus_timestamp_ + static_cast<std::uint32_t>(at48) - opus_lookahead_;
   }
 
   void advance(std::size_t frames) {
@@ -488,20 +547,53 @@ private:
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = 2;
-    std::uint64_t fresh = 0; // listeners that get their first packet now
+    std::uint64_t fresh = 0;            // listeners that get their first packet now
+    bool opus = opus_fixed_ && socket_; // someone gets the Opus stream
+    bool l16 = false;                   // someone got this L16 packet
     if (mode_ == RtpMode::request) {
       listeners_.for_each([&](std::size_t i, const sockaddr* to, socklen_t length,
                               std::uint32_t options, bool first) {
+        if (first) fresh |= std::uint64_t{1} << i;
+        if (options & RtpListeners::kOpus) {
+          opus = true; // the sender thread's
+          return;
+        }
         const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
         if (fd < 0) return;
         iov[0].iov_base = headers[index_of_listener(options)];
         msg.msg_name = const_cast<sockaddr*>(to);
         msg.msg_namelen = length;
         if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) send_failed(errno);
-        if (first) fresh |= std::uint64_t{1} << i;
+        l16 = true;
       });
-    } else if (socket_) {
+    } else if (socket_ && !opus_fixed_) {
       if (::sendmsg(socket_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) send_failed(errno);
+      if (duplicate_socket_) {
+        msg.msg_name = &duplicate_to_address_;
+        msg.msg_namelen = duplicate_to_length_;
+        if (::sendmsg(duplicate_socket_.get(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+          send_failed(errno);
+      }
+      l16 = true;
+    }
+    const bool copy = l16 && duplicate_delay_ns_ > 0;
+    if (ring_ && (opus || copy)) {
+      RtpBlock block;
+      block.sent_ns = monotonic_ns();
+      block.position = position_;
+      block.bytes = static_cast<std::uint32_t>(frames * bpf_);
+      block.sequence = sequence_;
+      block.timestamp[kFramesIndex] = timestamp_[kFramesIndex];
+      block.timestamp[kSamplesIndex] = timestamp_[kSamplesIndex];
+      block.marker = marker_;
+      block.opus = opus;
+      block.l16_copy = copy;
+      if (ring_->push(block, samples)) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
+      } else {
+        ring_full();
+      }
     }
     // A packet lost to a send error still uses its sequence number and
     // time: receivers see a loss, not a jump.  The counts are the
@@ -519,10 +611,11 @@ private:
   }
 
   // The RTCP compound packet for this instant (an SR and our CNAME, and a
-  // BYE if bye), to port+1 of the fixed destination and of every listener
-  // that asked for RTCP (all) or of those in `only` (a bit per slot), with
-  // the RTP timestamp in each one's unit.  Send errors are ignored: nobody
-  // need listen to RTCP.
+  // BYE if bye), to port+1 of the fixed destination (and of the duplicate
+  // destination) and of every listener that asked for RTCP (all) or of
+  // those in `only` (a bit per slot), with the RTP timestamp in each one's
+  // unit, or the Opus stream's report to those that get the Opus stream.
+  // Send errors are ignored: nobody need listen to RTCP.
   void send_reports(bool bye, bool all, std::uint64_t only) {
     // The RTP timestamp of this instant on the pacing clock: timestamp_ is
     // due at next_ns(), and the timestamp advances by the frames that
@@ -541,11 +634,19 @@ private:
     info.ssrc = ssrc_;
     info.packet_count = packets_;
     info.octet_count = octets_;
-    std::size_t sizes[2];
-    for (std::size_t u : {kFramesIndex, kSamplesIndex}) {
-      info.rtp_timestamp =
-          timestamp_[u] +
-          static_cast<std::uint32_t>(frames * static_cast<std::int64_t>(units_per_frame(u)));
+    std::size_t sizes[3] = {};
+    for (std::size_t u : {kFramesIndex, kSamplesIndex, kOpusIndex}) {
+      if (u == kOpusIndex) {
+        if (!ring_) break; // no Opus stream
+        info.ssrc = opus_ssrc_;
+        info.packet_count = opus_packets_.load(std::memory_order_relaxed);
+        info.octet_count = opus_octets_.load(std::memory_order_relaxed);
+        info.rtp_timestamp = opus_timestamp_at(static_cast<std::int64_t>(position_) + frames);
+      } else {
+        info.rtp_timestamp =
+            timestamp_[u] +
+            static_cast<std::uint32_t>(frames * static_cast<std::int64_t>(units_per_frame(u)));
+      }
       try {
         sizes[u] = bye ? encode_rtcp_bye(info, cname_, timeline, rtcp_buffers_[u])
                        : encode_rtcp_sender_report(info, cname_, timeline, rtcp_buffers_[u]);
@@ -554,10 +655,15 @@ private:
       }
     }
     if (rtcp_socket_ && all) {
-      const std::size_t u = index_of(timestamps_);
+      const std::size_t u = opus_fixed_ ? kOpusIndex : index_of(timestamps_);
+      if (sizes[u] == 0) return;
       [[maybe_unused]] ssize_t n = ::sendto(
           rtcp_socket_.get(), rtcp_buffers_[u].data(), sizes[u], MSG_DONTWAIT | MSG_NOSIGNAL,
           reinterpret_cast<const sockaddr*>(&rtcp_to_), rtcp_to_length_);
+      if (duplicate_socket_ && duplicate_rtcp_length_)
+        n = ::sendto(
+            duplicate_socket_.get(), rtcp_buffers_[u].data(), sizes[u], MSG_DONTWAIT | MSG_NOSIGNAL,
+            reinterpret_cast<const sockaddr*>(&duplicate_rtcp_to_), duplicate_rtcp_length_);
     }
     if (mode_ != RtpMode::request) return;
     listeners_.for_each(
@@ -567,10 +673,239 @@ private:
           const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
           sockaddr_storage rtcp_to;
           if (fd < 0 || !rtcp_address(to, length, rtcp_to)) return;
-          const std::size_t u = index_of_listener(options);
+          const std::size_t u =
+              (options & RtpListeners::kOpus) ? kOpusIndex : index_of_listener(options);
+          if (sizes[u] == 0) return;
           [[maybe_unused]] ssize_t n =
               ::sendto(fd, rtcp_buffers_[u].data(), sizes[u], MSG_DONTWAIT | MSG_NOSIGNAL,
                        reinterpret_cast<const sockaddr*>(&rtcp_to), length);
+        });
+  }
+
+  // Audio thread: the sender thread fell behind by a whole ring.  Logged
+  // once a minute at most, like send errors.
+  void ring_full() {
+    ++ring_drops_;
+    const std::int64_t now = monotonic_ns();
+    if (last_ring_log_ns_ != 0 && now - last_ring_log_ns_ < kErrorLogIntervalNs) return;
+    last_ring_log_ns_ = now;
+    log_warning("RTP sender thread behind: " + std::to_string(ring_drops_) +
+                " packet(s) not encoded or duplicated since the last report");
+    ring_drops_ = 0;
+  }
+
+  // --------------------------------------------------- the sender thread
+
+  // Audio thread, from open(): rtp_duplicate_to's socket, unconnected (its
+  // errors must not fail the main destination's sends).
+  void open_duplicate_destination() {
+    const Resolved to = resolve(*duplicate_to_, false);
+    RtpMode mode = mode_;
+    if (mode == RtpMode::automatic || is_multicast(to.address) != (mode == RtpMode::multicast))
+      mode = is_multicast(to.address)   ? RtpMode::multicast
+             : is_broadcast(to.address) ? RtpMode::broadcast
+                                        : RtpMode::unicast;
+    std::optional<NetAddress> from = broadcast_from_;
+    if (from) from->service = "0";
+    duplicate_socket_ = make_socket(to.address.ss_family, mode, from, "duplicate RTP");
+    std::memcpy(&duplicate_to_address_, &to.address, sizeof to.address);
+    duplicate_to_length_ = to.length;
+    duplicate_rtcp_length_ =
+        rtcp_address(reinterpret_cast<const sockaddr*>(&to.address), to.length, duplicate_rtcp_to_)
+            ? to.length
+            : 0;
+    log_debug("RTP also to " + duplicate_to_->host + " " + duplicate_to_->service);
+  }
+
+  // Audio thread, from open(): the ring, the encoder and the sender thread,
+  // when the Opus stream or duplicates may be wanted.
+  void start_sender() {
+    const bool request = mode_ == RtpMode::request;
+    if (!(request || opus_fixed_ || duplicate_delay_ns_ > 0) || !(socket_ || socket6_)) return;
+    if (request || opus_fixed_) {
+      try {
+        encoder_ = std::make_unique<OpusRtpEncoder>(format_, opus_bitrate_, opus_frame_us_);
+        opus_lookahead_ = encoder_->lookahead();
+      } catch (const Error& e) {
+        if (opus_fixed_) throw BackendError(std::string("rtp_encoding opus: ") + e.what());
+        log_warning(std::string("no Opus stream for listeners: ") + e.what());
+      }
+    }
+    opus_continues_ = false; // a new segment after a reopening
+    const std::size_t block = chunk_ * bpf_;
+    ring_ = std::make_unique<RtpBlockRing>(block <= 16384 ? 256 : 32, block);
+    wake_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    stop_ = Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_ || !stop_) throw BackendError(std::string("eventfd: ") + strerror(errno));
+    // Signals are for the loop thread.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    try {
+      sender_ = std::thread([this] { sender_run(); });
+    } catch (const std::system_error& e) {
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      throw BackendError(std::string("starting the RTP sender thread: ") + e.what());
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+
+  void stop_sender() {
+    if (sender_.joinable()) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = ::write(stop_.get(), &one, sizeof one);
+      sender_.join();
+    }
+    ring_.reset();
+    encoder_.reset();
+    wake_.reset();
+    stop_.reset();
+  }
+
+  // A packet the sender thread sends again when due.
+  struct Copy {
+    std::int64_t due_ns = 0;
+    bool opus = false;
+    std::uint32_t samples_timestamp =
+        0; // L16: the timestamp in samples (the header's is in frames)
+    std::vector<std::uint8_t> packet;
+  };
+
+  // Sender thread: the Opus stream, and the second copies.  Waits on the
+  // audio thread's wake-ups, or until the next copy is due.
+  void sender_run() {
+    pthread_setname_np(pthread_self(), "rtp-send");
+    std::deque<Copy> copies;
+    pollfd fds[2] = {{stop_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+    for (;;) {
+      timespec wait{}, *timeout = nullptr;
+      if (!copies.empty()) {
+        const std::int64_t ns = std::max<std::int64_t>(copies.front().due_ns - monotonic_ns(), 0);
+        wait.tv_sec = ns / 1000000000;
+        wait.tv_nsec = ns % 1000000000;
+        timeout = &wait;
+      }
+      if (::ppoll(fds, 2, timeout, nullptr) < 0 && errno != EINTR) {
+        log_error(std::string("RTP sender thread: poll: ") + strerror(errno));
+        return;
+      }
+      if (fds[0].revents) return;
+      std::uint64_t count;
+      [[maybe_unused]] ssize_t n = ::read(wake_.get(), &count, sizeof count);
+      std::span<const std::uint8_t> audio;
+      while (const RtpBlock* block = ring_->front(audio)) {
+        try {
+          handle_block(*block, audio, copies);
+        } catch (const std::exception& e) {
+          log_error(std::string("RTP sender thread: ") + e.what());
+          opus_continues_ = false;
+        }
+        ring_->pop();
+      }
+      const std::int64_t now = monotonic_ns();
+      while (!copies.empty() && copies.front().due_ns <= now) {
+        const Copy& c = copies.front();
+        send_stream(c.opus, c.packet, c.samples_timestamp);
+        copies.pop_front();
+      }
+    }
+  }
+
+  // Sender thread: one block from the audio thread.
+  void handle_block(const RtpBlock& block, std::span<const std::uint8_t> audio,
+                    std::deque<Copy>& copies) {
+    if (block.l16_copy) {
+      Copy c;
+      c.due_ns = block.sent_ns + duplicate_delay_ns_;
+      c.samples_timestamp = block.timestamp[kSamplesIndex];
+      c.packet.resize(kRtpHeaderSize + audio.size());
+      RtpHeader h;
+      h.marker = block.marker;
+      h.payload_type = payload_type_;
+      h.sequence = block.sequence;
+      h.timestamp =
+          block.timestamp[mode_ == RtpMode::request ? kFramesIndex : index_of(timestamps_)];
+      h.ssrc = ssrc_;
+      encode_rtp_header(h, c.packet);
+      std::memcpy(c.packet.data() + kRtpHeaderSize, audio.data(), audio.size());
+      copies.push_back(std::move(c));
+    }
+    if (!block.opus || !encoder_) {
+      opus_continues_ = false;
+      return;
+    }
+    // A new segment after a silence, a gap in what the ring passed on, or
+    // a time nobody wanted the Opus stream.
+    if (!opus_continues_ || block.position != opus_next_position_) {
+      encoder_->reset();
+      opus_segment_position_ = block.position;
+      opus_marker_ = true;
+      opus_continues_ = true;
+    }
+    opus_next_position_ = block.position + block.bytes / bpf_;
+    const int hint =
+        std::clamp(std::max(worst_loss_.load(std::memory_order_relaxed), opus_loss_floor_), 0, 30);
+    if (hint != encoder_->loss_percent()) {
+      encoder_->set_loss_percent(hint);
+      log_debug("Opus FEC prepared for " + std::to_string(hint) + "% loss");
+    }
+    const std::uint32_t start =
+        opus_timestamp_at(static_cast<std::int64_t>(opus_segment_position_));
+    encoder_->push(audio, [&](std::span<const std::uint8_t> payload, std::uint64_t k) {
+      opus_packet_.resize(kRtpHeaderSize + payload.size());
+      RtpHeader h;
+      h.marker = opus_marker_;
+      h.payload_type = opus_payload_type_;
+      h.sequence = opus_sequence_++;
+      h.timestamp = start + static_cast<std::uint32_t>(k * encoder_->frame_samples());
+      h.ssrc = opus_ssrc_;
+      encode_rtp_header(h, opus_packet_);
+      std::memcpy(opus_packet_.data() + kRtpHeaderSize, payload.data(), payload.size());
+      opus_marker_ = false;
+      send_stream(true, opus_packet_, 0);
+      opus_packets_.fetch_add(1, std::memory_order_relaxed);
+      opus_octets_.fetch_add(static_cast<std::uint32_t>(payload.size()), std::memory_order_relaxed);
+      if (duplicate_delay_ns_ > 0)
+        copies.push_back(Copy{monotonic_ns() + duplicate_delay_ns_, true, 0, opus_packet_});
+    });
+  }
+
+  // Sender thread: a whole packet of the Opus stream or (a second copy)
+  // of the L16 one, to where that stream goes now.  An L16 packet's header
+  // carries the timestamp in frames in request mode; listeners counting
+  // samples get samples_timestamp.
+  void send_stream(bool opus, std::span<const std::uint8_t> packet,
+                   std::uint32_t samples_timestamp) {
+    if (mode_ != RtpMode::request) {
+      if (opus != opus_fixed_) return;
+      if (socket_ &&
+          ::send(socket_.get(), packet.data(), packet.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        ++sender_failures_;
+      if (duplicate_socket_ && ::sendto(duplicate_socket_.get(), packet.data(), packet.size(),
+                                        MSG_DONTWAIT | MSG_NOSIGNAL,
+                                        reinterpret_cast<const sockaddr*>(&duplicate_to_address_),
+                                        duplicate_to_length_) < 0)
+        ++sender_failures_;
+      return;
+    }
+    std::array<std::uint8_t, 4> samples_bytes;
+    put32(samples_bytes.data(), samples_timestamp);
+    listeners_.for_each(
+        RtpListeners::kSenderReader,
+        [&](std::size_t, const sockaddr* to, socklen_t length, std::uint32_t options, bool) {
+          if (bool(options & RtpListeners::kOpus) != opus) return;
+          const int fd = to->sa_family == AF_INET6 ? socket6_.get() : socket_.get();
+          if (fd < 0) return;
+          iovec iov[3] = {{const_cast<std::uint8_t*>(packet.data()), 4},
+                          {const_cast<std::uint8_t*>(packet.data()) + 4, 4},
+                          {const_cast<std::uint8_t*>(packet.data()) + 8, packet.size() - 8}};
+          if (!opus && !(options & RtpListeners::kFrames)) iov[1].iov_base = samples_bytes.data();
+          msghdr msg{};
+          msg.msg_iov = iov;
+          msg.msg_iovlen = 3;
+          msg.msg_name = const_cast<sockaddr*>(to);
+          msg.msg_namelen = length;
+          if (::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) ++sender_failures_;
         });
   }
 
@@ -596,6 +931,14 @@ private:
   int delay_threshold_frames_;
   std::int64_t gap_ns_ = 20'000'000;
   std::uint32_t latency_us_; // rtp_latency
+  // The Opus stream (for the fixed destination if opus_fixed_) and the
+  // second copies.
+  const bool opus_fixed_;
+  const int opus_bitrate_, opus_frame_us_;
+  const std::uint8_t opus_payload_type_;
+  const int opus_loss_floor_;
+  const std::int64_t duplicate_delay_ns_; // 0: no second copies
+  const std::optional<NetAddress> duplicate_to_;
 
   const std::string cname_;
 
@@ -609,6 +952,11 @@ private:
   Fd socket_, socket6_, rtcp_socket_;
   sockaddr_storage rtcp_to_{};
   socklen_t rtcp_to_length_ = 0;
+  // rtp_duplicate_to: unconnected, to duplicate_to_address_ and RTCP to
+  // its port+1 (duplicate_rtcp_length_ 0: none).
+  Fd duplicate_socket_;
+  sockaddr_storage duplicate_to_address_{}, duplicate_rtcp_to_{};
+  socklen_t duplicate_to_length_ = 0, duplicate_rtcp_length_ = 0;
   bool open_ = false;
   // Loop thread writes, audio thread reads (lock-free).
   RtpListeners listeners_;
@@ -622,6 +970,34 @@ private:
   bool scheduled_ = false;
   std::int64_t anchor_ns_ = 0; // when frame 0 of the schedule is due
   std::uint64_t frames_ = 0;   // frames scheduled since the anchor (< rate after normalising)
+  // Frames since the backend was made, silences included: the Opus
+  // stream's timeline.
+  std::uint64_t position_ = 0;
+  std::uint64_t ring_drops_ = 0;
+  std::int64_t last_ring_log_ns_ = 0;
+
+  // The Opus stream.  Set before the sender thread starts: the SSRC, the
+  // random timestamp at position 0, the encoder's delay.
+  std::uint32_t opus_ssrc_ = 0;
+  std::uint32_t opus_timestamp_ = 0;
+  std::uint32_t opus_lookahead_ = 0;
+  // Sender thread writes, audio thread reads for its sender reports.
+  std::atomic<std::uint32_t> opus_packets_{0}, opus_octets_{0};
+  // Time service thread writes, sender thread reads: the worst loss (%)
+  // that the Opus stream's listeners report lately.
+  std::atomic<int> worst_loss_{0};
+  // Sender thread only.
+  std::unique_ptr<OpusRtpEncoder> encoder_;
+  std::uint16_t opus_sequence_ = 0;
+  bool opus_continues_ = false, opus_marker_ = true;
+  std::uint64_t opus_segment_position_ = 0, opus_next_position_ = 0;
+  std::vector<std::uint8_t> opus_packet_;
+  std::uint64_t sender_failures_ = 0; // expected on a LAN; not logged
+  // Audio thread writes the ring and wake_, sender thread reads them;
+  // stop_ ends the sender thread.
+  std::unique_ptr<RtpBlockRing> ring_;
+  Fd wake_, stop_;
+  std::thread sender_;
 
   std::uint64_t failed_sends_ = 0;
   std::int64_t last_error_log_ns_ = 0;
@@ -630,9 +1006,10 @@ private:
   std::uint32_t packets_ = 0;
   std::uint32_t octets_ = 0;
   std::int64_t next_report_ns_ = 0;
-  std::array<std::uint8_t, 512> rtcp_buffers_[2]{}; // one per unit
+  std::array<std::uint8_t, 512> rtcp_buffers_[3]{}; // frames, samples, Opus
   // SR 28, SDES with the longest CNAME 268, BYE 8, SyncTimeline.
   static_assert(512 >= 28 + 4 + (4 + 2 + kSdesItemMax + 1 + 3) / 4 * 4 + 8 + kSyncTimelineSize);
+  static_assert(sizeof(RtpBlock::timestamp) / sizeof(std::uint32_t) == 2);
 
   // Listeners' reports, from the time service thread to the loop thread.
   ListenerReportQueue reports_;

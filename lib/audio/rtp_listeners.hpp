@@ -14,7 +14,11 @@
 // (disorder_protocol(5)): the timestamp unit, and whether it wants RTCP
 // sender reports on its port+1.  A listener that asked for nothing is
 // taken to be DisOrder's disorder-playrtp: sample-counted timestamps, and
-// nothing on port+1, where another of its kind may be listening.
+// nothing on port+1, where another of its kind may be listening.  One that
+// asked for `opus` gets the Opus stream (48 kHz timestamps) instead of L16.
+//
+// Two threads read the table, each with its own Reader: the audio thread
+// (L16) and the backend's sender thread (Opus and duplicates).
 #pragma once
 
 #include "speaker_protocol.hpp"
@@ -35,6 +39,9 @@ public:
   // Option bits.
   static constexpr std::uint32_t kFrames = 1; // timestamps count frames (else samples)
   static constexpr std::uint32_t kRtcp = 2;   // sender reports to port+1
+  static constexpr std::uint32_t kOpus = 4;   // the Opus stream rather than L16
+
+  enum Reader : std::size_t { kAudioReader = 0, kSenderReader = 1, kReaders = 2 };
 
   // --- loop thread
   // Sends to `address` as listener `key`, with the option bits `options`,
@@ -68,13 +75,15 @@ public:
     return false;
   }
 
-  // --- audio thread
+  // --- a reader's thread
   // Calls fn(index, address, length, options, fresh) for each listener,
-  // where fresh is true the first time a slot's current address is visited.
-  template <typename Fn> void for_each(Fn&& fn) {
+  // where fresh is true the first time this reader visits a slot's
+  // current address.
+  template <typename Fn> void for_each(Fn&& fn) { for_each(kAudioReader, fn); }
+  template <typename Fn> void for_each(Reader reader, Fn&& fn) {
     for (std::size_t i = 0; i < kSlots; ++i) {
       Slot& s = slots_[i];
-      Seen& last = seen_[i];
+      Seen& last = seen_[reader][i];
       if (s.length.load(std::memory_order_relaxed) == 0 && last.length == 0)
         continue; // cheap first look
       std::uint32_t sequence = 0;
@@ -96,7 +105,7 @@ private:
   struct Slot {
     std::atomic<std::uint32_t> sequence{0}; // odd while the loop thread rewrites the slot
     std::atomic<std::uint32_t> length{0};   // of the address; 0 for an empty slot
-    std::atomic<std::uint32_t> options{0};  // kFrames | kRtcp
+    std::atomic<std::uint32_t> options{0};  // kFrames | kRtcp | kOpus
     std::array<std::atomic<std::uint32_t>, kWords> words{};
   };
 
@@ -139,13 +148,13 @@ private:
 
   std::array<Slot, kSlots> slots_;
   std::array<std::string, kSlots> keys_; // loop thread only; "" for a free slot
-  // Audio thread only: each slot as last read, used again while the loop
+  // Each reader's own: each slot as last read, used again while the loop
   // thread is rewriting it (a stream being moved loses no packet).
   struct Seen {
     sockaddr_storage address{};
     std::uint32_t length = 0, options = 0, sequence = 0;
   };
-  std::array<Seen, kSlots> seen_{};
+  std::array<std::array<Seen, kSlots>, kReaders> seen_{};
 };
 
 } // namespace disorder

@@ -51,12 +51,46 @@ private:
   std::int64_t last_ns_ = 0;
 };
 
+// The worst fraction lost that each listener (by address) last reported,
+// over the reports of the last kLossWindowNs.
+class WorstLoss {
+public:
+  void note(const std::string& address, std::uint8_t fraction, std::int64_t now_ns) {
+    for (Entry& e : entries_)
+      if (e.address == address) {
+        e.fraction = fraction;
+        e.heard_ns = now_ns;
+        return;
+      }
+    if (entries_.size() < kMaxListeners) entries_.push_back({address, fraction, now_ns});
+  }
+  // Percent, rounded up; 0 when nobody reported lately.
+  int percent(std::int64_t now_ns) {
+    std::erase_if(entries_, [now_ns](const Entry& e) {
+      return now_ns - e.heard_ns > RtpTimeService::kLossWindowNs;
+    });
+    int worst = 0;
+    for (const Entry& e : entries_)
+      worst = std::max(worst, (e.fraction * 100 + 255) / 256);
+    return worst;
+  }
+
+private:
+  static constexpr std::size_t kMaxListeners = 64;
+  struct Entry {
+    std::string address;
+    std::uint8_t fraction;
+    std::int64_t heard_ns;
+  };
+  std::vector<Entry> entries_;
+};
+
 } // namespace
 
 RtpTimeService::RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc, UnitsOf units_of,
-                               ListenerReportQueue& reports)
+                               ListenerReportQueue& reports, OpusReports opus)
     : sockets_(sockets.begin(), sockets.end()), ssrc_(ssrc), units_of_(std::move(units_of)),
-      reports_(reports), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+      reports_(reports), opus_(opus), stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!stop_) throw_errno("eventfd");
   if (sockets_.size() > kMaxSockets) throw Error("too many sockets for the time service");
   for (int fd : sockets_)
@@ -84,6 +118,7 @@ void RtpTimeService::run() {
   pthread_setname_np(pthread_self(), "rtp-time");
   ListenerReportTable table;
   AnswerBudget budget;
+  WorstLoss loss;
   std::array<pollfd, kMaxSockets + 1> fds{};
   fds[0] = {stop_.get(), POLLIN, 0};
   for (std::size_t i = 0; i < sockets_.size(); ++i)
@@ -152,13 +187,27 @@ void RtpTimeService::run() {
         const std::optional<RtcpCompound> compound = decode_rtcp_compound(datagram);
         if (!compound || compound->sender) continue;
         try {
-          table.note(address_and_port(to, msg.msg_namelen), *compound, ssrc_,
-                     units_of_(to, msg.msg_namelen), t2);
+          const std::string address = address_and_port(to, msg.msg_namelen);
+          const bool kept =
+              table.note(address, *compound, ssrc_, units_of_(to, msg.msg_namelen), t2);
+          // A report about the Opus stream, which is ssrc_ itself when the
+          // fixed destination gets it.
+          bool opus = false;
+          if (opus_.worst_loss)
+            opus = opus_.ssrc == ssrc_ ? kept
+                                       : !kept && table.note(address, *compound, opus_.ssrc,
+                                                             opus_.units_per_second, t2);
+          if (!opus) continue;
+          for (std::size_t b = 0; b < compound->block_count; ++b)
+            if (compound->blocks[b].ssrc == opus_.ssrc)
+              loss.note(address, compound->blocks[b].fraction_lost, t2);
         } catch (const std::exception& e) {
           log_error(std::string("time service: ") + e.what()); // out of memory, at worst
         }
       }
     }
+    if (opus_.worst_loss)
+      opus_.worst_loss->store(loss.percent(monotonic_ns()), std::memory_order_relaxed);
     due.clear();
     table.take_due(monotonic_ns(), due);
     for (ListenerReport& r : due)

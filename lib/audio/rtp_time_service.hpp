@@ -13,6 +13,11 @@
 // short, garbage, a flood) is read and dropped at the cost of one
 // recvmsg() and a parse; a flood on one socket cannot starve another.
 //
+// A second stream's reports (the Opus stream's, with its own SSRC and 48
+// kHz timestamps) are kept too; the worst fraction lost that its listeners
+// reported in the last kLossWindowNs goes to an atomic, the encoder's FEC
+// hint.
+//
 // Lifetime (RAII): the constructor starts the thread, the destructor stops
 // it (through an eventfd) and joins it.  The sockets belong to the caller
 // and must stay open until the service is destroyed; other threads may
@@ -22,6 +27,7 @@
 #include "fd.hpp"
 #include "listener_report_queue.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -41,11 +47,24 @@ public:
   // Called on the service thread.
   using UnitsOf = std::function<std::uint32_t(const sockaddr*, socklen_t)>;
 
+  static constexpr std::int64_t kLossWindowNs = 10'000'000'000;
+
+  // The second stream: its SSRC, its timestamp units per second, and where
+  // the worst loss (percent, rounded up) of its listeners goes.
+  struct OpusReports {
+    std::uint32_t ssrc = 0;
+    std::uint32_t units_per_second = 48000;
+    std::atomic<int>* worst_loss = nullptr; // nullptr: no second stream
+  };
+
   // sockets: at most kMaxSockets; ssrc: the stream's, whose report blocks
-  // are the ones kept.  Throws SystemError if the thread or its eventfd
-  // cannot be made.
+  // are the ones kept (and those about opus.ssrc).  Throws SystemError if
+  // the thread or its eventfd cannot be made.
   RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc, UnitsOf units_of,
-                 ListenerReportQueue& reports);
+                 ListenerReportQueue& reports, OpusReports opus);
+  RtpTimeService(std::span<const int> sockets, std::uint32_t ssrc, UnitsOf units_of,
+                 ListenerReportQueue& reports)
+      : RtpTimeService(sockets, ssrc, std::move(units_of), reports, OpusReports{}) {}
   RtpTimeService(const RtpTimeService&) = delete;
   RtpTimeService& operator=(const RtpTimeService&) = delete;
   ~RtpTimeService();
@@ -59,6 +78,7 @@ private:
   const std::uint32_t ssrc_;
   UnitsOf units_of_;
   ListenerReportQueue& reports_;
+  const OpusReports opus_;
   Fd stop_;
   std::thread thread_;
 };

@@ -70,7 +70,7 @@ constexpr std::array kCommands{
     CommandSpec{"rtp-address", 0, 0, r::none, kNoAuth, rtp_address, ""},
     CommandSpec{"rtp-cancel", 0, 0, r::read, kAuth, rtp_cancel, ""},
     CommandSpec{"rtp-listeners", 0, 0, r::read, kAuth, rtp_listeners, ""},
-    CommandSpec{"rtp-request", 2, 4, r::read, kAuth, rtp_request, "ADDRESS PORT [OPTIONS]"},
+    CommandSpec{"rtp-request", 2, 5, r::read, kAuth, rtp_request, "ADDRESS PORT [OPTIONS]"},
     CommandSpec{"rtp-sdp", 0, 0, r::none, kNoAuth, rtp_sdp, ""},
     CommandSpec{"schedule-add", 3, kUnlimited, r::read, kAuth, schedule_add,
                 "WHEN PRIORITY ACTION ARGS..."},

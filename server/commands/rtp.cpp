@@ -94,17 +94,22 @@ void rtp_sdp(CommandContext& ctx, std::span<const std::string>) {
   std::string connection = "c=IN " + host;
   if (is_multicast(host) && host.rfind("IP4", 0) == 0)
     connection += "/" + std::to_string(config.multicast_ttl);
-  // The rtp backend always sends 16-bit big-endian 44.1 kHz stereo, payload
-  // type 10 (RFC 3551 L16/44100/2).
   std::vector<std::string> lines{
-      "v=0",
-      "o=- 0 0 IN " + host,
-      "s=disorder",
-      connection,
-      "t=0 0",
-      "m=audio " + port + " RTP/AVP 10",
-      "a=rtpmap:10 L16/44100/2",
+      "v=0", "o=- 0 0 IN " + host, "s=disorder", connection, "t=0 0",
   };
+  if (config.rtp_encoding == RtpEncoding::opus) {
+    // RFC 7587: always 48000/2 in the rtpmap, whatever is encoded; the
+    // stream is stereo and carries in-band FEC.
+    const std::string pt = std::to_string(config.rtp_opus_payload_type);
+    lines.push_back("m=audio " + port + " RTP/AVP " + pt);
+    lines.push_back("a=rtpmap:" + pt + " opus/48000/2");
+    lines.push_back("a=fmtp:" + pt + " stereo=1; sprop-stereo=1; useinbandfec=1");
+  } else {
+    // The rtp backend sends 16-bit big-endian 44.1 kHz stereo, payload type
+    // 10 (RFC 3551 L16/44100/2).
+    lines.push_back("m=audio " + port + " RTP/AVP 10");
+    lines.push_back("a=rtpmap:10 L16/44100/2");
+  }
   // Where the sender reports go (RFC 3605): port+1, the default anyway.
   if (const int p = std::stoi(port); p < 65535) lines.push_back("a=rtcp:" + std::to_string(p + 1));
   lines.push_back("a=recvonly");

@@ -560,6 +560,36 @@ def the_listen_view_says_how_to_listen():
 
 
 @scenario
+def the_listen_view_plays_the_audio_stream():
+    with Site("api rtp\nrtp_mode request\n") as j:
+        root_ok(j, "play", j.paths["second"])
+        root_ok(j, "enable")
+        p = Page(j, "listen-stream")
+        p.open()
+        p.nav("Listen")
+        p.wait_text("In this browser")
+        # Muted, a page may start playing without a click.
+        started = p.d.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "const a = document.getElementById('listen-audio'); a.muted = true;"
+            "a.play().then(() => done('playing'), (e) => done(String(e)));")
+        assert started == "playing", started
+        position = "return document.getElementById('listen-audio').currentTime"
+        wait_for(lambda: p.d.execute_script(position) > 2, "the stream to play 2 s", 20)
+        source = p.d.execute_script("return document.getElementById('listen-audio').currentSrc")
+        assert source.endswith("/stream.opus"), source
+        # A new track starts a new chained Ogg stream: playing goes on.
+        root_ok(j, "play", j.paths["first"])
+        root_ok(j, "scratch")
+        wait_for(lambda: fields(root_ok(j, "playing")[0]).get("track") == j.paths["first"],
+                 "the first track to play")
+        at_change = p.d.execute_script(position)
+        wait_for(lambda: p.d.execute_script(position) > at_change + 3,
+                 "the stream to play on 3 s past a track change", 20)
+        p.d.execute_script("document.getElementById('listen-audio').pause()")
+
+
+@scenario
 def a_track_preference_is_edited():
     with Site() as j:
         p = Page(j, "prefs")

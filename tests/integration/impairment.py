@@ -2,7 +2,7 @@
 """A bad network in user space, for tests that need one (the kernel's netem
 is not available everywhere): Impairment delays, jitters, loses and
 duplicates datagrams on their way to a `send` function.  Two carriers use
-it: playrtp_test's UDP Relay (a port that forwards to another), and, run
+it: playrtp_harness's UDP Relay (a port that forwards to another), and, run
 as a program, TunRelay, which impairs every IP packet routed through a TUN
 device in a network namespace, in both directions, without any address
 translation (see sync_harness.Network, which routes a listener's traffic

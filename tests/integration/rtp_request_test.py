@@ -436,7 +436,8 @@ def rtp_request_options_are_checked():
             for options in (("frames", "samples"), ("rtcp", "nonsense"), ("FRAMES",)):
                 code, text, _ = c.command("rtp-request", "127.0.0.1", "9000", *options)
                 assert code == 550, (options, code, text)
-            code, text, _ = c.command("rtp-request", "127.0.0.1", "9000", "frames", "rtcp", "x")
+            code, text, _ = c.command("rtp-request", "127.0.0.1", "9000", "frames", "rtcp",
+                                      "opus", "x")
             assert code == 500, (code, text)
             c.ok("rtp-request", "127.0.0.1", "9000", "samples", "rtcp")
             c.ok("rtp-request", "127.0.0.1", "9000", "rtcp", "frames")

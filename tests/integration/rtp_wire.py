@@ -16,14 +16,19 @@ def recv_stamped(sock):
     by the kernel's receive timestamp rather than when the thread reading
     got to it, which on a busy machine may be much later: (monotonic
     seconds, wall-clock seconds, data).  Without a timestamp, now."""
-    data, ancillary, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(16))
+    return recv_stamped_from(sock)[:3]
+
+
+def recv_stamped_from(sock):
+    """recv_stamped(), and the sender's address last."""
+    data, ancillary, _, source = sock.recvmsg(65536, socket.CMSG_SPACE(16))
     now_wall, now_mono = time.time(), time.monotonic()
     wall = now_wall
     for level, kind, value in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
             seconds, nanoseconds = struct.unpack("=qq", value[:16])
             wall = min(now_wall, seconds + nanoseconds / 1e9)
-    return now_mono - (now_wall - wall), wall, data
+    return now_mono - (now_wall - wall), wall, data, source
 
 
 def udp_pair(host="127.0.0.1", rcvbuf=None):

@@ -24,7 +24,7 @@ from web_harness import (SCRIPT_TITLE, TRACK_SECONDS, USERS, WEB_STATIC,
                          remove_dir, scratch_dir)
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+       "media-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 CSRF_REFUSAL = {"error": "missing or wrong CSRF token"}
 NOT_RUNNING = "the jukebox server is not running"

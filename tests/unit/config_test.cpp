@@ -767,14 +767,22 @@ TEST(ConfigTable, NamesAreUniqueAndFindable) {
                                 "url",
                                 "web_listen",
                                 "web_proxy",
-                                "web_static"})
+                                "web_static",
+                                "web_stream_listeners",
+                                "web_stream_login",
+                                "web_icecast"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
   // DisOrder's items that its page leaves out, and rtp_timestamps.
   for (std::string_view name :
        {"checkpoint_kbyte", "checkpoint_min", "dbversion", "nice", "rtp_delay_threshold",
         "rtp_instance_name", "rtp_verbose", "templates", "rtp_timestamps"})
     EXPECT_NE(find_config_item(name), nullptr) << name;
-  EXPECT_EQ(names.size(), 80u);
+  // The Opus stream and duplicate packets.
+  for (std::string_view name :
+       {"rtp_encoding", "rtp_opus_bitrate", "rtp_opus_frame", "rtp_opus_payload_type",
+        "rtp_opus_loss", "rtp_duplicate_delay", "rtp_duplicate_to"})
+    EXPECT_NE(find_config_item(name), nullptr) << name;
+  EXPECT_EQ(names.size(), 90u);
 }
 
 // The table's documented default, written as a file would write it, must
@@ -815,6 +823,9 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "player *.wav shell \"aplay \\\"$TRACK\\\"\"\n"
                      "queue_pad 0\nreminder_interval 1\nremote_userman yes\nreplay_min 2\n"
                      "rtp_always_request yes\nrtp_latency 250\n"
+                     "rtp_duplicate_delay 40\nrtp_duplicate_to 239.1.2.4 9005\n"
+                     "rtp_encoding opus\nrtp_opus_bitrate 64000\nrtp_opus_frame 2.5\n"
+                     "rtp_opus_loss 10\nrtp_opus_payload_type 111\n"
                      "rtp_max_payload 1000\nrtp_maxbuffer 3\n"
                      "rtp_minbuffer 2\nrtp_mode request\nrtp_mtu_discovery no\nrtp_rcvbuf 1\n"
                      "rtp_request_address -4 - 0\n"
@@ -832,7 +843,9 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "transform dir x \"\" sort g\n"
                      "url https://j/\n"
                      "web_listen -4 127.0.0.1 8081\nweb_proxy 127.0.0.1 ::1\n"
-                     "web_static /srv/page\n";
+                     "web_static /srv/page\n"
+                     "web_stream_listeners 5\nweb_stream_login radio \"r pw\"\n"
+                     "web_icecast ice.example 8000 /jukebox source hackme opus\n";
   Config c = parse(text);
   EXPECT_EQ(c.api, "rtp");
   EXPECT_TRUE(c.namepart.empty());
@@ -1251,6 +1264,84 @@ TEST(ConfigValues, RtpTimestamps) {
   EXPECT_EQ(to_string(RtpTimestamps::samples), "samples");
 }
 
+TEST(ConfigValues, OpusAndDuplicates) {
+  const Config defaults;
+  EXPECT_EQ(defaults.rtp_encoding, RtpEncoding::l16);
+  EXPECT_EQ(defaults.rtp_opus_bitrate, 96000);
+  EXPECT_EQ(defaults.rtp_opus_frame_us, 20000);
+  EXPECT_EQ(defaults.rtp_opus_payload_type, 96);
+  EXPECT_EQ(defaults.rtp_opus_loss, 10);
+  EXPECT_EQ(defaults.rtp_duplicate_delay, std::chrono::milliseconds(0));
+  EXPECT_FALSE(defaults.rtp_duplicate_to);
+  const Config c = parse("rtp_encoding opus\nrtp_opus_bitrate 6000\nrtp_opus_frame 2.5\n"
+                         "rtp_opus_payload_type 127\nrtp_opus_loss 30\n"
+                         "rtp_duplicate_delay 1000\nrtp_duplicate_to 239.1.2.4 9005");
+  EXPECT_EQ(c.rtp_encoding, RtpEncoding::opus);
+  EXPECT_EQ(c.rtp_opus_bitrate, 6000);
+  EXPECT_EQ(c.rtp_opus_frame_us, 2500);
+  EXPECT_EQ(c.rtp_opus_payload_type, 127);
+  EXPECT_EQ(c.rtp_opus_loss, 30);
+  EXPECT_EQ(c.rtp_duplicate_delay, std::chrono::milliseconds(1000));
+  ASSERT_TRUE(c.rtp_duplicate_to);
+  EXPECT_EQ(c.rtp_duplicate_to->host, "239.1.2.4");
+  EXPECT_EQ(c.rtp_duplicate_to->service, "9005");
+  EXPECT_EQ(parse("rtp_opus_frame 60").rtp_opus_frame_us, 60000);
+  EXPECT_EQ(to_string(RtpEncoding::opus), "opus");
+
+  EXPECT_EQ(error_of("rtp_encoding mp3"),
+            "test.conf:1: rtp_encoding: 'mp3' is not one of l16, opus");
+  EXPECT_EQ(error_of("rtp_opus_bitrate 5999"),
+            "test.conf:1: rtp_opus_bitrate: '5999' is too small (the minimum is 6000)");
+  EXPECT_EQ(error_of("rtp_opus_bitrate 510001"),
+            "test.conf:1: rtp_opus_bitrate: '510001' is too large (the maximum is 510000)");
+  EXPECT_EQ(error_of("rtp_opus_frame 15"),
+            "test.conf:1: rtp_opus_frame: '15' is not an Opus frame duration "
+            "(2.5, 5, 10, 20, 40 or 60 ms)");
+  EXPECT_EQ(error_of("rtp_opus_payload_type 95"),
+            "test.conf:1: rtp_opus_payload_type: '95' is too small (the minimum is 96)");
+  EXPECT_EQ(error_of("rtp_opus_payload_type 128"),
+            "test.conf:1: rtp_opus_payload_type: '128' is too large (the maximum is 127)");
+  EXPECT_EQ(error_of("rtp_opus_loss 31"),
+            "test.conf:1: rtp_opus_loss: '31' is too large (the maximum is 30)");
+  EXPECT_EQ(error_of("rtp_opus_loss -1"),
+            "test.conf:1: rtp_opus_loss: '-1' is too small (the minimum is 0)");
+  EXPECT_EQ(error_of("rtp_duplicate_delay 1001"),
+            "test.conf:1: rtp_duplicate_delay: '1001' is too large (the maximum is 1000)");
+  EXPECT_EQ(error_of("rtp_duplicate_to 224.0.0.1"), "test.conf:1: rtp_duplicate_to: missing port");
+}
+
+TEST(ConfigFiles, ServerChecksOpusAndDuplicatesAgainstTheMode) {
+  TempDir dir;
+  ConfigPaths paths;
+  paths.priv = dir.file("absent");
+  paths.system =
+      dir.write("config", "api rtp\nrtp_mode request\nrtp_duplicate_to 127.0.0.1 9005\n", 0644);
+  try {
+    load_server_config(paths);
+    FAIL() << "no exception";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              paths.system + ": rtp_duplicate_to needs a broadcast stream (not rtp_mode request)");
+  }
+  paths.system = dir.write("config", "api rtp\nrtp_mode request\nrtp_encoding opus\n", 0644);
+  try {
+    load_server_config(paths);
+    FAIL() << "no exception";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              paths.system + ": rtp_encoding is for a broadcast stream; in rtp_mode request "
+                             "each listener asks for its encoding");
+  }
+  // Both are fine with a broadcast stream; rtp_duplicate_delay with either.
+  paths.system = dir.write("config",
+                           "broadcast 127.0.0.1 9003\nrtp_encoding opus\n"
+                           "rtp_duplicate_to 127.0.0.1 9005\nrtp_duplicate_delay 30\n",
+                           0644);
+  EXPECT_EQ(load_server_config(paths).rtp_encoding, RtpEncoding::opus);
+  paths.system = dir.write("config", "api rtp\nrtp_mode request\nrtp_duplicate_delay 30\n", 0644);
+  EXPECT_EQ(load_server_config(paths).rtp_duplicate_delay, std::chrono::milliseconds(30));
+}
+
 TEST(ConfigReload, SpeakerItems) {
   Config running = parse("api rtp\nbroadcast 127.0.0.1 9003\nqueue_pad 10");
   EXPECT_EQ(speaker_difference(running, running), "");
@@ -1269,6 +1360,12 @@ TEST(ConfigReload, SpeakerItems) {
   EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
                                               "rtp_delay_threshold 4410")),
             "rtp_delay_threshold");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
+                                              "rtp_encoding opus")),
+            "rtp_encoding");
+  EXPECT_EQ(speaker_difference(running, parse("api rtp\nbroadcast 127.0.0.1 9003\n"
+                                              "rtp_duplicate_to 127.0.0.1 9005")),
+            "rtp_duplicate_to");
 }
 
 TEST(ConfigReload, UnchangeableItems) {

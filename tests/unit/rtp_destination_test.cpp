@@ -134,12 +134,15 @@ TEST(RtpDestination, ListenerOptions) {
   EXPECT_EQ(parse({"rtcp", "frames"}).words(), (std::vector<std::string>{"frames", "rtcp"}));
   EXPECT_EQ(parse({"samples", "rtcp"}).words(), (std::vector<std::string>{"samples", "rtcp"}));
   EXPECT_EQ(parse({"frames", "frames"}).words(), (std::vector<std::string>{"frames"}));
+  EXPECT_FALSE(none.opus);
+  EXPECT_TRUE(parse({"opus"}).opus);
+  EXPECT_EQ(parse({"opus", "rtcp"}).words(), (std::vector<std::string>{"samples", "rtcp", "opus"}));
   EXPECT_THROW(parse({"frames", "samples"}), RtpDestinationError);
   EXPECT_THROW(parse({"FRAMES"}), RtpDestinationError);
   try {
     parse({"rtcp", "bogus"});
     ADD_FAILURE() << "no error";
   } catch (const RtpDestinationError& e) {
-    EXPECT_STREQ(e.what(), "unknown option 'bogus' (frames, samples or rtcp)");
+    EXPECT_STREQ(e.what(), "unknown option 'bogus' (frames, samples, rtcp or opus)");
   }
 }

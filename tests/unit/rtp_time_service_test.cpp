@@ -2,7 +2,7 @@
 // loopback sockets: it answers a clock request with t1 echoed and its own
 // t2 <= t3 (one host: within the requester's t1..t4), ignores what is not
 // a request, and hands a listener's receiver report to the queue; and it
-// stops when destroyed.
+// stops when destroyed.  The Opus stream's reports set the FEC hint.
 #include "audio/listener_report_queue.hpp"
 #include "audio/pacer.hpp"
 #include "audio/rtp_time_service.hpp"
@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <atomic>
 #include <vector>
 
 using namespace disorder;
@@ -106,4 +107,49 @@ TEST(RtpTimeService, AnswersRequestsOnlyAndPassesOnReports) {
   encode_time_request(TimeRequest{1}, packet);
   send_to(client.get(), packet, service_address);
   EXPECT_FALSE(readable(client.get(), 200));
+}
+
+// The Opus stream's reports: kept with its 48 kHz units, and the worst
+// fraction lost among its listeners becomes the encoder's FEC hint.
+TEST(RtpTimeService, OpusReportsSetTheWorstLoss) {
+  sockaddr_in service_address, first_address, second_address;
+  Fd service_socket = udp_socket(service_address);
+  Fd first = udp_socket(first_address);
+  Fd second = udp_socket(second_address);
+  ListenerReportQueue queue;
+  std::atomic<int> worst{-1};
+  const std::uint32_t ssrc = 0x5eed, opus_ssrc = 0x0905;
+  const int fds[] = {service_socket.get()};
+  RtpTimeService service(
+      fds, ssrc, [](const sockaddr*, socklen_t) { return 44100u; }, queue,
+      RtpTimeService::OpusReports{opus_ssrc, 48000, &worst});
+  auto report = [&](int from, std::uint8_t fraction, std::uint32_t about) {
+    RtcpReportBlock block;
+    block.ssrc = about;
+    block.fraction_lost = fraction;
+    block.jitter = 4800;
+    std::array<std::uint8_t, 512> rr;
+    const std::size_t size =
+        encode_rtcp_receiver_report(9, std::span(&block, 1), "ear@hall", nullptr, rr);
+    send_to(from, std::span(rr).first(size), service_address);
+    // The hint is set before the report is handed on.
+    EXPECT_TRUE(readable(queue.fd(), 5000));
+    std::vector<ListenerReport> reports;
+    EXPECT_TRUE(queue.take(reports));
+    return reports;
+  };
+  // 64/256 lost: 25%, and the jitter in 48 kHz units (100 ms).
+  const auto reports = report(first.get(), 64, opus_ssrc);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0][6], "jitter");
+  EXPECT_EQ(reports[0][7], "100.000");
+  EXPECT_EQ(worst.load(), 25);
+  // A second listener that loses less leaves the worst as it is.
+  report(second.get(), 26, opus_ssrc);
+  EXPECT_EQ(worst.load(), 25);
+  // A report about the L16 stream does not count.
+  sockaddr_in third_address;
+  Fd third = udp_socket(third_address);
+  report(third.get(), 255, ssrc);
+  EXPECT_EQ(worst.load(), 25);
 }

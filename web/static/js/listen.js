@@ -1,6 +1,7 @@
-// The Listen view: where the jukebox streams (rtp-address), its SDP
-// description, and the disorder-playrtp command line to copy, or, when each
-// listener asks for a stream of its own, the command that asks for one.
+// The Listen view: a player for disorder-web's own stream, where the jukebox
+// streams (rtp-address), its SDP description, and the disorder-playrtp
+// command line to copy, or, when each listener asks for a stream of its own,
+// the command that asks for one.
 
 import { get } from "./api.js";
 import { $, showError, clearError } from "./dom.js";
@@ -45,6 +46,8 @@ function requestMode() {
 }
 
 function render() {
+  // disorder-web's own stream (/stream.opus) exists wherever an RTP one does.
+  $("listen-stream").hidden = !address;
   $("listen-facts").hidden = !address || requestMode();
   $("listen-address").textContent = address ? `${address.host} port ${address.port}` : "";
   $("listen-request-form").hidden = !requestMode();
