@@ -51,8 +51,8 @@ bool is_multicast(const sockaddr* sa) {
 
 } // namespace
 
-std::optional<std::vector<int16_t>> rtp_l16_payload(std::span<const unsigned char> p,
-                                                    uint16_t& sequence, int& payload_type) {
+std::optional<std::span<const unsigned char>> rtp_payload(std::span<const unsigned char> p,
+                                                          uint16_t& sequence, int& payload_type) {
   if (p.size() < 12 || (p[0] >> 6) != 2) return std::nullopt;
   payload_type = p[1] & 0x7f;
   sequence = static_cast<uint16_t>((p[2] << 8) | p[3]);
@@ -67,12 +67,20 @@ std::optional<std::vector<int16_t>> rtp_l16_payload(std::span<const unsigned cha
     end -= p[end - 1];
   }
   if (start > end) return std::nullopt;
+  return p.subspan(start, end - start);
+}
+
+std::optional<std::vector<int16_t>> rtp_l16_payload(std::span<const unsigned char> p,
+                                                    uint16_t& sequence, int& payload_type) {
+  const auto payload = rtp_payload(p, sequence, payload_type);
+  if (!payload) return std::nullopt;
   if (payload_type != kPayloadStereo && payload_type != kPayloadMono) return std::nullopt;
+  const std::span<const unsigned char> b = *payload;
   std::vector<int16_t> out;
-  const size_t samples = (end - start) / 2;
+  const size_t samples = b.size() / 2;
   out.reserve(payload_type == kPayloadMono ? 2 * samples : samples);
   for (size_t i = 0; i < samples; ++i) {
-    const auto v = static_cast<int16_t>((p[start + 2 * i] << 8) | p[start + 2 * i + 1]);
+    const auto v = static_cast<int16_t>((b[2 * i] << 8) | b[2 * i + 1]);
     out.push_back(v);
     if (payload_type == kPayloadMono) out.push_back(v);
   }
@@ -325,21 +333,42 @@ void StreamSource::readable() {
     if (n < 0) break;
     uint16_t seq = 0;
     int pt = -1;
-    auto samples = rtp_l16_payload({buf, static_cast<size_t>(n)}, seq, pt);
-    if (!samples) {
+    const std::span<const unsigned char> packet(buf, static_cast<size_t>(n));
+    auto samples = rtp_l16_payload(packet, seq, pt);
+    const bool opus = !samples && pt == config_.rtp_opus_payload_type &&
+                      config_.rtp_encoding == RtpEncoding::opus;
+    if (!samples && !opus) {
       if (pt >= 0 && pt != reported_payload_type_) {
         reported_payload_type_ = pt;
         log_error("the jukebox's RTP stream has payload type " + std::to_string(pt) +
-                  ", not L16 (10): the audio stream cannot use it");
+                  ", neither L16 (10) nor Opus (rtp_opus_payload_type " +
+                  std::to_string(config_.rtp_opus_payload_type) +
+                  " with rtp_encoding opus): the audio stream cannot use it");
       }
       continue;
     }
     // A copy sent twice, or a packet overtaken by later ones, is dropped.
     if (last_sequence_ && static_cast<int16_t>(seq - *last_sequence_) <= 0) continue;
+    const unsigned lost = last_sequence_ ? static_cast<uint16_t>(seq - *last_sequence_ - 1) : 0u;
     last_sequence_ = seq;
     last_audio_ = Clock::now();
     silence_from_.reset();
-    if (!samples->empty()) on_audio_(*samples);
+    if (opus) {
+      if (!opus_) {
+        try {
+          opus_ = std::make_unique<OpusRtpInput>();
+        } catch (const std::exception& e) {
+          log_error(std::string("the Opus stream: ") + e.what());
+          continue;
+        }
+      }
+      int ignored = 0;
+      const auto payload = rtp_payload(packet, seq, ignored);
+      const auto pcm = opus_->decode(payload ? *payload : std::span<const unsigned char>{}, lost);
+      if (!pcm.empty()) on_audio_(pcm);
+    } else if (!samples->empty()) {
+      on_audio_(*samples);
+    }
   }
 }
 

@@ -1,16 +1,16 @@
 // Where disorder-web's audio stream comes from: the jukebox's own RTP
-// stream (L16, 44.1 kHz stereo), asked for with rtp-request on a loopback
-// UDP port when disorderd is in request mode, or heard at the broadcast
-// address that rtp-address gives otherwise; and the playing track's names,
-// followed on the event log.  While disorderd cannot be reached, or sends
-// nothing (paused, idle), the source gives silence in real time, so that
-// listeners and Icecast keep a live stream.  Loop thread only.
+// stream (L16, 44.1 kHz stereo, or an Opus broadcast decoded to that), asked for with rtp-request
+// on a loopback UDP port when disorderd is in request mode, or heard at the broadcast address that
+// rtp-address gives otherwise; and the playing track's names, followed on the event log.  While
+// disorderd cannot be reached, or sends nothing (paused, idle), the source gives silence in real
+// time, so that listeners and Icecast keep a live stream.  Loop thread only.
 #pragma once
 
 #include "async_client.hpp"
 #include "config.hpp"
 #include "event_loop.hpp"
 #include "fd.hpp"
+#include "web/opus_rtp_input.hpp"
 #include "web/stream_encoder.hpp"
 
 #include <chrono>
@@ -30,6 +30,11 @@ namespace disorder::web {
 // Pure, for the unit tests and the fuzz target.
 std::optional<std::vector<int16_t>> rtp_l16_payload(std::span<const unsigned char> packet,
                                                     uint16_t& sequence, int& payload_type);
+
+// The payload of an RTP packet (past the header, its extension and
+// padding), or nullopt if it is not a version 2 RTP packet.
+std::optional<std::span<const unsigned char>> rtp_payload(std::span<const unsigned char> packet,
+                                                          uint16_t& sequence, int& payload_type);
 
 class StreamSource {
 public:
@@ -65,6 +70,7 @@ private:
   std::chrono::milliseconds backoff_{1000};
   bool failing_ = false; // an outage was logged and has not ended
   std::optional<uint16_t> last_sequence_;
+  std::unique_ptr<OpusRtpInput> opus_; // once an Opus packet came
   int reported_payload_type_ = -1;
   std::chrono::steady_clock::time_point last_audio_;
   std::optional<std::chrono::steady_clock::time_point> silence_from_;

@@ -34,10 +34,10 @@ class StreamJukebox(WebJukebox):
     """A WebJukebox whose server sends RTP in request mode (or broadcasts
     it to 127.0.0.1 broadcast_port), with two more tracks: LOW (440 Hz) and HIGH (880 Hz), TRACK_SECONDS each."""
 
-    def __init__(self, web_extra="", broadcast_port=None, **kw):
+    def __init__(self, web_extra="", broadcast_port=None, server_extra="", **kw):
         mode = (f"broadcast 127.0.0.1 {broadcast_port}" if broadcast_port
                 else "rtp_mode request")
-        super().__init__(extra=f"api rtp\n{mode}\n", web_extra=web_extra, **kw)
+        super().__init__(extra=f"api rtp\n{mode}\n{server_extra}", web_extra=web_extra, **kw)
         self.low = self.track(LOW, TRACK_SECONDS, LOW_HZ)
         self.high = self.track(HIGH, TRACK_SECONDS, HIGH_HZ)
         for d, _, _ in os.walk(self.dir):

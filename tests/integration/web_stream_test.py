@@ -7,7 +7,6 @@ track and change with it; a listener that stops reading skips and is
 dropped while the others keep up and the API keeps answering; a new
 listener gets the headers and audio within a second; who may listen, and
 the listener limit."""
-import os
 import shutil
 import socket
 import threading
@@ -15,7 +14,7 @@ import time
 
 from harness import free_udp_port, run_tests, test, wait_for
 from stream_harness import (HIGH_HZ, LOW_HZ, IcyStream, OggStream, StreamJukebox,
-                            StreamReader, assert_tone, capture, ogg_pages, tmpdir)
+                            StreamReader, assert_tone, capture, tmpdir)
 from web_harness import WebClient, needs_daemon
 
 
@@ -53,6 +52,23 @@ def in_broadcast_mode_the_stream_is_the_broadcast_one():
             assert_tone(rate, samples, HIGH_HZ, LOW_HZ, "the broadcast stream")
             # No stream of its own was asked for (disorderd logs each one).
             assert "RTP stream 1 to" not in j.log_text(), j.log_text()
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+@test
+def an_opus_broadcast_is_decoded_for_both_formats():
+    # rtp_encoding opus: disorder-web decodes the Opus broadcast (resampled
+    # to the stream's rate) and encodes it again, as it does L16.
+    needs_daemon()
+    out = tmpdir()
+    try:
+        with StreamJukebox(broadcast_port=free_udp_port(), server_extra="rtp_encoding opus\n") as j:
+            j.play(j.high)
+            for fmt in ("opus", "mp3"):
+                rate, samples = capture(stream_url(j, fmt), 3, out)
+                assert_tone(rate, samples, HIGH_HZ, LOW_HZ, f"the Opus broadcast as {fmt}")
+            assert "neither L16" not in j.log_text(), j.log_text()
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
