@@ -61,8 +61,9 @@ def assert_the_tone(out, said, longest_dropout_ms):
     assert abs(heard - FREQUENCY) < FREQUENCY * 0.01, f"heard {heard:.1f} Hz\n{said}"
 
 
-def through_relay(relay_options, extra="", seed=1):
-    """The tone from disorderd's Opus broadcast, through a Relay made with
+def through_relay(relay_options, extra=lambda port: "", seed=1):
+    """The tone from disorderd's Opus broadcast (with the configuration
+    extra(the listener's port) adds), through a Relay made with
     relay_options, to disorder-playrtp told that the stream is Opus.
     Returns (relay, output, stats, what they said)."""
     port = free_udp_port()
@@ -71,7 +72,7 @@ def through_relay(relay_options, extra="", seed=1):
         relay = Relay(("127.0.0.1", port), seed=seed, **relay_options)
         try:
             relay_port = relay.address[1]
-            with RtpJukebox(f"127.0.0.1 {relay_port}", "rtp_encoding opus\n" + extra) as s:
+            with RtpJukebox(f"127.0.0.1 {relay_port}", "rtp_encoding opus\n" + extra(port)) as s:
                 play_tracks(s, [tone(FREQUENCY, SECONDS, amplitude=AMPLITUDE)])
                 said_server = s.log_text()
         finally:
@@ -185,27 +186,14 @@ def bursts_of_loss_are_concealed():
 def with_every_packet_sent_by_two_paths_a_path_losing_30_percent_loses_nothing():
     # rtp_duplicate_to: the second destination is the listener itself (a
     # clean path); the first goes through a relay that loses 30%.
-    port = free_udp_port()
-    with Listener(str(port), extra=(*NO_SYNC, "--format", "opus")) as listener:
-        listener.wait_listening()
-        relay = Relay(("127.0.0.1", port), loss=0.30, duplicate=0, seed=30)
-        try:
-            extra = f"rtp_encoding opus\nrtp_duplicate_to 127.0.0.1 {port}\n"
-            with RtpJukebox(f"127.0.0.1 {relay.address[1]}", extra) as s:
-                play_tracks(s, [tone(FREQUENCY, SECONDS, amplitude=AMPLITUDE)])
-                said_server = s.log_text()
-        finally:
-            relay.close()
-        listener.wait_read(port)
-        listener.wait_done(int(listener.stats["packets"]))
-        listener.stop()
-        stats = listener.stats
-        said = f"{stats}\n{listener.log()}\n--- disorderd:\n{said_server}"
-        assert len(relay.offered) - len(relay.forwarded) > 20, said
-        assert stats["plc_concealed"] == stats["fec_recovered"] == "0", said
-        assert int(stats["duplicate_saved"]) > 20, said
-        assert int(stats["duplicates"]) > 20, said
-        assert_the_tone(listener.samples(), said, longest_dropout_ms=0)
+    relay, out, stats, said = through_relay(
+        dict(loss=0.30, duplicate=0), extra=lambda port: f"rtp_duplicate_to 127.0.0.1 {port}\n",
+        seed=30)
+    assert len(relay.offered) - len(relay.forwarded) > 20, said
+    assert stats["plc_concealed"] == stats["fec_recovered"] == "0", said
+    assert int(stats["duplicate_saved"]) > 20, said
+    assert int(stats["duplicates"]) > 20, said
+    assert_the_tone(out, said, longest_dropout_ms=0)
 
 
 run_tests()
