@@ -3,11 +3,13 @@
 // the ICY metadata block and RTP L16 payloads.
 #include "web/mp3_encoder.hpp"
 #include "web/ogg_opus_encoder.hpp"
+#include "web/opus_rtp_input.hpp"
 #include "web/stream_metadata.hpp"
 #include "web/stream_source.hpp"
 
 #include <gtest/gtest.h>
 #include <ogg/ogg.h>
+#include <opus.h>
 
 #include <cmath>
 #include <cstring>
@@ -220,4 +222,41 @@ TEST(RtpL16, Payloads) {
   EXPECT_FALSE(rtp_l16_payload(p, seq, pt));
   std::vector<unsigned char> x = {0x90, 10, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9};
   EXPECT_FALSE(rtp_l16_payload(x, seq, pt));
+}
+
+// An Opus broadcast as disorder-web takes it: 20 ms packets of a 1 kHz tone
+// at 48 kHz come out as 20 ms at 44.1 kHz, lost packets as concealed audio,
+// and a payload that is not Opus as nothing.
+TEST(OpusRtpInput, DecodesConcealsAndResamples) {
+  int error = 0;
+  OpusEncoder* enc = opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &error);
+  ASSERT_EQ(error, OPUS_OK);
+  disorder::web::OpusRtpInput input;
+  std::vector<int16_t> pcm(960 * 2);
+  std::vector<unsigned char> packet(4000);
+  std::size_t frames = 0, after_loss = 0;
+  double energy = 0;
+  for (int k = 0; k < 50; ++k) {
+    for (int i = 0; i < 960; ++i)
+      pcm[2 * i] = pcm[2 * i + 1] =
+          static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000 * (k * 960 + i) / 48000.0));
+    const int n = opus_encode(enc, pcm.data(), 960, packet.data(), 4000);
+    ASSERT_GT(n, 0);
+    if (k == 30 || k == 31) continue; // lost
+    const auto out = input.decode({packet.data(), static_cast<std::size_t>(n)}, k == 32 ? 2 : 0);
+    ASSERT_EQ(out.size() % 2, 0u);
+    frames += out.size() / 2;
+    if (k == 32) after_loss = out.size() / 2;
+    if (k > 40)
+      for (std::size_t i = 0; i < out.size(); i += 2)
+        energy += static_cast<double>(out[i]) * out[i];
+  }
+  opus_encoder_destroy(enc);
+  // 50 packets of 20 ms, the two lost ones concealed: about 1 s at 44.1 kHz
+  // (less what the resampler holds back, about 15 ms).
+  EXPECT_NEAR(static_cast<double>(frames), 44100.0 - 660, 200.0);
+  EXPECT_NEAR(static_cast<double>(after_loss), 3 * 882.0, 100.0);
+  EXPECT_GT(energy, 0.0);
+  const unsigned char junk[] = {0xff, 0xff, 0xff};
+  EXPECT_TRUE(input.decode({junk, 0}, 0).empty());
 }
