@@ -410,10 +410,23 @@ class Client:
     def send_raw(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
+    # `rescan wait` answers when disorder-rescan, which runs at nice 10
+    # (nice_rescan), has finished: on a machine busy with real-time test
+    # threads and a second suite that may take longer than other replies.
+    RESCAN_TIMEOUT = 60.0
+
     def command(self, *args):
         """Sends a command; returns (code, text, body-or-None)."""
         self.send_raw(" ".join(quote(a) for a in args) + "\n")
-        code, text = self.read_response()
+        waiting = args[:1] == ("rescan",) and "wait" in args[1:]
+        if waiting:
+            usual = self.sock.gettimeout()
+            self.sock.settimeout(max(usual or 0, self.RESCAN_TIMEOUT))
+        try:
+            code, text = self.read_response()
+        finally:
+            if waiting:
+                self.sock.settimeout(usual)
         body = self.read_body() if code % 10 == 3 else None
         return code, text, body
 
