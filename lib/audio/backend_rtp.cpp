@@ -741,8 +741,11 @@ private:
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
+    // Real-time, just below the audio thread, when the audio thread is: a
+    // busy machine then delays neither the Opus packets nor the copies.
+    const bool realtime = has_realtime_priority();
     try {
-      sender_ = std::thread([this] { sender_run(); });
+      sender_ = std::thread([this, realtime] { sender_run(realtime); });
     } catch (const std::system_error& e) {
       pthread_sigmask(SIG_SETMASK, &old, nullptr);
       throw BackendError(std::string("starting the RTP sender thread: ") + e.what());
@@ -773,8 +776,9 @@ private:
 
   // Sender thread: the Opus stream, and the second copies.  Waits on the
   // audio thread's wake-ups, or until the next copy is due.
-  void sender_run() {
+  void sender_run(bool realtime) {
     pthread_setname_np(pthread_self(), "rtp-send");
+    if (realtime) request_realtime_priority("RTP sender thread", kAudioRealtimePriority - 1);
     std::deque<Copy> copies;
     pollfd fds[2] = {{stop_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     for (;;) {

@@ -11,14 +11,18 @@
 
 namespace disorder {
 
-void request_realtime_priority() {
+void request_realtime_priority(const char* who, int priority) {
   // pid 0: this thread alone.
   sched_param param{};
-  param.sched_priority = kAudioRealtimePriority;
+  param.sched_priority = priority;
   if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0)
-    log_debug("audio thread: SCHED_FIFO priority " + std::to_string(kAudioRealtimePriority));
+    log_debug(std::string(who) + ": SCHED_FIFO priority " + std::to_string(priority));
   else
-    log_debug(std::string("audio thread: no real-time priority (") + std::strerror(errno) + ")");
+    log_debug(std::string(who) + ": no real-time priority (" + std::strerror(errno) + ")");
+}
+
+bool has_realtime_priority() {
+  return (::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO;
 }
 
 std::int64_t monotonic_ns() {

@@ -14,11 +14,14 @@ namespace disorder {
 // The SCHED_FIFO priority of the audio threads (disorder-speaker's and
 // disorder-playrtp's).
 inline constexpr int kAudioRealtimePriority = 5;
-// Asks for SCHED_FIFO at kAudioRealtimePriority for the calling thread
-// alone, with SCHED_RESET_ON_FORK so that children (a speaker_command) do
-// not inherit it; the system grants it to root or under RLIMIT_RTPRIO.
-// Logs (at debug level) whether it was granted.
-void request_realtime_priority();
+// Asks for SCHED_FIFO at `priority` for the calling thread alone, with
+// SCHED_RESET_ON_FORK so that children (a speaker_command) do not inherit
+// it; the system grants it to root or under RLIMIT_RTPRIO.  Logs (at debug
+// level) whether `who` was granted it.
+void request_realtime_priority(const char* who = "audio thread",
+                               int priority = kAudioRealtimePriority);
+// Whether the calling thread runs under SCHED_FIFO.
+bool has_realtime_priority();
 
 // CLOCK_MONOTONIC in nanoseconds.
 std::int64_t monotonic_ns();

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -168,6 +169,12 @@ AUDIO_PRIORITY = 5
 # the other work of a busy test machine does not delay them, and below the
 # audio threads of the programs under test.
 STAND_IN_PRIORITY = 1
+# SCHED_FIFO priority of a stand-in for a sound card (a `cat` writing a
+# listener's output to a file): no other work on the machine holds up a
+# sound card, and stand-ins at STAND_IN_PRIORITY (a relay in Python, say)
+# may run for long stretches, which would hold up one at the same
+# priority; still below the audio threads.
+SINK_PRIORITY = 3
 
 
 def stand_in_priority():
@@ -506,30 +513,58 @@ class Server:
         return self
 
     def realtime_speaker(self):
-        """Gives this server's disorder-speaker's audio thread the real-time
-        priority it asks for, as RLIMIT_RTPRIO would let it take it itself
+        """Gives this server's disorder-speaker the real-time priorities it
+        asks for, as RLIMIT_RTPRIO would let it take them itself
         (disorder-speaker(8) advises that for a busy machine, which a test
-        machine is; the speaker runs as `user`, and raising the limit needs
-        more rights than the tests may have).  Without the right, as a user
-        other than root, the thread stays as it is."""
-        def audio_thread():
+        machine is; the speaker runs as `user`, and raising its limit needs
+        more rights than the tests may have): its audio thread's, and that
+        of each RTP sender thread it starts, one lower, for as long as the
+        server runs.  Without the right, as a user other than root, the
+        speaker stays as it is."""
+        priorities = {"audio": AUDIO_PRIORITY, "rtp-send": AUDIO_PRIORITY - 1}
+        proc = self.proc
+        done = set()
+        denied = []
+
+        def grant():
+            """Gives threads not seen before their priority; whether the
+            audio thread is there."""
+            audio = False
             for pid in pids_named("disorder-speaker"):
-                if parent_pid(pid) != self.proc.pid:
+                if parent_pid(pid) != proc.pid:
                     continue
                 try:
-                    for tid in os.listdir(f"/proc/{pid}/task"):
-                        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                            if f.read().strip() == "audio":
-                                return int(tid)
+                    tids = os.listdir(f"/proc/{pid}/task")
                 except OSError:
-                    pass  # it exited meanwhile
-            return None
-        tid = wait_for(audio_thread, "the speaker's audio thread")
-        try:
-            os.sched_setscheduler(tid, os.SCHED_FIFO | os.SCHED_RESET_ON_FORK,
-                                  os.sched_param(AUDIO_PRIORITY))
-        except OSError:
-            pass
+                    continue  # it exited meanwhile
+                for tid in tids:
+                    try:
+                        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                            name = f.read().strip()
+                        if name not in priorities:
+                            continue
+                        audio = audio or name == "audio"
+                        # A new thread has its creator's name until it
+                        # names itself.
+                        if (tid, name) not in done:
+                            done.add((tid, name))
+                            os.sched_setscheduler(int(tid), os.SCHED_FIFO | os.SCHED_RESET_ON_FORK,
+                                                  os.sched_param(priorities[name]))
+                    except PermissionError:
+                        denied.append(tid)
+                    except OSError:
+                        pass  # it exited meanwhile
+            return audio
+
+        wait_for(grant, "the speaker's audio thread")
+        if denied:
+            return
+
+        def follow():
+            while self.proc is proc and proc.poll() is None:
+                grant()
+                time.sleep(0.05)
+        threading.Thread(target=follow, daemon=True).start()
 
     def log_text(self):
         with open(os.path.join(self.dir, "disorderd.log")) as f:

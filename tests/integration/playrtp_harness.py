@@ -14,7 +14,7 @@ import tempfile
 import threading
 
 from audio import Events, write_wav
-from harness import (BUILDDIR, STAND_IN_PRIORITY, Server, closing, stand_in_priority, terminate,
+from harness import (BUILDDIR, SINK_PRIORITY, Server, closing, stand_in_priority, terminate,
                      wait_for)
 from impairment import Impairment
 
@@ -40,10 +40,10 @@ class Listener:
         # cat stands for a sound card, which the machine's load does not
         # hold up: were it held up, the listener would rightly skip what it
         # could not play in time.  Real-time priority where the system
-        # grants it (see harness.stand_in_priority), else as it is.
+        # grants it (see harness.SINK_PRIORITY), else as it is.
         output = ["--api", "command", "--command",
-                  f"if chrt -f {STAND_IN_PRIORITY} true 2>/dev/null; "
-                  f"then exec chrt -f {STAND_IN_PRIORITY} cat > {self.out}; "
+                  f"if chrt -f {SINK_PRIORITY} true 2>/dev/null; "
+                  f"then exec chrt -f {SINK_PRIORITY} cat > {self.out}; "
                   f"else exec cat > {self.out}; fi"]
         if alsa:
             # ALSA through a plugin that writes to a file and has no clock.

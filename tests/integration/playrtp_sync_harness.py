@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from harness import BUILDDIR, standing_in, terminate, wait_for
+from harness import BUILDDIR, SINK_PRIORITY, standing_in, terminate, wait_for
 
 PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
 RATE = 44100
@@ -224,9 +224,10 @@ class Listener:
         env = dict(os.environ)
         env["DISORDER_USERCONFIG"] = os.path.join(self.dir, "no-such-passwd")
         env.pop("DISORDER_HOME", None)
-        # Under SCHED_FIFO where allowed (root), like the audio it stands
-        # for: a busy machine then delays its reads less.
-        chrt = "chrt -f 1 " if os.geteuid() == 0 and shutil.which("chrt") else ""
+        # Under SCHED_FIFO where allowed (root), like the sound card it
+        # stands for (harness.SINK_PRIORITY): a busy machine then delays its
+        # reads less.
+        chrt = f"chrt -f {SINK_PRIORITY} " if os.geteuid() == 0 and shutil.which("chrt") else ""
         command = f"exec {chrt}{sys.executable} {recorder} {self.out} {self.stamps}"
         self.proc = subprocess.Popen(
             [PLAYRTP, "--api", "command", "--command", command, "--pause-mode", "suspend",

@@ -328,7 +328,12 @@ def sender_reports_match_the_wall_clock_and_the_stream():
             assert packets[0][2]["marker"]
             (m1, w1, r1), (m2, w2, r2) = reports[:2]
             assert m1 - first_mono < 0.1, m1 - first_mono
-            assert 0.9 < m2 - m1 < 2.0, m2 - m1
+            # Sooner only when the stream restarted after a silence (the
+            # decoder, not under real-time priority, fell behind on a busy
+            # machine): a report follows the marked packet at once.
+            restarts = [p[0] for p in packets[1:] if p[2]["marker"] and m1 < p[0] <= m2]
+            assert 0.9 < m2 - m1 < 2.0 or (restarts and m2 - restarts[-1] < 0.1), \
+                (m2 - m1, restarts)
             seq0 = packets[0][2]["seq"]
             ts0 = packets[0][2]["ts"]
             for mono, wall, r in reports[:2]:
