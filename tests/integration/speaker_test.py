@@ -435,7 +435,11 @@ def command_cancel_playing_track_moves_on():
         assert got[-len(short):] == short, "the next track is not intact"
         head = got[:-len(short)]
         assert 0 < len(head) < 44100 * 2, len(head)
-        assert head == long_track[:len(head)], "cancelled track's start differs"
+        # Never zero (its offset), so silence stands out: the speaker plays
+        # silence while its decoder, here a thread of this test that a busy
+        # machine may hold up, has not caught up.
+        heard = [x for x in head if x != 0]
+        assert heard == long_track[:len(heard)], "cancelled track's start differs"
     finally:
         sp.close()
 
