@@ -211,9 +211,10 @@ struct Config {
   int rtp_opus_frame_us = 20000;
   int rtp_opus_payload_type = 96;
   int rtp_opus_loss = 10; // percent: the floor of the FEC hint
-  // Redundancy: every packet sent a second time this long after the first
-  // (0: not), and in broadcast mode also to a second destination.
-  std::chrono::milliseconds rtp_duplicate_delay{0};
+  // Redundancy: every packet sent again this long after the first, once
+  // for each delay (ascending; none: not), and in broadcast mode also to a
+  // second destination.
+  std::vector<std::chrono::milliseconds> rtp_duplicate_delay;
   std::optional<NetAddress> rtp_duplicate_to;
   SampleFormat sample_format;
   int signal = SIGKILL;

@@ -243,6 +243,33 @@ struct OpusFrame {
   }
 };
 
+// rtp_duplicate_delay: 0 (no copies), or one to three delays for as many
+// copies, each from 1 to 1000 ms, in ascending order.
+struct DuplicateDelays {
+  using Value = std::vector<std::chrono::milliseconds>;
+  static Value parse(const Args& args) {
+    if (args.empty()) throw SyntaxError("missing argument");
+    if (args.size() > 3) throw SyntaxError("too many delays (at most 3 copies)");
+    Value delays;
+    for (const auto& a : args) {
+      const std::chrono::milliseconds d(parse_integer(a, args.size() == 1 ? 0 : 1, 1000));
+      if (d.count() == 0) return {};
+      if (!delays.empty() && d <= delays.back())
+        throw SyntaxError("the delays must be in ascending order (" + quoted(a) + " is not after " +
+                          quoted(std::to_string(delays.back().count())) + ")");
+      delays.push_back(d);
+    }
+    return delays;
+  }
+  static Args format(const Value& value) {
+    if (value.empty()) return {"0"};
+    Args out;
+    for (auto d : value)
+      out.push_back(std::to_string(d.count()));
+    return out;
+  }
+};
+
 // Signals by their full C name, as kill(1) -l would list them with "SIG".
 constexpr std::pair<std::string_view, int> kSignals[] = {
     {"SIGHUP", SIGHUP},       {"SIGINT", SIGINT},   {"SIGQUIT", SIGQUIT},   {"SIGILL", SIGILL},
@@ -779,7 +806,7 @@ constexpr ConfigItem kItems[] = {
     // --- server, added for DisOrder's configuration files
     alias_of<&Config::nice_rescan, Int<-20, 19>>("nice"),
     scalar<&Config::rtp_delay_threshold, Int<1, 44100 * 60>>("rtp_delay_threshold", "882"),
-    scalar<&Config::rtp_duplicate_delay, Milliseconds<0, 1000>>("rtp_duplicate_delay", "0"),
+    scalar<&Config::rtp_duplicate_delay, DuplicateDelays>("rtp_duplicate_delay", "0"),
     optional_scalar<&Config::rtp_duplicate_to, Address<false, false>>("rtp_duplicate_to", "(none)"),
     scalar<&Config::rtp_encoding, Keyword<RtpEncoding, kRtpEncodings>>("rtp_encoding", "l16"),
     scalar<&Config::rtp_instance_name, AnyString>("rtp_instance_name", "\"\""),

@@ -1,6 +1,8 @@
 // Sequence-number window for dropping and counting duplicates.
 #include "duplicate_filter.hpp"
 
+#include <algorithm>
+
 namespace disorder::playrtp {
 
 void DuplicateFilter::reset() {
@@ -16,19 +18,20 @@ const DuplicateFilter::Entry* DuplicateFilter::find(std::uint16_t sequence) cons
 
 bool DuplicateFilter::is_saved(std::uint16_t sequence) const {
   const Entry* e = find(sequence);
-  if (!e || e->copies != 1) return false;
-  // Duplicates are flowing here when at least half the neighbours that
-  // came, came twice: a stray duplicate from the network does not make
+  if (!e) return false;
+  // Copies are flowing here when at least half the neighbours that came,
+  // came more than once: a stray duplicate from the network does not make
   // its neighbours "saved".
-  unsigned present = 0, twice = 0;
+  unsigned present = 0, copied = 0, most = 0;
   for (int d = -kNear; d <= kNear; ++d) {
     if (d == 0) continue;
     const Entry* n = find(static_cast<std::uint16_t>(sequence + d));
     if (!n) continue;
     ++present;
-    if (n->copies >= 2) ++twice;
+    if (n->copies >= 2) ++copied;
+    most = std::max<unsigned>(most, n->copies);
   }
-  return twice > 0 && 2 * twice >= present;
+  return copied > 0 && 2 * copied >= present && e->copies < most;
 }
 
 void DuplicateFilter::settle(std::uint16_t sequence) {

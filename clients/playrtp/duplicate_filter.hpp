@@ -1,10 +1,12 @@
 // Duplicate packets of the followed RTP stream, by sequence number: a
-// sender may send every packet twice (a second path, or again a little
-// later), and a network may duplicate; the listener keeps the first copy
-// and drops the others.  It also counts the packets that a duplicate
-// saved: a packet that arrived only once while the packets around it
-// (at least half of those within kNear sequence numbers) arrived twice
-// had its other copy lost, and would have been lost without the duplicate.
+// sender may send every packet more than once (by a second path, or again
+// a little later, up to three copies), and a network may duplicate; the
+// listener keeps the first copy and drops the others.  It also counts the
+// packets that a duplicate saved: a packet that arrived fewer times than
+// the packets around it (while at least half of those within kNear
+// sequence numbers arrived more than once) lost a copy on the way, and
+// another made up for it.  (Which copy was "the" packet and which the
+// duplicate, a listener cannot tell; by two paths, neither is.)
 //
 // A window of the last kWindow sequence numbers is remembered; a packet
 // older than that is not recognised as a copy (the jitter buffer finds
@@ -29,7 +31,7 @@ public:
   // A packet with this sequence number arrived: true if it is a copy of
   // one already seen (drop it).
   bool arrived(std::uint16_t sequence);
-  // Packets that arrived once while their neighbours arrived twice.
+  // Packets that arrived fewer times than their neighbours.
   std::uint64_t saved() const;
   // Copies dropped.
   std::uint64_t duplicates() const { return duplicates_; }

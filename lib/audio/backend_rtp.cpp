@@ -27,7 +27,7 @@
 // 48 kHz timestamps.  The audio thread copies each packet's audio into a
 // ring (rtp_block_ring.hpp) without locking or allocating; a sender thread
 // encodes it (opus_rtp_encoder.hpp) and sends the Opus packets, and sends
-// every packet a second time rtp_duplicate_delay after the first.  An Opus
+// every packet again after each rtp_duplicate_delay from the first.  An Opus
 // packet's timestamp is the instant of the L16 frames it came from on the
 // same timeline (the stream's frame count, silences included, at 48 kHz),
 // so the audio thread's sender reports for the Opus stream, in 48 kHz
@@ -54,7 +54,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <deque>
 #include <ifaddrs.h>
 #include <map>
 #include <mutex>
@@ -183,6 +182,13 @@ int port_of(const sockaddr* a) {
   return -1;
 }
 
+std::vector<std::int64_t> nanoseconds(const std::vector<std::chrono::milliseconds>& delays) {
+  std::vector<std::int64_t> ns;
+  for (auto d : delays)
+    ns.push_back(std::chrono::nanoseconds(d).count());
+  return ns;
+}
+
 std::int64_t realtime_ns() {
   timespec ts;
   ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -204,9 +210,7 @@ public:
         opus_bitrate_(config.rtp_opus_bitrate), opus_frame_us_(config.rtp_opus_frame_us),
         opus_payload_type_(static_cast<std::uint8_t>(config.rtp_opus_payload_type)),
         opus_loss_floor_(config.rtp_opus_loss),
-        duplicate_delay_ns_(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(config.rtp_duplicate_delay)
-                .count()),
+        duplicate_delays_ns_(nanoseconds(config.rtp_duplicate_delay)),
         duplicate_to_(config.rtp_mode != RtpMode::request ? config.rtp_duplicate_to : std::nullopt),
         cname_(make_cname()) {
     // Random per RFC 3550 5.1: SSRC, and the first sequence number and
@@ -576,7 +580,7 @@ private:
       }
       l16 = true;
     }
-    const bool copy = l16 && duplicate_delay_ns_ > 0;
+    const bool copy = l16 && !duplicate_delays_ns_.empty();
     if (ring_ && (opus || copy)) {
       RtpBlock block;
       block.sent_ns = monotonic_ns();
@@ -721,7 +725,8 @@ private:
   // when the Opus stream or duplicates may be wanted.
   void start_sender() {
     const bool request = mode_ == RtpMode::request;
-    if (!(request || opus_fixed_ || duplicate_delay_ns_ > 0) || !(socket_ || socket6_)) return;
+    if (!(request || opus_fixed_ || !duplicate_delays_ns_.empty()) || !(socket_ || socket6_))
+      return;
     if (request || opus_fixed_) {
       try {
         encoder_ = std::make_unique<OpusRtpEncoder>(format_, opus_bitrate_, opus_frame_us_);
@@ -765,26 +770,27 @@ private:
     stop_.reset();
   }
 
-  // A packet the sender thread sends again when due.
+  // A packet the sender thread sends again when due; by the instant
+  // (CLOCK_MONOTONIC, ns) it is due.
   struct Copy {
-    std::int64_t due_ns = 0;
     bool opus = false;
     std::uint32_t samples_timestamp =
         0; // L16: the timestamp in samples (the header's is in frames)
     std::vector<std::uint8_t> packet;
   };
+  using Copies = std::multimap<std::int64_t, Copy>; // equal instants in order
 
   // Sender thread: the Opus stream, and the second copies.  Waits on the
   // audio thread's wake-ups, or until the next copy is due.
   void sender_run(bool realtime) {
     pthread_setname_np(pthread_self(), "rtp-send");
     if (realtime) request_realtime_priority("RTP sender thread", kAudioRealtimePriority - 1);
-    std::deque<Copy> copies;
+    Copies copies;
     pollfd fds[2] = {{stop_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     for (;;) {
       timespec wait{}, *timeout = nullptr;
       if (!copies.empty()) {
-        const std::int64_t ns = std::max<std::int64_t>(copies.front().due_ns - monotonic_ns(), 0);
+        const std::int64_t ns = std::max<std::int64_t>(copies.begin()->first - monotonic_ns(), 0);
         wait.tv_sec = ns / 1000000000;
         wait.tv_nsec = ns % 1000000000;
         timeout = &wait;
@@ -807,20 +813,18 @@ private:
         ring_->pop();
       }
       const std::int64_t now = monotonic_ns();
-      while (!copies.empty() && copies.front().due_ns <= now) {
-        const Copy& c = copies.front();
+      while (!copies.empty() && copies.begin()->first <= now) {
+        const Copy& c = copies.begin()->second;
         send_stream(c.opus, c.packet, c.samples_timestamp);
-        copies.pop_front();
+        copies.erase(copies.begin());
       }
     }
   }
 
   // Sender thread: one block from the audio thread.
-  void handle_block(const RtpBlock& block, std::span<const std::uint8_t> audio,
-                    std::deque<Copy>& copies) {
+  void handle_block(const RtpBlock& block, std::span<const std::uint8_t> audio, Copies& copies) {
     if (block.l16_copy) {
       Copy c;
-      c.due_ns = block.sent_ns + duplicate_delay_ns_;
       c.samples_timestamp = block.timestamp[kSamplesIndex];
       c.packet.resize(kRtpHeaderSize + audio.size());
       RtpHeader h;
@@ -832,7 +836,7 @@ private:
       h.ssrc = ssrc_;
       encode_rtp_header(h, c.packet);
       std::memcpy(c.packet.data() + kRtpHeaderSize, audio.data(), audio.size());
-      copies.push_back(std::move(c));
+      schedule_copies(copies, block.sent_ns, c);
     }
     if (!block.opus || !encoder_) {
       opus_continues_ = false;
@@ -869,9 +873,16 @@ private:
       send_stream(true, opus_packet_, 0);
       opus_packets_.fetch_add(1, std::memory_order_relaxed);
       opus_octets_.fetch_add(static_cast<std::uint32_t>(payload.size()), std::memory_order_relaxed);
-      if (duplicate_delay_ns_ > 0)
-        copies.push_back(Copy{monotonic_ns() + duplicate_delay_ns_, true, 0, opus_packet_});
+      if (!duplicate_delays_ns_.empty())
+        schedule_copies(copies, monotonic_ns(), Copy{true, 0, opus_packet_});
     });
+  }
+
+  // Sender thread: `c` again after each of the duplicate delays from
+  // sent_ns.
+  void schedule_copies(Copies& copies, std::int64_t sent_ns, const Copy& c) {
+    for (const std::int64_t delay : duplicate_delays_ns_)
+      copies.emplace(sent_ns + delay, c);
   }
 
   // Sender thread: a whole packet of the Opus stream or (a second copy)
@@ -941,7 +952,7 @@ private:
   const int opus_bitrate_, opus_frame_us_;
   const std::uint8_t opus_payload_type_;
   const int opus_loss_floor_;
-  const std::int64_t duplicate_delay_ns_; // 0: no second copies
+  const std::vector<std::int64_t> duplicate_delays_ns_; // empty: no copies
   const std::optional<NetAddress> duplicate_to_;
 
   const std::string cname_;

@@ -7,8 +7,8 @@ timestamps, far smaller than L16's, on the timeline of its sender reports,
 and carry in-band FEC once a listener reports loss.
 In request mode a listener that asks with `opus` gets the Opus stream while
 one that asks as DisOrder's does gets L16, at the same time.
-rtp_duplicate_delay sends every packet again, byte for byte, that long
-later; rtp_duplicate_to sends the broadcast stream to a second destination
+rtp_duplicate_delay sends every packet again, byte for byte, after each of
+its delays; rtp_duplicate_to sends the broadcast stream to a second destination
 as well.  Bad values of the new items are refused with a clear error."""
 import array
 import math
@@ -395,22 +395,25 @@ def opus_and_l16_listeners_at_once():
 # ------------------------------------------------------------ duplicates
 
 
-def check_duplicates(listener, delay):
-    """Every sequence number (but at the edges) arrived twice, the second
-    copy identical and about `delay` seconds after the first."""
+def check_duplicates(listener, *delays):
+    """Every sequence number (but at the edges) arrived once and then again
+    after each delay (seconds), every copy identical to the first."""
     by_seq = {}
     for t, p, d in listener.parsed():
         by_seq.setdefault((p["ssrc"], p["seq"]), []).append((t, d))
-    copies = [v for v in by_seq.values() if len(v) == 2]
-    assert len(copies) >= 0.9 * len(by_seq) - 2, \
-        (len(copies), len(by_seq), sorted(len(v) for v in by_seq.values())[:5])
-    assert all(len(v) <= 2 for v in by_seq.values())
-    for (t1, d1), (t2, d2) in copies:
-        assert d1 == d2, "a second copy differs"
-    gaps = sorted(t2 - t1 for (t1, _), (t2, _) in copies)
-    median = gaps[len(gaps) // 2]
-    assert delay * 0.9 < median < delay + 0.08, f"copies {median * 1000:.1f} ms apart"
-    assert gaps[0] > delay * 0.75, f"a copy only {gaps[0] * 1000:.1f} ms after the first"
+    n = len(delays) + 1
+    complete = [v for v in by_seq.values() if len(v) == n]
+    assert len(complete) >= 0.9 * len(by_seq) - 2 * n, \
+        (len(complete), len(by_seq), sorted(len(v) for v in by_seq.values())[:5])
+    assert all(len(v) <= n for v in by_seq.values())
+    for v in complete:
+        assert all(d == v[0][1] for _, d in v), "a copy differs"
+    for k, delay in enumerate(delays, 1):
+        gaps = sorted(v[k][0] - v[0][0] for v in complete)
+        median = gaps[len(gaps) // 2]
+        assert delay * 0.9 < median < delay + 0.08, \
+            f"copy {k} {median * 1000:.1f} ms after the first, not {delay * 1000:g}"
+        assert gaps[0] > delay * 0.75, f"a copy {k} only {gaps[0] * 1000:.1f} ms after the first"
 
 
 @test
@@ -426,13 +429,13 @@ def duplicate_delay_sends_each_l16_packet_twice():
 
 
 @test
-def duplicate_delay_sends_each_opus_packet_twice():
+def duplicate_delay_with_two_delays_sends_each_opus_packet_three_times():
     listener = Listener()
     try:
-        with Jukebox(listener.port, ["rtp_encoding opus", "rtp_duplicate_delay 60"]) as s:
+        with Jukebox(listener.port, ["rtp_encoding opus", "rtp_duplicate_delay 20 60"]) as s:
             s.play_tone(440, 4.0)
             listener.wait("packets", 150)
-        check_duplicates(listener, 0.060)
+        check_duplicates(listener, 0.020, 0.060)
         assert {p["pt"] for _, p, _ in listener.parsed()} == {96}
     finally:
         listener.close()
@@ -510,6 +513,8 @@ def bad_opus_and_duplicate_items_are_refused():
             ("rtp_opus_loss 50", "rtp_opus_loss: '50' is too large (the maximum is 30)"),
             ("rtp_duplicate_delay -5",
              "rtp_duplicate_delay: '-5' is too small (the minimum is 0)"),
+            ("rtp_duplicate_delay 40 20",
+             "rtp_duplicate_delay: the delays must be in ascending order ('20' is not after '40')"),
             ("rtp_duplicate_to 127.0.0.1", "rtp_duplicate_to: missing port"),
         ]
         for line, error in cases:

@@ -823,7 +823,7 @@ TEST(ConfigTable, FormatRoundTrips) {
                      "player *.wav shell \"aplay \\\"$TRACK\\\"\"\n"
                      "queue_pad 0\nreminder_interval 1\nremote_userman yes\nreplay_min 2\n"
                      "rtp_always_request yes\nrtp_latency 250\n"
-                     "rtp_duplicate_delay 40\nrtp_duplicate_to 239.1.2.4 9005\n"
+                     "rtp_duplicate_delay 10 40\nrtp_duplicate_to 239.1.2.4 9005\n"
                      "rtp_encoding opus\nrtp_opus_bitrate 64000\nrtp_opus_frame 2.5\n"
                      "rtp_opus_loss 10\nrtp_opus_payload_type 111\n"
                      "rtp_max_payload 1000\nrtp_maxbuffer 3\n"
@@ -1271,7 +1271,7 @@ TEST(ConfigValues, OpusAndDuplicates) {
   EXPECT_EQ(defaults.rtp_opus_frame_us, 20000);
   EXPECT_EQ(defaults.rtp_opus_payload_type, 96);
   EXPECT_EQ(defaults.rtp_opus_loss, 10);
-  EXPECT_EQ(defaults.rtp_duplicate_delay, std::chrono::milliseconds(0));
+  EXPECT_TRUE(defaults.rtp_duplicate_delay.empty());
   EXPECT_FALSE(defaults.rtp_duplicate_to);
   const Config c = parse("rtp_encoding opus\nrtp_opus_bitrate 6000\nrtp_opus_frame 2.5\n"
                          "rtp_opus_payload_type 127\nrtp_opus_loss 30\n"
@@ -1281,7 +1281,13 @@ TEST(ConfigValues, OpusAndDuplicates) {
   EXPECT_EQ(c.rtp_opus_frame_us, 2500);
   EXPECT_EQ(c.rtp_opus_payload_type, 127);
   EXPECT_EQ(c.rtp_opus_loss, 30);
-  EXPECT_EQ(c.rtp_duplicate_delay, std::chrono::milliseconds(1000));
+  EXPECT_EQ(c.rtp_duplicate_delay,
+            std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(1000)});
+  EXPECT_EQ(parse("rtp_duplicate_delay 10 20 40").rtp_duplicate_delay,
+            (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(10),
+                                                    std::chrono::milliseconds(20),
+                                                    std::chrono::milliseconds(40)}));
+  EXPECT_TRUE(parse("rtp_duplicate_delay 20\nrtp_duplicate_delay 0").rtp_duplicate_delay.empty());
   ASSERT_TRUE(c.rtp_duplicate_to);
   EXPECT_EQ(c.rtp_duplicate_to->host, "239.1.2.4");
   EXPECT_EQ(c.rtp_duplicate_to->service, "9005");
@@ -1307,6 +1313,14 @@ TEST(ConfigValues, OpusAndDuplicates) {
             "test.conf:1: rtp_opus_loss: '-1' is too small (the minimum is 0)");
   EXPECT_EQ(error_of("rtp_duplicate_delay 1001"),
             "test.conf:1: rtp_duplicate_delay: '1001' is too large (the maximum is 1000)");
+  EXPECT_EQ(error_of("rtp_duplicate_delay 10 0"),
+            "test.conf:1: rtp_duplicate_delay: '0' is too small (the minimum is 1)");
+  EXPECT_EQ(error_of("rtp_duplicate_delay 20 10"),
+            "test.conf:1: rtp_duplicate_delay: the delays must be in ascending order "
+            "('10' is not after '20')");
+  EXPECT_EQ(error_of("rtp_duplicate_delay 1 2 3 4"),
+            "test.conf:1: rtp_duplicate_delay: too many delays (at most 3 copies)");
+  EXPECT_EQ(error_of("rtp_duplicate_delay"), "test.conf:1: rtp_duplicate_delay: missing argument");
   EXPECT_EQ(error_of("rtp_duplicate_to 224.0.0.1"), "test.conf:1: rtp_duplicate_to: missing port");
 }
 
@@ -1339,7 +1353,8 @@ TEST(ConfigFiles, ServerChecksOpusAndDuplicatesAgainstTheMode) {
                            0644);
   EXPECT_EQ(load_server_config(paths).rtp_encoding, RtpEncoding::opus);
   paths.system = dir.write("config", "api rtp\nrtp_mode request\nrtp_duplicate_delay 30\n", 0644);
-  EXPECT_EQ(load_server_config(paths).rtp_duplicate_delay, std::chrono::milliseconds(30));
+  EXPECT_EQ(load_server_config(paths).rtp_duplicate_delay,
+            std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(30)});
 }
 
 TEST(ConfigReload, SpeakerItems) {

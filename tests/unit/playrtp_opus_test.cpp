@@ -386,6 +386,26 @@ TEST(PlayrtpDuplicateFilter, CopiesByNumberAcrossTheWrap) {
   EXPECT_FALSE(f.arrived(1));
 }
 
+TEST(PlayrtpDuplicateFilter, WithThreeCopiesAPacketThatLostOneOrTwoWasSaved) {
+  DuplicateFilter f;
+  for (std::uint16_t s = 100; s < 140; ++s) {
+    const int copies = s == 110 ? 1 : s == 120 ? 2 : 3;
+    EXPECT_FALSE(f.arrived(s));
+    for (int k = 1; k < copies; ++k)
+      EXPECT_TRUE(f.arrived(s));
+  }
+  EXPECT_EQ(f.saved(), 2u);
+  EXPECT_EQ(f.duplicates(), 40u * 2 - 2 - 1);
+}
+
+TEST(PlayrtpDuplicateFilter, AStrayDuplicateSavesNothing) {
+  DuplicateFilter f;
+  for (std::uint16_t s = 0; s < 40; ++s)
+    f.arrived(s);
+  EXPECT_TRUE(f.arrived(20)); // the network duplicated one
+  EXPECT_EQ(f.saved(), 0u);
+}
+
 TEST(PlayrtpSdp, OpusAndL16AreRecognised) {
   const std::vector<std::string> opus{
       "v=0",
