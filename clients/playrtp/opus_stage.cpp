@@ -138,6 +138,7 @@ void OpusStage::count_tail_loss(std::size_t frames) {
 void OpusStage::count_concealed(std::size_t frames) {
   stats_.plc += lost_packets(frames);
   ++stats_.plc_gaps;
+  if (frames > kLongGapFrames) ++stats_.plc_long_gaps;
   stats_.plc_longest = std::max<std::uint64_t>(stats_.plc_longest, frames);
 }
 

@@ -38,12 +38,13 @@ struct OpusDecoder;
 namespace disorder::playrtp {
 
 struct OpusStats {
-  std::uint64_t decoded = 0;     // packets decoded as they came
-  std::uint64_t fec = 0;         // lost packets rebuilt from the next packet's FEC
-  std::uint64_t plc = 0;         // lost packets concealed (Opus PLC)
-  std::uint64_t plc_gaps = 0;    // runs of lost packets concealed: the gaps a listener may hear
-  std::uint64_t plc_longest = 0; // frames (48 kHz) in the longest of them
-  std::uint64_t undecodable = 0; // packets libopus refused (concealed instead)
+  std::uint64_t decoded = 0;       // packets decoded as they came
+  std::uint64_t fec = 0;           // lost packets rebuilt from the next packet's FEC
+  std::uint64_t plc = 0;           // lost packets concealed (Opus PLC)
+  std::uint64_t plc_gaps = 0;      // runs of lost packets concealed: the gaps a listener may hear
+  std::uint64_t plc_long_gaps = 0; // those over kLongGapFrames, which concealment hides less well
+  std::uint64_t plc_longest = 0;   // frames (48 kHz) in the longest of them
+  std::uint64_t undecodable = 0;   // packets libopus refused (concealed instead)
 };
 
 class OpusStage {
@@ -54,6 +55,8 @@ public:
   static constexpr std::size_t kMaxPacketFrames = 5760;
   // PLC and FEC work in multiples of 2.5 ms.
   static constexpr std::size_t kGranule = 120;
+  // A gap longer than this (10 ms) counts in OpusStats::plc_long_gaps.
+  static constexpr std::size_t kLongGapFrames = 480;
   static constexpr std::size_t kMaxBytes = 1 << 20;
 
   // Frames (at 48 kHz) in an Opus packet, or 0 if it is not a valid one.

@@ -46,6 +46,7 @@ std::string status_line(const Player::Snapshot& s, const SyncClient::Status* syn
   add("duplicate_saved", std::to_string(s.buffer.saved_by_duplicate));
   add("plc_concealed", std::to_string(s.buffer.opus.plc));
   add("plc_gaps", std::to_string(s.buffer.opus.plc_gaps));
+  add("plc_gaps_over_10ms", std::to_string(s.buffer.opus.plc_long_gaps));
   return line;
 }
 
@@ -68,6 +69,7 @@ std::string describe_status(std::string_view line) {
       {"duplicate_saved", "Losses saved by a duplicate"},
       {"plc_concealed", "Losses concealed (PLC)"},
       {"plc_gaps", "Gaps concealed (PLC)"},
+      {"plc_gaps_over_10ms", "Gaps over 10 ms concealed (PLC)"},
   };
   std::string out;
   std::size_t i = 0;

@@ -172,7 +172,8 @@ def play_through(relay_args, seed):
         for label, key in (("Losses recovered by FEC", "fec_recovered"),
                            ("Losses saved by a duplicate", "duplicate_saved"),
                            ("Losses concealed (PLC)", "plc_concealed"),
-                           ("Gaps concealed (PLC)", "plc_gaps")):
+                           ("Gaps concealed (PLC)", "plc_gaps"),
+                           ("Gaps over 10 ms concealed (PLC)", "plc_gaps_over_10ms")):
             assert f"{label}: {stats[key]}\n" in status, (status, stats)
         return relay, listener.samples(), stats, listener.log()
 

@@ -41,7 +41,7 @@ struct DecoderDeleter {
 
 // kPackets packets of a 440 Hz stereo tone, encoded as a sender with
 // in-band FEC expecting loss encodes it.
-std::vector<std::vector<std::uint8_t>> encode_tone(bool fec = true) {
+std::vector<std::vector<std::uint8_t>> encode_tone(bool fec = true, std::size_t frame = kFrame) {
   int error = 0;
   std::unique_ptr<OpusEncoder, EncoderDeleter> enc(
       opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &error));
@@ -50,15 +50,15 @@ std::vector<std::vector<std::uint8_t>> encode_tone(bool fec = true) {
   opus_encoder_ctl(enc.get(), OPUS_SET_INBAND_FEC(fec ? 1 : 0));
   opus_encoder_ctl(enc.get(), OPUS_SET_PACKET_LOSS_PERC(fec ? 20 : 0));
   std::vector<std::vector<std::uint8_t>> packets;
-  std::vector<opus_int16> pcm(kFrame * 2);
+  std::vector<opus_int16> pcm(frame * 2);
   for (std::size_t k = 0; k < kPackets; ++k) {
-    for (std::size_t i = 0; i < kFrame; ++i) {
-      const double t = static_cast<double>(k * kFrame + i) / 48000;
+    for (std::size_t i = 0; i < frame; ++i) {
+      const double t = static_cast<double>(k * frame + i) / 48000;
       const auto v = static_cast<opus_int16>(12000 * std::sin(2 * M_PI * 440 * t));
       pcm[2 * i] = pcm[2 * i + 1] = v;
     }
     std::vector<std::uint8_t> out(1500);
-    const int n = opus_encode(enc.get(), pcm.data(), kFrame, out.data(), 1500);
+    const int n = opus_encode(enc.get(), pcm.data(), static_cast<int>(frame), out.data(), 1500);
     EXPECT_GT(n, 0);
     out.resize(static_cast<std::size_t>(n));
     packets.push_back(out);
@@ -69,12 +69,12 @@ std::vector<std::vector<std::uint8_t>> encode_tone(bool fec = true) {
 // Packet k of the tone (sequence number k + sequence_offset: a sender
 // that skipped sending some frames numbers on without a gap).
 std::vector<std::uint8_t> rtp(const std::vector<std::uint8_t>& payload, std::size_t k,
-                              std::size_t sequence_offset = 0) {
+                              std::size_t sequence_offset = 0, std::size_t frame = kFrame) {
   RtpHeader h;
   h.payload_type = kPt;
   h.marker = k == 0;
   h.sequence = static_cast<std::uint16_t>(65500 + k - sequence_offset); // wraps
-  h.timestamp = static_cast<std::uint32_t>(0xfffff000u + k * kFrame);
+  h.timestamp = static_cast<std::uint32_t>(0xfffff000u + k * frame);
   h.ssrc = 0x0b05;
   std::vector<std::uint8_t> d(h.size());
   encode_rtp_header(h, d);
@@ -325,7 +325,23 @@ TEST(PlayrtpOpus, EachRunOfConcealedPacketsIsOneGapAndTheLongestIsKept) {
   const JitterStats s = b.stats();
   EXPECT_EQ(s.opus.plc, 4u);
   EXPECT_EQ(s.opus.plc_gaps, 2u);
+  EXPECT_EQ(s.opus.plc_long_gaps, 2u); // 20 and 60 ms
   EXPECT_EQ(s.opus.plc_longest, 3 * kFrame);
+}
+
+TEST(PlayrtpOpus, AGapOfOneTenMillisecondPacketIsNotOverTenMilliseconds) {
+  // 10 ms packets without FEC: one lost, then two in a row.
+  constexpr std::size_t frame = kFrame / 2;
+  const auto packets = encode_tone(false, frame);
+  JitterBuffer b(opus_settings());
+  for (std::size_t k = 0; k < kPackets; ++k)
+    if (k != 10 && k != 20 && k != 21) insert(b, rtp(packets[k], k, 0, frame));
+  take(b, kPackets * frame);
+  const JitterStats s = b.stats();
+  EXPECT_EQ(s.opus.plc, 3u);
+  EXPECT_EQ(s.opus.plc_gaps, 2u);
+  EXPECT_EQ(s.opus.plc_long_gaps, 1u);
+  EXPECT_EQ(s.opus.plc_longest, 2 * frame);
 }
 
 TEST(PlayrtpOpus, AnUndecodablePacketIsConcealedAndNotAPacketIsMalformed) {
