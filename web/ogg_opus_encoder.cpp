@@ -6,18 +6,19 @@
 #include "crypto.hpp"
 #include "error.hpp"
 
-#include <ogg/ogg.h>
-#include <opus/opus.h>
-#include <soxr.h>
-
+#include <bit>
 #include <cstring>
+#include <ogg/ogg.h>
 
 namespace disorder::web {
 
 namespace {
 
-constexpr int kRate = 48000;
+constexpr int kFrameUs = 20000;
 constexpr int kFrame = 960; // 20 ms at 48 kHz
+// Complexity 5 costs about half of the default's time for a difference
+// few can hear at this bitrate; the stream must stay cheap.
+constexpr int kComplexity = 5;
 // Packets per page: a page every 100 ms keeps a joining listener's wait
 // and the per-page overhead both small.
 constexpr int kPacketsPerPage = 5;
@@ -41,6 +42,15 @@ std::string page_bytes(const ogg_page& page) {
   return b;
 }
 
+AudioFormat stream_format() {
+  AudioFormat f;
+  f.rate = kStreamRate;
+  f.channels = kStreamChannels;
+  f.bits = 16;
+  f.byte_order = std::endian::native;
+  return f;
+}
+
 } // namespace
 
 struct OggOpusEncoder::Chain {
@@ -54,35 +64,13 @@ struct OggOpusEncoder::Chain {
   Chain& operator=(const Chain&) = delete;
 };
 
-OggOpusEncoder::OggOpusEncoder(int bitrate) {
-  int err = 0;
-  opus_ = opus_encoder_create(kRate, kStreamChannels, OPUS_APPLICATION_AUDIO, &err);
-  if (!opus_ || err != OPUS_OK)
-    throw Error(std::string("cannot start the Opus encoder: ") + opus_strerror(err));
-  opus_encoder_ctl(opus_, OPUS_SET_BITRATE(bitrate));
-  // Complexity 5 costs about half of the default's time for a difference
-  // few can hear at this bitrate; the stream must stay cheap.
-  opus_encoder_ctl(opus_, OPUS_SET_COMPLEXITY(5));
-  opus_int32 lookahead = 0;
-  opus_encoder_ctl(opus_, OPUS_GET_LOOKAHEAD(&lookahead));
-  pre_skip_ = lookahead;
-  soxr_error_t serr = nullptr;
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_FLOAT32_I);
-  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-  soxr_ = soxr_create(kStreamRate, kRate, kStreamChannels, &serr, &io, &q, nullptr);
-  if (!soxr_ || serr) {
-    opus_encoder_destroy(opus_);
-    throw Error(std::string("cannot start the resampler: ") + (serr ? serr : "unknown error"));
-  }
+OggOpusEncoder::OggOpusEncoder(int bitrate)
+    : opus_(stream_format(), bitrate, kFrameUs, kComplexity) {
   std::vector<StreamUnit> ignored;
   start_chain(ignored);
 }
 
-OggOpusEncoder::~OggOpusEncoder() {
-  chain_.reset();
-  soxr_delete(soxr_);
-  opus_encoder_destroy(opus_);
-}
+OggOpusEncoder::~OggOpusEncoder() = default;
 
 std::string OggOpusEncoder::opus_head(int pre_skip) {
   std::string h = "OpusHead";
@@ -114,7 +102,7 @@ void OggOpusEncoder::start_chain(std::vector<StreamUnit>& out) {
   chain_ = std::make_unique<Chain>(static_cast<int>(serial & 0x7fffffff));
   // Each chain decodes from a fresh decoder state, so the encoder starts
   // afresh too.
-  opus_encoder_ctl(opus_, OPUS_RESET_STATE);
+  opus_.restart_encoder();
   headers_.clear();
   auto header_page = [this](std::string packet, bool bos, int64_t packetno) {
     ogg_packet p{};
@@ -129,7 +117,7 @@ void OggOpusEncoder::start_chain(std::vector<StreamUnit>& out) {
     while (ogg_stream_flush(&chain_->os, &page))
       headers_.push_back({std::make_shared<const std::string>(page_bytes(page)), true});
   };
-  header_page(opus_head(pre_skip_), true, 0);
+  header_page(opus_head(static_cast<int>(opus_.lookahead())), true, 0);
   header_page(opus_tags(title_), false, 1);
   chain_->packetno = 2;
   out.insert(out.end(), headers_.begin(), headers_.end());
@@ -152,54 +140,29 @@ void OggOpusEncoder::submit(std::string bytes, bool eos, std::vector<StreamUnit>
     out.push_back({std::make_shared<const std::string>(page_bytes(page)), false});
 }
 
-void OggOpusEncoder::packet(const unsigned char* data, int len, std::vector<StreamUnit>& out) {
+void OggOpusEncoder::packet(std::span<const std::uint8_t> data, std::vector<StreamUnit>& out) {
   if (held_) submit(std::move(*held_), false, out);
-  held_.emplace(reinterpret_cast<const char*>(data), static_cast<size_t>(len));
+  held_.emplace(reinterpret_cast<const char*>(data.data()), data.size());
 }
 
 void OggOpusEncoder::end_chain(std::vector<StreamUnit>& out) {
-  if (!held_) {
-    // A chain with no audio yet (the title came before any sound) still
-    // ends with a packet that carries the end-of-stream mark: one frame of
-    // silence.
-    std::vector<float> silence(static_cast<size_t>(kFrame * kStreamChannels), 0.0f);
-    unsigned char packet_buf[4000];
-    const int n = opus_encode_float(opus_, silence.data(), kFrame, packet_buf,
-                                    static_cast<opus_int32>(sizeof packet_buf));
-    if (n <= 0) return;
-    held_.emplace(reinterpret_cast<const char*>(packet_buf), static_cast<size_t>(n));
-  }
+  // A chain with no audio yet (the title came before any sound) still ends
+  // with a packet that carries the end-of-stream mark: one frame of
+  // silence.
+  if (!held_) opus_.push_silence_frame([&](auto p, std::uint64_t) { packet(p, out); });
+  if (!held_) return;
   submit(std::move(*held_), true, out);
   held_.reset();
 }
 
 void OggOpusEncoder::encode(std::span<const int16_t> frames, std::vector<StreamUnit>& out) {
-  const size_t in_frames = frames.size() / kStreamChannels;
-  // Room for what soxr may give back for this input (and a little of what
-  // it held from before).
-  const size_t room = in_frames * kRate / kStreamRate + 64;
-  resampled_.resize(room * kStreamChannels);
-  size_t done_in = 0, done_out = 0;
-  const int16_t* in = frames.data();
-  size_t left = in_frames;
-  while (left > 0) {
-    if (soxr_process(soxr_, in, left, &done_in, resampled_.data(), room, &done_out) != nullptr)
-      return;
-    pending_.insert(pending_.end(), resampled_.begin(),
-                    resampled_.begin() + static_cast<long>(done_out * kStreamChannels));
-    in += done_in * kStreamChannels;
-    left -= done_in;
-    if (done_in == 0 && done_out == 0) break;
+  try {
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(frames.data()),
+                                              frames.size_bytes());
+    opus_.push(bytes, [&](auto p, std::uint64_t) { packet(p, out); });
+  } catch (const Error&) {
+    // A library failed on this audio: the stream goes on without it.
   }
-  unsigned char packet_buf[4000];
-  size_t used = 0;
-  while (pending_.size() - used >= static_cast<size_t>(kFrame * kStreamChannels)) {
-    const int n = opus_encode_float(opus_, pending_.data() + used, kFrame, packet_buf,
-                                    static_cast<opus_int32>(sizeof packet_buf));
-    used += kFrame * kStreamChannels;
-    if (n > 0) packet(packet_buf, n, out);
-  }
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(used));
 }
 
 void OggOpusEncoder::set_title(const TrackTitle& title, std::vector<StreamUnit>& out) {

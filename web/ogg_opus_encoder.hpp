@@ -1,8 +1,10 @@
-// The Ogg Opus stream (RFC 7845): the jukebox's 44.1 kHz audio resampled to
-// 48 kHz with libsoxr, encoded with libopus and paged with libogg.  Each
-// track starts a new chained logical stream whose OpusTags name it.
+// The Ogg Opus stream (RFC 7845): the jukebox's 44.1 kHz audio encoded as
+// the rtp backend encodes it (OpusPacketEncoder: resampled to 48 kHz,
+// 20 ms packets) and paged with libogg.  Each track starts a new chained
+// logical stream whose OpusTags name it.
 #pragma once
 
+#include "audio/opus_packet_encoder.hpp"
 #include "web/stream_encoder.hpp"
 
 #include <cstdint>
@@ -10,9 +12,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-struct OpusEncoder;
-struct soxr;
 
 namespace disorder::web {
 
@@ -37,18 +36,13 @@ private:
   struct Chain;
   void start_chain(std::vector<StreamUnit>& out);
   void end_chain(std::vector<StreamUnit>& out);
-  void packet(const unsigned char* data, int len, std::vector<StreamUnit>& out);
+  void packet(std::span<const std::uint8_t> data, std::vector<StreamUnit>& out);
   void submit(std::string bytes, bool eos, std::vector<StreamUnit>& out);
 
-  OpusEncoder* opus_ = nullptr;
-  soxr* soxr_ = nullptr;
-  int pre_skip_ = 0;
+  OpusPacketEncoder opus_;
   TrackTitle title_;
   std::unique_ptr<Chain> chain_;
   std::vector<StreamUnit> headers_;
-  // 48 kHz float samples not yet a whole Opus frame.
-  std::vector<float> pending_;
-  std::vector<float> resampled_;
   // The latest packet, held back so that the chain's last one can carry
   // the end-of-stream mark when the track changes.
   std::optional<std::string> held_;

@@ -4,8 +4,9 @@
 #include "error.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <opus.h>
-#include <soxr.h>
+#include <string_view>
 
 namespace disorder::web {
 
@@ -15,6 +16,15 @@ constexpr int kStreamRate = 44100;
 constexpr int kChannels = 2;
 constexpr int kMaxFrames = 5760;       // 120 ms, the longest Opus packet
 constexpr unsigned kMaxConcealed = 10; // more lost than this: silence will do
+AudioFormat pcm_format(int rate) {
+  AudioFormat f;
+  f.rate = static_cast<std::uint32_t>(rate);
+  f.channels = kChannels;
+  f.bits = 16;
+  f.byte_order = std::endian::native;
+  return f;
+}
+
 } // namespace
 
 OpusRtpInput::OpusRtpInput() {
@@ -22,19 +32,16 @@ OpusRtpInput::OpusRtpInput() {
   decoder_ = opus_decoder_create(kRate, kChannels, &error);
   if (!decoder_ || error != OPUS_OK)
     throw Error(std::string("cannot start an Opus decoder: ") + opus_strerror(error));
-  soxr_error_t serr = nullptr;
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
-  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-  soxr_ = soxr_create(kRate, kStreamRate, kChannels, &serr, &io, &q, nullptr);
-  if (!soxr_ || serr) {
+  try {
+    converter_.configure(pcm_format(kRate), pcm_format(kStreamRate));
+  } catch (...) {
     opus_decoder_destroy(decoder_);
-    throw Error(std::string("cannot start a resampler: ") + (serr ? serr : "unknown error"));
+    throw;
   }
   pcm_.resize(static_cast<std::size_t>(kMaxFrames) * kChannels);
 }
 
 OpusRtpInput::~OpusRtpInput() {
-  soxr_delete(soxr_);
   opus_decoder_destroy(decoder_);
 }
 
@@ -55,14 +62,18 @@ std::span<const int16_t> OpusRtpInput::decode(std::span<const unsigned char> pay
 }
 
 void OpusRtpInput::resample(std::size_t frames) {
-  const std::size_t at = out_.size();
-  const std::size_t room = frames * kStreamRate / kRate + 64;
-  out_.resize(at + room * kChannels);
-  std::size_t done_in = 0, done_out = 0;
-  if (soxr_process(soxr_, pcm_.data(), frames, &done_in, out_.data() + at, room, &done_out) !=
-      nullptr)
-    done_out = 0;
-  out_.resize(at + done_out * kChannels);
+  std::string_view in(reinterpret_cast<const char*>(pcm_.data()),
+                      frames * kChannels * sizeof(int16_t));
+  while (!in.empty()) {
+    const std::size_t at = out_.size();
+    const std::size_t room = frames * kStreamRate / kRate + 256;
+    out_.resize(at + room * kChannels);
+    const auto r = converter_.convert(
+        in, std::span<char>(reinterpret_cast<char*>(out_.data() + at), room * kChannels * 2));
+    out_.resize(at + r.produced / sizeof(int16_t));
+    in.remove_prefix(r.consumed);
+    if (r.consumed == 0 && r.produced == 0) break;
+  }
 }
 
 } // namespace disorder::web

@@ -1,8 +1,10 @@
 // The jukebox's RTP stream when it is Opus (rtp_encoding opus): each
 // packet's payload decoded with libopus and resampled from 48 kHz to the
-// stream's 44.1 kHz, so that disorder-web's encoders take it as they take
+// stream's 44.1 kHz (the speaker's Converter), so that disorder-web's encoders take it as they take
 // L16.  Lost packets are concealed by Opus.  Loop thread only.
 #pragma once
+
+#include "audio/converter.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -10,7 +12,6 @@
 #include <vector>
 
 struct OpusDecoder;
-struct soxr;
 
 namespace disorder::web {
 
@@ -29,7 +30,7 @@ private:
   void resample(std::size_t frames);
 
   OpusDecoder* decoder_ = nullptr;
-  soxr* soxr_ = nullptr;
+  Converter converter_;
   int last_frames_ = 960;
   std::vector<int16_t> pcm_; // 48 kHz
   std::vector<int16_t> out_; // 44.1 kHz

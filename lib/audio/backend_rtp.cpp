@@ -26,7 +26,7 @@
 // the `opus` option for a listener) has its own SSRC, sequence numbers and
 // 48 kHz timestamps.  The audio thread copies each packet's audio into a
 // ring (rtp_block_ring.hpp) without locking or allocating; a sender thread
-// encodes it (opus_rtp_encoder.hpp) and sends the Opus packets, and sends
+// encodes it (opus_packet_encoder.hpp) and sends the Opus packets, and sends
 // every packet again after each rtp_duplicate_delay from the first.  An Opus
 // packet's timestamp is the instant of the L16 frames it came from on the
 // same timeline (the stream's frame count, silences included, at 48 kHz),
@@ -38,7 +38,7 @@
 #include "big_endian.hpp"
 #include "fd.hpp"
 #include "log.hpp"
-#include "opus_rtp_encoder.hpp"
+#include "opus_packet_encoder.hpp"
 #include "pacer.hpp"
 #include "rtcp.hpp"
 #include "rtp.hpp"
@@ -404,7 +404,7 @@ private:
     const std::uint32_t rate = format_.rate, channels = format_.channels;
     const bool request = mode_ == RtpMode::request;
     const std::uint32_t fixed_units =
-        opus_fixed_ ? OpusRtpEncoder::kRate
+        opus_fixed_ ? OpusPacketEncoder::kRate
                     : rate * (timestamps_ == RtpTimestamps::samples ? channels : 1u);
     auto units_of = [this, rate, channels, request, fixed_units](const sockaddr* from,
                                                                  socklen_t) -> std::uint32_t {
@@ -432,7 +432,7 @@ private:
       // hint (worst_loss_).
       time_service_ = std::make_unique<RtpTimeService>(
           fds, opus_fixed_ ? opus_ssrc_ : ssrc_, units_of, reports_,
-          RtpTimeService::OpusReports{opus_ssrc_, OpusRtpEncoder::kRate, &worst_loss_});
+          RtpTimeService::OpusReports{opus_ssrc_, OpusPacketEncoder::kRate, &worst_loss_});
     } catch (const Error& e) {
       log_error(std::string("no RTP time service: ") + e.what());
     }
@@ -516,10 +516,10 @@ private:
 
   // The Opus stream's timestamp at the stream position `position` (in
   // frames at the stream's rate): the same instant at 48 kHz, less the
-  // encoder's delay (opus_rtp_encoder.hpp).
+  // encoder's delay (opus_packet_encoder.hpp).
   std::uint32_t opus_timestamp_at(std::int64_t position) const {
     const auto at48 = static_cast<std::int64_t>(static_cast<__int128>(position) *
-                                                OpusRtpEncoder::kRate / format_.rate);
+                                                OpusPacketEncoder::kRate / format_.rate);
     return opus_timestamp_ + static_cast<std::uint32_t>(at48) - opus_lookahead_;
   }
 
@@ -729,7 +729,7 @@ private:
       return;
     if (request || opus_fixed_) {
       try {
-        encoder_ = std::make_unique<OpusRtpEncoder>(format_, opus_bitrate_, opus_frame_us_);
+        encoder_ = std::make_unique<OpusPacketEncoder>(format_, opus_bitrate_, opus_frame_us_);
         opus_lookahead_ = encoder_->lookahead();
       } catch (const Error& e) {
         if (opus_fixed_) throw BackendError(std::string("rtp_encoding opus: ") + e.what());
@@ -1002,7 +1002,7 @@ private:
   // that the Opus stream's listeners report lately.
   std::atomic<int> worst_loss_{0};
   // Sender thread only.
-  std::unique_ptr<OpusRtpEncoder> encoder_;
+  std::unique_ptr<OpusPacketEncoder> encoder_;
   std::uint16_t opus_sequence_ = 0;
   bool opus_continues_ = false, opus_marker_ = true;
   std::uint64_t opus_segment_position_ = 0, opus_next_position_ = 0;

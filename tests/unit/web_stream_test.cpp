@@ -255,7 +255,9 @@ TEST(OpusRtpInput, DecodesConcealsAndResamples) {
   // 50 packets of 20 ms, the two lost ones concealed: about 1 s at 44.1 kHz
   // (less what the resampler holds back, about 15 ms).
   EXPECT_NEAR(static_cast<double>(frames), 44100.0 - 660, 200.0);
-  EXPECT_NEAR(static_cast<double>(after_loss), 3 * 882.0, 100.0);
+  // The packet after the loss brings its own audio and two packets'
+  // concealment, give or take what the resampler holds back or lets go.
+  EXPECT_NEAR(static_cast<double>(after_loss), 3 * 882.0, 300.0);
   EXPECT_GT(energy, 0.0);
   const unsigned char junk[] = {0xff, 0xff, 0xff};
   EXPECT_TRUE(input.decode({junk, 0}, 0).empty());

@@ -1,5 +1,5 @@
-// libopus and libsoxr behind OpusRtpEncoder.
-#include "opus_rtp_encoder.hpp"
+// libopus and libsoxr behind OpusPacketEncoder.
+#include "opus_packet_encoder.hpp"
 
 #include <algorithm>
 #include <opus.h>
@@ -21,7 +21,8 @@ std::string opus_error(const char* what, int code) {
 
 } // namespace
 
-OpusRtpEncoder::OpusRtpEncoder(const AudioFormat& input, int bitrate, int frame_us)
+OpusPacketEncoder::OpusPacketEncoder(const AudioFormat& input, int bitrate, int frame_us,
+                                     int complexity)
     : input_(input), frame_samples_(static_cast<std::uint32_t>(static_cast<std::int64_t>(frame_us) *
                                                                kRate / 1'000'000)) {
   if (input.bits != 16 || (input.channels != 1 && input.channels != 2) || input.rate == 0)
@@ -30,6 +31,7 @@ OpusRtpEncoder::OpusRtpEncoder(const AudioFormat& input, int bitrate, int frame_
   if (std::find(std::begin(kFrames), std::end(kFrames), frame_us) == std::end(kFrames))
     throw Error("Opus frames last 2.5, 5, 10, 20, 40 or 60 ms");
   if (bitrate < 6000 || bitrate > 510000) throw Error("Opus bit rates are 6000 to 510000");
+  if (complexity < 0 || complexity > 10) throw Error("Opus complexity is 0 to 10");
   int error = OPUS_OK;
   encoder_ = opus_encoder_create(kRate, kChannels, OPUS_APPLICATION_AUDIO, &error);
   if (!encoder_ || error != OPUS_OK) throw Error(opus_error("creating the Opus encoder", error));
@@ -37,6 +39,7 @@ OpusRtpEncoder::OpusRtpEncoder(const AudioFormat& input, int bitrate, int frame_
   opus_encoder_ctl(encoder_, OPUS_SET_INBAND_FEC(1));
   opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(0));
   opus_encoder_ctl(encoder_, OPUS_SET_SIGNAL(OPUS_SIGNAL_MUSIC));
+  opus_encoder_ctl(encoder_, OPUS_SET_COMPLEXITY(complexity));
   opus_int32 lookahead = 0;
   opus_encoder_ctl(encoder_, OPUS_GET_LOOKAHEAD(&lookahead));
   lookahead_ = static_cast<std::uint32_t>(std::max<opus_int32>(lookahead, 0));
@@ -54,29 +57,33 @@ OpusRtpEncoder::OpusRtpEncoder(const AudioFormat& input, int bitrate, int frame_
   packet_.resize(kMaxPacket);
 }
 
-OpusRtpEncoder::~OpusRtpEncoder() {
+OpusPacketEncoder::~OpusPacketEncoder() {
   if (resampler_) soxr_delete(resampler_);
   opus_encoder_destroy(encoder_);
 }
 
-void OpusRtpEncoder::set_loss_percent(int percent) {
+void OpusPacketEncoder::set_loss_percent(int percent) {
   percent = std::clamp(percent, 0, 100);
   if (percent == loss_percent_) return;
   loss_percent_ = percent;
   opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(percent));
 }
 
-void OpusRtpEncoder::reset() {
+void OpusPacketEncoder::reset() {
   pending_.clear();
-  packets_ = 0;
   if (resampler_) soxr_clear(resampler_);
+  restart_encoder();
+}
+
+void OpusPacketEncoder::restart_encoder() {
+  packets_ = 0;
   opus_encoder_ctl(encoder_, OPUS_RESET_STATE);
   // OPUS_RESET_STATE keeps the settings but the FEC hint is set again in
   // case a library version forgets it.
   opus_encoder_ctl(encoder_, OPUS_SET_PACKET_LOSS_PERC(loss_percent_));
 }
 
-void OpusRtpEncoder::push(std::span<const std::uint8_t> frames, const PacketSink& sink) {
+void OpusPacketEncoder::push(std::span<const std::uint8_t> frames, const PacketSink& sink) {
   const std::size_t bpf = input_.bytes_per_frame();
   const std::size_t n = frames.size() / bpf;
   if (n == 0) return;
@@ -106,19 +113,30 @@ void OpusRtpEncoder::push(std::span<const std::uint8_t> frames, const PacketSink
   encode_ready(sink);
 }
 
-void OpusRtpEncoder::encode_ready(const PacketSink& sink) {
+void OpusPacketEncoder::push_silence_frame(const PacketSink& sink) {
+  const std::vector<float> silence(std::size_t{frame_samples_} * kChannels, 0.0f);
+  encode(silence.data(), sink);
+}
+
+void OpusPacketEncoder::encode_ready(const PacketSink& sink) {
   const std::size_t frame = std::size_t{frame_samples_} * kChannels;
   std::size_t used = 0;
-  while (pending_.size() - used >= frame) {
-    const opus_int32 bytes =
-        opus_encode_float(encoder_, pending_.data() + used, static_cast<int>(frame_samples_),
-                          packet_.data(), static_cast<opus_int32>(packet_.size()));
-    used += frame;
-    if (bytes < 0) throw Error(opus_error("encoding Opus", bytes));
-    sink(std::span<const std::uint8_t>(packet_.data(), static_cast<std::size_t>(bytes)),
-         packets_++);
+  try {
+    for (; pending_.size() - used >= frame; used += frame)
+      encode(pending_.data() + used, sink);
+  } catch (...) {
+    pending_.clear(); // what waited is dropped, as after a reset
+    throw;
   }
-  pending_.erase(pending_.begin(), pending_.begin() + used);
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
+}
+
+void OpusPacketEncoder::encode(const float* samples, const PacketSink& sink) {
+  const opus_int32 bytes =
+      opus_encode_float(encoder_, samples, static_cast<int>(frame_samples_), packet_.data(),
+                        static_cast<opus_int32>(packet_.size()));
+  if (bytes < 0) throw Error(opus_error("encoding Opus", bytes));
+  sink(std::span<const std::uint8_t>(packet_.data(), static_cast<std::size_t>(bytes)), packets_++);
 }
 
 } // namespace disorder

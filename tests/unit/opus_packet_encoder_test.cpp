@@ -2,7 +2,7 @@
 // decoder: a tone comes out at its frequency and level, at the instant the
 // packet timestamps promise, and with in-band FEC that recovers a lost
 // packet from the next one.
-#include "audio/opus_rtp_encoder.hpp"
+#include "audio/opus_packet_encoder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <vector>
 
 using disorder::AudioFormat;
-using disorder::OpusRtpEncoder;
+using disorder::OpusPacketEncoder;
 
 namespace {
 
@@ -46,7 +46,7 @@ std::vector<std::uint8_t> tone(double hz, double amplitude, double seconds, doub
 using Packets = std::vector<std::vector<std::uint8_t>>;
 
 // Feeds `pcm` in pieces of `piece` frames, as the audio thread hands it on.
-Packets encode(OpusRtpEncoder& encoder, const std::vector<std::uint8_t>& pcm,
+Packets encode(OpusPacketEncoder& encoder, const std::vector<std::uint8_t>& pcm,
                std::size_t piece = 352) {
   Packets packets;
   for (std::size_t at = 0; at < pcm.size(); at += piece * 4) {
@@ -103,8 +103,8 @@ double share_at(const std::vector<float>& x, double hz) {
   return total == 0 ? 0 : 2 * power / (static_cast<double>(x.size()) * total);
 }
 
-TEST(OpusRtpEncoder, ToneKeepsFrequencyAndLevel) {
-  OpusRtpEncoder encoder(cd_big_endian(), 96000, 20000);
+TEST(OpusPacketEncoder, ToneKeepsFrequencyAndLevel) {
+  OpusPacketEncoder encoder(cd_big_endian(), 96000, 20000);
   EXPECT_EQ(encoder.frame_samples(), 960u);
   const Packets packets = encode(encoder, tone(1000, 0.5, 1.0));
   // 1 s at 48 kHz, less what the resampler still holds.
@@ -125,11 +125,11 @@ TEST(OpusRtpEncoder, ToneKeepsFrequencyAndLevel) {
   EXPECT_NEAR(20 * std::log10(rms(steady) / (0.5 / std::sqrt(2.0))), 0.0, 1.0);
 }
 
-TEST(OpusRtpEncoder, DecodedAudioLagsByTheLookahead) {
+TEST(OpusPacketEncoder, DecodedAudioLagsByTheLookahead) {
   // Silence, then a tone from 0.2 s: it is heard lookahead() samples into
   // the decoded stream after 0.2 s (9600 samples at 48 kHz), so that
   // timestamps less lookahead() put it at its input's instant.
-  OpusRtpEncoder encoder(cd_big_endian(), 128000, 20000);
+  OpusPacketEncoder encoder(cd_big_endian(), 128000, 20000);
   const Packets packets = encode(encoder, tone(440, 0.5, 0.6, 0.2));
   Decoder decoder;
   std::vector<float> out;
@@ -146,8 +146,8 @@ TEST(OpusRtpEncoder, DecodedAudioLagsByTheLookahead) {
   EXPECT_NEAR(static_cast<double>(onset), expected, 48.0);
 }
 
-TEST(OpusRtpEncoder, InBandFecRecoversALostPacket) {
-  OpusRtpEncoder encoder(cd_big_endian(), 96000, 20000);
+TEST(OpusPacketEncoder, InBandFecRecoversALostPacket) {
+  OpusPacketEncoder encoder(cd_big_endian(), 96000, 20000);
   encoder.set_loss_percent(20);
   EXPECT_EQ(encoder.loss_percent(), 20);
   const Packets packets = encode(encoder, tone(440, 0.5, 1.0));
@@ -167,8 +167,8 @@ TEST(OpusRtpEncoder, InBandFecRecoversALostPacket) {
   EXPECT_GT(share_at(decoder.decode(packets[31]), 440), 0.8);
 }
 
-TEST(OpusRtpEncoder, ResetStartsASegment) {
-  OpusRtpEncoder encoder(cd_big_endian(), 64000, 10000);
+TEST(OpusPacketEncoder, ResetStartsASegment) {
+  OpusPacketEncoder encoder(cd_big_endian(), 64000, 10000);
   EXPECT_EQ(encoder.frame_samples(), 480u);
   const auto pcm = tone(440, 0.3, 0.105);
   const Packets first = encode(encoder, pcm);
@@ -181,13 +181,13 @@ TEST(OpusRtpEncoder, ResetStartsASegment) {
   EXPECT_EQ(encode(encoder, pcm), first);
 }
 
-TEST(OpusRtpEncoder, MonoAndFortyEightKilohertzInput) {
+TEST(OpusPacketEncoder, MonoAndFortyEightKilohertzInput) {
   AudioFormat f;
   f.rate = 48000;
   f.channels = 1;
   f.bits = 16;
   f.byte_order = std::endian::little;
-  OpusRtpEncoder encoder(f, 96000, 20000);
+  OpusPacketEncoder encoder(f, 96000, 20000);
   std::vector<std::uint8_t> pcm(960 * 2 * 3); // three frames of silence
   std::size_t packets = 0;
   encoder.push(pcm, [&](std::span<const std::uint8_t> p, std::uint64_t) {
@@ -197,12 +197,12 @@ TEST(OpusRtpEncoder, MonoAndFortyEightKilohertzInput) {
   EXPECT_EQ(packets, 3u);
 }
 
-TEST(OpusRtpEncoder, RefusesWhatOpusCannotCarry) {
+TEST(OpusPacketEncoder, RefusesWhatOpusCannotCarry) {
   AudioFormat wide = cd_big_endian();
   wide.bits = 24;
-  EXPECT_THROW(OpusRtpEncoder(wide, 96000, 20000), disorder::Error);
-  EXPECT_THROW(OpusRtpEncoder(cd_big_endian(), 96000, 15000), disorder::Error);
-  EXPECT_THROW(OpusRtpEncoder(cd_big_endian(), 1000, 20000), disorder::Error);
+  EXPECT_THROW(OpusPacketEncoder(wide, 96000, 20000), disorder::Error);
+  EXPECT_THROW(OpusPacketEncoder(cd_big_endian(), 96000, 15000), disorder::Error);
+  EXPECT_THROW(OpusPacketEncoder(cd_big_endian(), 1000, 20000), disorder::Error);
 }
 
 } // namespace
