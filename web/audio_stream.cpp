@@ -90,6 +90,7 @@ void AudioStream::maybe_stop() {
   loop_.defer([this, alive] {
     if (!alive.lock() || !listeners_.empty() || icecast_ || !encoder_) return;
     encoder_.reset();
+    pending_.clear();
     if (on_activity_) on_activity_();
   });
 }
@@ -120,9 +121,10 @@ void AudioStream::write(Listener& l, const std::string& bytes) {
   l.request->send(out);
 }
 
-bool AudioStream::deliver(Listener& l, const StreamUnit& unit, Clock::time_point now) {
+bool AudioStream::deliver(Listener& l, const StreamUnit& unit, Clock::time_point now,
+                          std::string& out) {
   if (l.request->gone()) return false;
-  if (!unit.header && l.request->backlog() > kMaxBacklog) {
+  if (!unit.header && l.request->backlog() + out.size() > kMaxBacklog) {
     if (!l.behind_since) {
       l.behind_since = now;
       // Once per listener: one that keeps falling behind says so once.
@@ -138,21 +140,24 @@ bool AudioStream::deliver(Listener& l, const StreamUnit& unit, Clock::time_point
              std::to_string(l.skipped) + " units skipped)");
   }
   l.behind_since.reset();
-  write(l, *unit.bytes);
+  out += *unit.bytes;
   return true;
 }
 
-void AudioStream::publish(const std::vector<StreamUnit>& units) {
-  if (units.empty()) return;
-  if (icecast_) icecast_->send(units, encoder_->headers());
-  const auto now = Clock::now();
+void AudioStream::publish(Clock::time_point now) {
+  published_ = now;
+  if (pending_.empty()) return;
+  if (icecast_) icecast_->send(pending_, encoder_->headers());
   std::vector<std::shared_ptr<HttpRequest>> dropped;
   for (auto& l : listeners_) {
     bool keep = true;
-    for (const auto& u : units)
-      if (!(keep = deliver(*l, u, now))) break;
+    out_.clear();
+    for (const auto& u : pending_)
+      if (!(keep = deliver(*l, u, now, out_))) break;
+    if (keep && !out_.empty()) write(*l, out_);
     if (!keep) dropped.push_back(l->request);
   }
+  pending_.clear();
   for (auto& r : dropped) {
     log_info("audio stream listener " + r->peer() + " dropped: it stopped reading");
     r->on_gone(nullptr);
@@ -163,18 +168,17 @@ void AudioStream::publish(const std::vector<StreamUnit>& units) {
 
 void AudioStream::audio(std::span<const int16_t> frames) {
   if (!encoder_) return;
-  scratch_.clear();
-  encoder_->encode(frames, scratch_);
-  publish(scratch_);
+  encoder_->encode(frames, pending_);
+  const auto now = Clock::now();
+  if (now - published_ >= kBatch) publish(now);
 }
 
 void AudioStream::title(const TrackTitle& title) {
   title_ = title;
   if (icecast_ && format_ == StreamFormat::mp3) icecast_->set_title(title);
   if (!encoder_) return;
-  scratch_.clear();
-  encoder_->set_title(title, scratch_);
-  publish(scratch_);
+  encoder_->set_title(title, pending_);
+  publish(Clock::now());
 }
 
 // ------------------------------------------------------------ AudioStreams

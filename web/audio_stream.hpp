@@ -4,8 +4,10 @@
 // Icecast mount takes that format), fed by one StreamSource.  Each listener
 // has a bounded queue (its connection's buffers): one that falls behind
 // skips whole units (Ogg pages, MP3 frames) and is dropped if it stays
-// behind, so that it never slows the others or the encoder.  Loop thread
-// only (the Icecast source has its own thread).
+// behind, so that it never slows the others or the encoder.  What the
+// encoder makes is passed on every kBatch (and at once on a new title),
+// in one write to each listener.  Loop thread only (the Icecast source has
+// its own thread).
 #pragma once
 
 #include "config.hpp"
@@ -52,6 +54,9 @@ public:
   static constexpr std::chrono::seconds kDropAfter{10};
   // Bytes of audio between two ICY metadata blocks.
   static constexpr size_t kIcyInterval = 16000;
+  // How often the encoder's output goes to the listeners: each write to
+  // each of them costs system calls, whatever its size.
+  static constexpr std::chrono::milliseconds kBatch{100};
 
 private:
   struct Listener {
@@ -64,9 +69,11 @@ private:
     bool caught_up_logged = false;
   };
   void ensure_encoder();
-  void publish(const std::vector<StreamUnit>& units);
-  // False if the listener is to be dropped.
-  bool deliver(Listener& l, const StreamUnit& unit, std::chrono::steady_clock::time_point now);
+  void publish(std::chrono::steady_clock::time_point now);
+  // Appends the unit to what the listener is to be sent (`out`) unless it
+  // is too far behind; false if it is to be dropped.
+  bool deliver(Listener& l, const StreamUnit& unit, std::chrono::steady_clock::time_point now,
+               std::string& out);
   void write(Listener& l, const std::string& bytes);
   void remove(HttpRequest* request);
   void maybe_stop();
@@ -78,7 +85,9 @@ private:
   std::vector<std::unique_ptr<Listener>> listeners_;
   IcecastSource* icecast_ = nullptr;
   TrackTitle title_;
-  std::vector<StreamUnit> scratch_;
+  std::vector<StreamUnit> pending_; // not yet passed on
+  std::chrono::steady_clock::time_point published_{};
+  std::string out_; // one listener's share of a publish
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
