@@ -4,11 +4,18 @@
 /stream.mp3) from disorder-web, and the CPU time disorder-web uses is
 measured over BENCH_SECONDS (default 8) for each N; then, as a peer,
 icecast2 fed by disorder-web (web_icecast) serves the same N readers of
-its mount, and its CPU time is measured the same way.
+its mount, and its CPU time is measured the same way.  Last, for each
+format, the delay from a track change to the new title at a listener of
+an Icecast mount that disorder-web feeds (BENCH_CHANGES changes, default
+5): from just before the `scratch` that changes the track to the new
+title in the OpusTags of the next Ogg chain, or in the next ICY
+StreamTitle (icecast2 inserts one every 16000 bytes of MP3, about a
+second at 128 kbit/s).
 
     DISORDER_BUILDDIR=$PWD/build bench/web_stream.py [N...]
 
-Prints one line per format and N: the share of one core each uses."""
+Prints one line per format and N: the share of one core each uses; then
+the title delays."""
 import os
 import subprocess
 import sys
@@ -19,9 +26,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 
 from harness import closing, wait_for  # noqa: E402
 from icecast_test import PASSWORD, Icecast  # noqa: E402
-from stream_harness import StreamJukebox  # noqa: E402
+from stream_harness import IcyStream, OggStream, StreamJukebox  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+CHANGES = int(os.environ.get("BENCH_CHANGES", "5"))
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -88,5 +96,51 @@ def main():
         ice.cleanup()
 
 
+def title_delays(fmt):
+    """Seconds from each track change to its title at a listener of the
+    Icecast mount."""
+    ice = Icecast()
+    ice.start()
+    try:
+        mount = f"/bench.{fmt}"
+        extra = f"web_icecast 127.0.0.1 {ice.port} {mount} source {PASSWORD} {fmt}\n"
+        with StreamJukebox(web_extra=extra) as j:
+            j.play(j.low)
+            wait_for(lambda: ice.mount(mount), "the mount", 20)
+            if fmt == "opus":
+                listener = OggStream(ice.port, mount)
+                def wait(path):
+                    title = j.title_of(path)[1]
+                    listener.wait_tags(lambda t: t.get("TITLE") == title, title)
+            else:
+                listener = IcyStream(ice.port, mount)
+                def wait(path):
+                    listener.wait_title(" - ".join(j.title_of(path)))
+            try:
+                wait(j.low)
+                delays = []
+                for k in range(CHANGES):
+                    path = j.high if k % 2 == 0 else j.low
+                    t0 = time.monotonic()
+                    j.play(path)
+                    wait(path)
+                    delays.append(time.monotonic() - t0)
+            finally:
+                listener.close()
+            return delays
+    finally:
+        ice.cleanup()
+
+
+def report_title_delays():
+    print(f"\ntrack change to the new title at a listener of an Icecast mount "
+          f"({CHANGES} changes), s")
+    for fmt in ("opus", "mp3"):
+        d = sorted(title_delays(fmt))
+        print(f"   {fmt:<5} median {d[len(d) // 2]:.2f}   min {d[0]:.2f}   max {d[-1]:.2f}",
+              flush=True)
+
+
 if __name__ == "__main__":
     main()
+    report_title_delays()
