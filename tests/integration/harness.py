@@ -523,37 +523,41 @@ class Server:
         speaker stays as it is."""
         priorities = {"audio": AUDIO_PRIORITY, "rtp-send": AUDIO_PRIORITY - 1}
         proc = self.proc
+
+        def speaker():
+            for pid in pids_named("disorder-speaker"):
+                if parent_pid(pid) == proc.pid:
+                    return pid
+            return None
+        pid = wait_for(speaker, "the speaker")
         done = set()
         denied = []
 
         def grant():
-            """Gives threads not seen before their priority; whether the
-            audio thread is there."""
+            """Gives the speaker's threads not seen before their priority;
+            whether its audio thread is there."""
             audio = False
-            for pid in pids_named("disorder-speaker"):
-                if parent_pid(pid) != proc.pid:
-                    continue
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                return False  # it exited
+            for tid in tids:
                 try:
-                    tids = os.listdir(f"/proc/{pid}/task")
+                    with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                        name = f.read().strip()
+                    if name not in priorities:
+                        continue
+                    audio = audio or name == "audio"
+                    # A new thread has its creator's name until it names
+                    # itself.
+                    if (tid, name) not in done:
+                        done.add((tid, name))
+                        os.sched_setscheduler(int(tid), os.SCHED_FIFO | os.SCHED_RESET_ON_FORK,
+                                              os.sched_param(priorities[name]))
+                except PermissionError:
+                    denied.append(tid)
                 except OSError:
-                    continue  # it exited meanwhile
-                for tid in tids:
-                    try:
-                        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                            name = f.read().strip()
-                        if name not in priorities:
-                            continue
-                        audio = audio or name == "audio"
-                        # A new thread has its creator's name until it
-                        # names itself.
-                        if (tid, name) not in done:
-                            done.add((tid, name))
-                            os.sched_setscheduler(int(tid), os.SCHED_FIFO | os.SCHED_RESET_ON_FORK,
-                                                  os.sched_param(priorities[name]))
-                    except PermissionError:
-                        denied.append(tid)
-                    except OSError:
-                        pass  # it exited meanwhile
+                    pass  # it exited meanwhile
             return audio
 
         wait_for(grant, "the speaker's audio thread")
@@ -561,7 +565,9 @@ class Server:
             return
 
         def follow():
-            while self.proc is proc and proc.poll() is None:
+            # Only the speaker's own threads are looked at: cheap enough to
+            # do often, so that a sender thread has its priority soon.
+            while self.proc is proc and proc.poll() is None and os.path.exists(f"/proc/{pid}"):
                 grant()
                 time.sleep(0.05)
         threading.Thread(target=follow, daemon=True).start()
