@@ -6,37 +6,27 @@ with a bad network inside, and an RtpJukebox (disorderd with the rtp
 backend) that plays tracks to them."""
 import array
 import os
-import shutil
 import socket
 import struct
-import subprocess
 import tempfile
 import threading
 
 from audio import Events, write_wav
-from harness import (BUILDDIR, SINK_PRIORITY, Server, closing, stand_in_priority, terminate,
-                     wait_for)
+from harness import SINK_PRIORITY, Server, closing, stand_in_priority, wait_for
 from impairment import Impairment
-
-PLAYRTP = os.path.join(BUILDDIR, "clients", "disorder-playrtp")
-
-
-def ordinary_priority():
-    """As a subprocess preexec_fn: the program under test runs as it would
-    anywhere, even when started from a thread standing in (standing_in)."""
-    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+from playrtp_sync_harness import PlayrtpProcess
 
 
-class Listener:
+class Listener(PlayrtpProcess):
     """A disorder-playrtp whose output goes to a file, with its --monitor
     reports parsed as they arrive."""
 
     def __init__(self, *args, pause_mode="suspend", config="/dev/null", extra=(), alsa=False):
         self.dir = tempfile.mkdtemp(prefix="playrtp-test-")
         self.out = os.path.join(self.dir, "out.raw")
-        env = dict(os.environ)
-        env["DISORDER_USERCONFIG"] = os.path.join(self.dir, "no-such-passwd")
-        env.pop("DISORDER_HOME", None)
+        self.stats = {}
+        self.listening = False
+        env = {}
         # cat stands for a sound card, which the machine's load does not
         # hold up: were it held up, the listener would rightly skip what it
         # could not play in time.  Real-time priority where the system
@@ -53,30 +43,17 @@ class Listener:
                         f'  file "{self.out}"\n  format raw\n}}\n')
             env["ALSA_CONFIG_PATH"] = conf
             output = ["--api", "alsa", "--device", "playrtptest"]
-        self.proc = subprocess.Popen(
-            [PLAYRTP, *output, "--pause-mode", pause_mode, "--monitor", "--config", config,
-             *extra, "--", *args],
-            stderr=subprocess.PIPE, text=True, env=env, preexec_fn=ordinary_priority)
-        self.lines = []
-        self.stats = {}
-        self.listening = False
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        super().__init__([*output, "--pause-mode", pause_mode, "--monitor", "--config",
+                                config, *extra, "--", *args], env)
 
-    def _read(self):
-        for line in self.proc.stderr:
-            line = line.rstrip("\n")
-            self.lines.append(line)
-            if "listening on" in line:
-                self.listening = True
-            if ": monitor: " in line:
-                words = line.split(": monitor: ", 1)[1].split()
-                stats = {"state": words[0], "format": words[1]}
-                stats.update(w.split("=", 1) for w in words[2:])
-                self.stats = stats
-
-    def log(self):
-        return "\n".join(self.lines)
+    def on_line(self, line):
+        if "listening on" in line:
+            self.listening = True
+        if ": monitor: " in line:
+            words = line.split(": monitor: ", 1)[1].split()
+            stats = {"state": words[0], "format": words[1]}
+            stats.update(w.split("=", 1) for w in words[2:])
+            self.stats = stats
 
     def wait_listening(self):
         def up():
@@ -118,29 +95,12 @@ class Listener:
         seen = len(self.lines)
         wait_for(lambda: len(self.lines) > seen, "another report", 5)
 
-    def stop(self):
-        terminate(self.proc, "disorder-playrtp")
-        self.reader.join(5)
-        assert self.proc.returncode == 0, f"exit status {self.proc.returncode}:\n{self.log()}"
-
     def samples(self):
         a = array.array("h")
         with open(self.out, "rb") as f:
             data = f.read()
         a.frombytes(data[: len(data) // 4 * 4])
         return a
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def has_fec(payload):

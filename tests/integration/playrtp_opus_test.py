@@ -23,9 +23,9 @@ import threading
 
 from audio import RATE
 from harness import free_udp_port, run_tests, stand_in_priority, standing_in, test, wait_for
-from playrtp_harness import PLAYRTP, Listener, Relay, has_fec
+from playrtp_harness import Listener, Relay, has_fec
+from playrtp_sync_harness import PLAYRTP, SyncSender, free_port_pair
 from playrtp_sync_harness import Listener as RecordingListener
-from playrtp_sync_harness import SyncSender, free_port_pair
 
 SECONDS = 6
 FREQUENCY = 440

@@ -4,7 +4,8 @@
 disorder-speaker (RTP with sender reports that carry a SyncTimeline, the
 clock exchange's answers, the listener's reports collected), sending a
 signal whose every frame carries its position or, for Opus, packets it is
-given; and a Listener whose command is a recorder that stamps each read."""
+given; a Listener whose command is a recorder that stamps each read; and
+PlayrtpProcess, what it and playrtp_harness.Listener share."""
 import os
 import shutil
 import socket
@@ -210,7 +211,60 @@ def parse_receiver_report(data):
     return cname, block, report
 
 
-class Listener:
+def ordinary_priority():
+    """As a subprocess preexec_fn: the program under test runs as it would
+    anywhere, even when started from a thread standing in (standing_in)."""
+    os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+
+
+class PlayrtpProcess:
+    """disorder-playrtp with no user configuration, its standard error kept
+    line by line (self.lines; on_line for each as it comes), and a
+    directory of its own, self.dir, which the subclass makes before
+    starting it and close() removes."""
+
+    def __init__(self, args, env_extra=None):
+        env = dict(os.environ)
+        env["DISORDER_USERCONFIG"] = os.path.join(self.dir, "no-such-passwd")
+        env.pop("DISORDER_HOME", None)
+        env.update(env_extra or {})
+        self.lines = []
+        self.proc = subprocess.Popen([PLAYRTP, *args], stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=ordinary_priority)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            self.on_line(line)
+
+    def on_line(self, line):
+        pass
+
+    def log(self):
+        return "\n".join(self.lines)
+
+    def stop(self):
+        terminate(self.proc, "disorder-playrtp")
+        self.reader.join(5)
+        assert self.proc.returncode == 0, f"exit status {self.proc.returncode}:\n{self.log()}"
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Listener(PlayrtpProcess):
     """disorder-playrtp on `port` with a recorder as its command."""
 
     def __init__(self, port, extra=(), address=None, config="/dev/null", where=None):
@@ -221,32 +275,17 @@ class Listener:
         recorder = os.path.join(self.dir, "recorder.py")
         with open(recorder, "w") as f:
             f.write(RECORDER)
-        env = dict(os.environ)
-        env["DISORDER_USERCONFIG"] = os.path.join(self.dir, "no-such-passwd")
-        env.pop("DISORDER_HOME", None)
         # Under SCHED_FIFO where allowed (root), like the sound card it
         # stands for (harness.SINK_PRIORITY): a busy machine then delays its
         # reads less.
         chrt = f"chrt -f {SINK_PRIORITY} " if os.geteuid() == 0 and shutil.which("chrt") else ""
         command = f"exec {chrt}{sys.executable} {recorder} {self.out} {self.stamps}"
-        self.proc = subprocess.Popen(
-            [PLAYRTP, "--api", "command", "--command", command, "--pause-mode", "suspend",
-             "--config", config, "--socket", self.socket, *extra, "--",
-             *(where or ([address] if address else []) + [str(port)])],
-            stderr=subprocess.PIPE, text=True, env=env)
-        self.lines = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        super().__init__(["--api", "command", "--command", command, "--pause-mode",
+                                "suspend", "--config", config, "--socket", self.socket, *extra,
+                                "--", *(where or ([address] if address else []) + [str(port)])])
         wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None,
                  "the control socket")
         assert self.proc.poll() is None, self.log()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def log(self):
-        return "\n".join(self.lines)
 
     def ask(self, line):
         with socket.socket(socket.AF_UNIX) as s:
@@ -299,20 +338,3 @@ class Listener:
             if p is not None:
                 return self.write_instant(k), p
         return None
-
-    def stop(self):
-        terminate(self.proc, "disorder-playrtp")
-        self.reader.join(5)
-        assert self.proc.returncode == 0, f"exit status {self.proc.returncode}:\n{self.log()}"
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
