@@ -160,6 +160,11 @@ std::size_t AudioThread::fill(std::size_t frames) {
     // Loaded before reading: if it was already set, an empty buffer after
     // the read really is the end.
     const bool done = t->input_done.load(std::memory_order_acquire);
+    // A track starts once a start's worth is buffered (or all of it): a
+    // decoder just started, on a busy machine, could otherwise fall behind
+    // in the first moments and leave a gap early in the track.  Silence
+    // meanwhile, as for an under-run.
+    if (!t->started && !done && t->buffer.available_frames() < start_frames(*t)) break;
     const std::size_t n = t->buffer.read(chunk_.data() + got * bpf_, frames - got);
     if (n > 0) {
       if (!t->started) {

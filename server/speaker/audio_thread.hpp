@@ -19,6 +19,7 @@
 #include "fd.hpp"
 #include "track_buffer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -104,11 +105,18 @@ private:
   static constexpr std::size_t kQueueSize = 64;
   static constexpr std::size_t kEventQueueSize = 4096;
   static constexpr std::size_t kLocalEvents = 32;
+  static constexpr double kStartSeconds = 0.5;
 
   void run();
   // Fills up to `frames` frames from the play order into chunk_; returns
   // how many.  Events go to local_ until the chunk has been played.
   std::size_t fill(std::size_t frames);
+  // How much of a track must be buffered before it starts: kStartSeconds,
+  // or half its buffer if that is less.
+  std::size_t start_frames(const SharedTrack& track) const {
+    return std::min(static_cast<std::size_t>(format_.rate * kStartSeconds),
+                    track.buffer.capacity_frames() / 2);
+  }
   void note(AudioEvent::Kind kind, SharedTrack* track, std::uint64_t value = 0);
   void post(const AudioEvent& event); // straight to the loop thread
   void flush_events();

@@ -10,6 +10,7 @@ the samples that came out: exact where no resampling happens (including
 the frames either side of a track boundary), length and pitch where it
 does."""
 import array
+import fcntl
 import math
 import os
 import shutil
@@ -142,8 +143,9 @@ class Speaker:
         as a slow decoder would."""
         r, w = os.pipe()
         if pause_after:
-            # Already in the pipe when the speaker gets it (it fits), so
-            # the track starts without waiting.
+            # Already in the pipe when the speaker gets it (the pipe is
+            # made big enough; pipe-max-size is 1 MiB by default).
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 1 << 20)
             assert os.write(w, data[:pause_after[0]]) == pause_after[0]
             data = data[pause_after[0]:]
         socket.send_fds(self.sock, [f"prepare {track_id}".encode()], [r])
@@ -342,20 +344,48 @@ def command_format_changes_inside_a_track():
 
 @test
 def command_underrun_is_silence():
-    """A decoder that stalls: the command gets silence meanwhile, then the
-    rest of the track, nothing lost."""
+    """A decoder that stalls in the middle of a track: the command gets
+    silence meanwhile, then the rest of the track, nothing lost."""
     sp, out = command_speaker()
     try:
-        t = tone(300, 44100, 22050, 2, amplitude=8000, offset=12000)
+        t = tone(300, 44100, 44100, 2, amplitude=8000, offset=12000)
         data = stream(16, 2, 44100, t)
-        sp.prepare("t", data, wait=False, pause_after=(20 + 4 * 8820, 0.5))
+        # 0.6 s buffered (enough to start), then a stall of 1 s.
+        sp.prepare("t", data, wait=False, pause_after=(20 + 4 * 26460, 1.0))
         sp.send("play", "t")
         sp.wait_for(["finished", "t"], timeout=10)
         assert sp.quit() == 0, sp.log()
         silent = one_silent_run(list(s16(read_and_clean(sp, out))), t)
-        # About 0.3 s (0.5 s of stall less the 0.2 s buffered); more when a
+        # About 0.4 s (1 s of stall less the 0.6 s buffered); more when a
         # busy machine is slow to wake the stalled writer up again.
-        assert 0.2 < silent / 44100 < 1.5, silent / 44100
+        assert 0.2 < silent / 44100 < 2.0, silent / 44100
+    finally:
+        sp.close()
+
+
+@test
+def command_slow_decoder_start_waits_rather_than_stutters():
+    """A decoder that writes a little and then stalls, as one just started
+    on a busy machine may: the track waits until half a second of it is
+    buffered, so it plays through without a gap, after the silence
+    of the wait."""
+    sp, out = command_speaker()
+    try:
+        t = tone(300, 44100, 44100, 2, amplitude=8000, offset=12000)
+        data = stream(16, 2, 44100, t)
+        # 0.1 s in the pipe, then a stall of 0.5 s.
+        sp.prepare("t", data, wait=False, pause_after=(20 + 4 * 4410, 0.5))
+        sent = sp.send("play", "t")
+        started = sp.message(sp.wait_for(["started", "t"]))[0]
+        sp.wait_for(["finished", "t"], timeout=10)
+        assert sp.quit() == 0, sp.log()
+        got = list(s16(read_and_clean(sp, out)))
+        frames = [(got[2 * i], got[2 * i + 1]) for i in range(len(got) // 2)]
+        lead = next(i for i, f in enumerate(frames) if f != (0, 0))
+        # Silence before the track (the wait), then the whole track in one
+        # piece.
+        assert got[2 * lead:] == t, "the track did not play through in one piece"
+        assert started - sent >= 0.4, f"started after {started - sent:.2f} s"
     finally:
         sp.close()
 
