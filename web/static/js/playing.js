@@ -131,8 +131,14 @@ async function loadRecent() {
   renderRecent();
 }
 
+// Counts the events that change the switches or the volume: a fetch
+// during which one came may have read the state from before it.
+let globalsEvents = 0;
+
 async function loadGlobals() {
+  const seen = globalsEvents;
   const [e, r, v] = await Promise.allSettled([get("enabled"), get("random-enabled"), get("volume")]);
+  if (seen !== globalsEvents) return loadGlobals(); // an answer older than the event
   enabled = e.status === "fulfilled" ? e.value.value === "yes" : null;
   randomEnabled = r.status === "fulfilled" ? r.value.value === "yes" : null;
   volume = v.status === "fulfilled" ? Math.round((v.value.left + v.value.right) / 2) : null;
@@ -162,9 +168,11 @@ function log(type, fields) {
       break;
     case "state":
       if (fields[0] === "enable_play" || fields[0] === "disable_play") {
+        ++globalsEvents;
         enabled = fields[0] === "enable_play";
         renderGlobals();
       } else if (fields[0] === "enable_random" || fields[0] === "disable_random") {
+        ++globalsEvents;
         randomEnabled = fields[0] === "enable_random";
         renderGlobals();
       } else refreshQueue();
@@ -173,6 +181,7 @@ function log(type, fields) {
       const l = Number(fields[0]);
       const r = Number(fields[1] ?? fields[0]);
       if (isFinite(l) && isFinite(r)) {
+        ++globalsEvents;
         volume = Math.round((l + r) / 2);
         renderGlobals();
       }
