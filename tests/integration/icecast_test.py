@@ -69,8 +69,8 @@ class Icecast:
         # Debian's icecast2 2.4.4 now and then dies of SIGSEGV while it
         # starts (a source logging in as it comes up): that is icecast2's
         # fault, not what is tested here, so it is started again.
+        self.out = open(os.path.join(self.dir, "stdout.log"), "a")
         for attempt in range(3):
-            self.out = open(os.path.join(self.dir, "stdout.log"), "a")
             self.proc = subprocess.Popen([ICECAST, "-c", self.config], stdout=self.out,
                                          stderr=subprocess.STDOUT)
             try:
