@@ -153,9 +153,10 @@ def play_through(relay_args, seed):
     port = free_udp_port()
     control = os.path.join(tempfile.mkdtemp(prefix="playrtp-opus-control-"), "control")
     # All the threads of this process stand in for the network (see
-    # playrtp_test's loss test).
-    with standing_in(), Listener(str(port), extra=("--format", "opus", "--socket", control)) \
-            as listener:
+    # playrtp_test's loss test).  200 ms of latency (as for a busy Wi-Fi
+    # network) rides out a busy machine's hold-ups of ffmpeg and the relay.
+    with standing_in(), Listener(str(port), extra=("--format", "opus", "--socket", control,
+                                                   "--min", "9600")) as listener:
         listener.wait_listening()
         relay = Relay(("127.0.0.1", port), seed=seed, **relay_args)
         try:
@@ -197,13 +198,18 @@ def losses(relay):
 def assert_losses_accounted(relay, stats):
     lost, rebuildable = losses(relay)
     fec, plc = int(stats["fec_recovered"]), int(stats["plc_concealed"])
-    # Every loss is either rebuilt or concealed (one packet either way: a
-    # packet delayed past its time on top of the losses).
-    assert abs(fec + plc - len(lost)) <= 1, (len(lost), stats)
+    # A busy machine can delay a packet (ffmpeg, the relay) past its time
+    # to play: the listener counts it late and makes up for it as for a
+    # lost one.
+    late = int(stats["late"])
+    assert late <= 3, stats
+    # Every loss is either rebuilt or concealed.
+    assert fec + plc == len(lost) + late, (len(lost), stats)
     # FEC rebuilds what it can, unless the next packet came too late.
-    assert len(rebuildable) * 0.9 - 1 <= fec <= len(rebuildable), (len(rebuildable), stats)
+    assert len(rebuildable) * 0.9 - 1 - late <= fec <= len(rebuildable) + late, \
+        (len(rebuildable), stats)
     assert int(stats["concealed_frames"]) == plc * FRAME, stats
-    assert stats["duplicate_saved"] == "0" and stats["late"] == "0", stats
+    assert stats["duplicate_saved"] == "0", stats
     # Concealed packets next to each other make one gap.
     gaps, longest = int(stats["plc_gaps"]), float(stats["plc_longest_ms"])
     if plc == 0:

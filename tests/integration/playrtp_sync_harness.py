@@ -321,14 +321,18 @@ class Listener(PlayrtpProcess):
                 (struct.unpack("<qq", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16))]
 
     def write_instant(self, k):
-        """When output frame k was written: its read's stamp plus its place
-        in that read at the nominal rate."""
-        chosen = None
-        for t, first in self.reads():
-            if first <= k:
-                chosen = (t, first)
-        t, first = chosen
-        return t + (k - first) * 1_000_000_000 // RATE
+        """When output frame k was written: a read's stamp plus the frames
+        between its first and k at the nominal rate.  A stamp is when the
+        recorder got round to reading, which a busy machine can delay by
+        milliseconds, never make early; so of the read that holds k and
+        those in the 0.1 s after it (the listener writes at the nominal rate,
+        which its rate control moves by at most 0.1 ms in 0.1 s), the
+        earliest estimate counts."""
+        reads = self.reads()
+        holding = max((first for _, first in reads if first <= k), default=None)
+        assert holding is not None, f"no read holds frame {k}"
+        return min(t + (k - first) * 1_000_000_000 // RATE for t, first in reads
+                   if holding <= first <= k + RATE // 10)
 
     def first_frame(self):
         """(when written, position) of the first frame of the signal, or None."""
