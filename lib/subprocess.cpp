@@ -69,12 +69,16 @@ Spawned spawn(const SpawnOptions& options) {
 
 ChildReaper::ChildReaper(EventLoop& loop) {
   sigchld_ = Event::signal(loop, SIGCHLD, [this](short) { reap(); });
+  soon_ = Event::timer(loop, [this](short) { reap(); });
 }
 
 void ChildReaper::watch(pid_t pid, std::function<void(int)> cb) {
   watched_[pid] = std::move(cb);
-  // It may already have exited before we were told about it.
-  reap();
+  // It may have exited already, and its SIGCHLD been handled before it was
+  // watched: look again from the loop.  Not now: a child that fails at once
+  // on a busy machine would have its callback run before the caller had
+  // recorded what it started, and its status would be lost.
+  soon_->add(std::chrono::microseconds(0));
 }
 
 void ChildReaper::forget(pid_t pid) {

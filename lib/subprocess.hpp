@@ -44,7 +44,9 @@ Spawned spawn(const SpawnOptions& options);
 class ChildReaper {
 public:
   explicit ChildReaper(EventLoop& loop);
-  // cb runs on the loop thread once pid has exited.
+  // cb runs on the loop thread once pid has exited, from the loop (or
+  // poll()), never from within watch(): even a child that has exited
+  // already is reported only after the caller returns to the loop.
   void watch(pid_t pid, std::function<void(int wstatus)> cb);
   // Forget pid (the callback will not run).
   void forget(pid_t pid);
@@ -57,6 +59,7 @@ private:
   void reap();
   std::map<pid_t, std::function<void(int)>> watched_;
   std::unique_ptr<Event> sigchld_;
+  std::unique_ptr<Event> soon_; // a reap on the loop's next turn, for watch()
 };
 
 // A description of a wait status for logs: "exited with status 3",
