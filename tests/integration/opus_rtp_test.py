@@ -11,7 +11,7 @@ import math
 import random
 
 from audio import RATE, tone
-from harness import free_udp_port, run_tests, test
+from harness import free_udp_port, run_tests, standing_in, test
 from playrtp_harness import Listener, Relay, RtpJukebox, has_fec, play_tracks, what_they_said
 
 NO_SYNC = ("--no-sync",)
@@ -67,9 +67,13 @@ def through_relay(relay_options, extra=lambda port: "", seed=1):
     relay_options, to disorder-playrtp told that the stream is Opus.
     Returns (relay, output, stats, what they said)."""
     port = free_udp_port()
-    with Listener(str(port), extra=(*NO_SYNC, "--format", "opus")) as listener:
+    # 200 ms of latency (as for a busy Wi-Fi network) and the relay's
+    # threads standing in for the network (see playrtp_test's loss test)
+    # ride out a busy machine's hold-ups.
+    with Listener(str(port), extra=(*NO_SYNC, "--format", "opus", "--min", "9600")) as listener:
         listener.wait_listening()
-        relay = Relay(("127.0.0.1", port), seed=seed, **relay_options)
+        with standing_in():
+            relay = Relay(("127.0.0.1", port), seed=seed, **relay_options)
         try:
             relay_port = relay.address[1]
             with RtpJukebox(f"127.0.0.1 {relay_port}", "rtp_encoding opus\n" + extra(port)) as s:
