@@ -122,6 +122,11 @@ std::string Playback::file_for(const std::string& track) {
   return path;
 }
 
+bool Playback::plays_by_itself(const std::string& track) const {
+  const disorder::Player* chosen = player_for(server_.config().player, track);
+  return chosen && chosen->module != "execraw";
+}
+
 bool Playback::ensure_running(const QueueEntry& entry) {
   if (running_.count(entry.id)) return true;
   const Config& config = server_.config();
@@ -244,6 +249,9 @@ bool Playback::advance() {
   // current one without a gap (or starts now if nothing plays).
   const QueueEntry& head = queue_.entries().front();
   const std::string id = head.id;
+  // A player that plays by itself starts to play as it starts: not before
+  // its turn.
+  if (queue_.playing() && !running_.count(id) && plays_by_itself(head.track)) return false;
   if (!ensure_running(head)) return false;
   if (queue_.entries().empty() || queue_.entries().front().id != id) return false;
   auto& r = running_[id];

@@ -91,6 +91,8 @@ private:
   };
 
   bool ensure_running(const QueueEntry& entry);
+  // Its player is an exec or shell one, which plays to the sound itself.
+  bool plays_by_itself(const std::string& track) const;
   // Stops what runs for an entry that is neither playing nor the head (the
   // queue changed under it), before anything is handed to the speaker
   // after it: the speaker plays in the order it is told.

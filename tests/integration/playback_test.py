@@ -674,6 +674,39 @@ def shell_and_exec_players_and_a_hung_decoder():
 
 
 @test
+def a_player_that_plays_by_itself_waits_for_its_turn():
+    """The decoder of the next track starts early, so that it follows
+    without a gap; a player that plays by itself does not, or it would
+    play over the track before it."""
+    decode = os.path.join(BUILDDIR, "server", "disorder-decode")
+    s = Jukebox()
+    s.extra_config += (f"player *.wav execraw {decode}\n"
+                       f"player *.pcm shell 'cat \"$TRACK\" >> {s.output}'\n")
+    s.write_config()
+    try:
+        s.start()
+        first = os.path.join(s.music, "first.wav")
+        write_wav(first, tone(550, 1.0))
+        pcm = os.path.join(s.music, "then.pcm")
+        with open(pcm, "wb") as f:
+            f.write(tone(1234, 0.2).tobytes())
+        s.rescan()
+        events = Events(s)
+        with closing(s.root()) as r:
+            r.ok("disable")
+            r.ok("play", first)
+            r.ok("play", pcm)
+            r.ok("enable")
+        events.wait("completed", pcm)
+        out = s.output_samples()
+        at_first, at_pcm = find(out, tone(550, 1.0)), find(out, tone(1234, 0.2))
+        assert at_first >= 0 and at_pcm >= 0, (at_first, at_pcm)
+        assert at_pcm >= at_first + len(tone(550, 1.0)), (at_first, at_pcm)
+    finally:
+        s.cleanup()
+
+
+@test
 def a_decoder_that_fails_after_closing_its_output_fails_the_track():
     """The speaker hears the end of a decoder's output before the server
     learns how the decoder exited: the exit status still decides, and a
