@@ -189,8 +189,17 @@ std::size_t AudioThread::fill(std::size_t frames) {
       current_ = nullptr;
       continue;
     }
-    if (n == 0 || got < frames) break; // under-run: the decoder is behind
+    if (n == 0 || got < frames) {
+      // Under-run: the decoder is behind, and silence fills the rest.
+      if (t->started) {
+        if (!in_gap_) ++t->gaps;
+        t->gap_frames += frames - got;
+        in_gap_ = true;
+      }
+      break;
+    }
   }
+  if (got == frames) in_gap_ = false;
   if (got > 0) {
     const std::uint32_t l = gain_left_.load(std::memory_order_relaxed);
     const std::uint32_t r = gain_right_.load(std::memory_order_relaxed);

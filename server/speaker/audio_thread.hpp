@@ -52,6 +52,11 @@ struct SharedTrack {
   bool started = false;
   std::uint64_t frames_played = 0;
   std::uint64_t next_progress = 0; // frames_played at the next progress report
+  // Once started, how often and for how long its buffer ran dry before its
+  // end (the decoder fell behind) and silence played instead.  Read by the
+  // loop thread after `finished`.
+  std::uint64_t gap_frames = 0;
+  std::uint32_t gaps = 0;
 };
 
 struct AudioEvent {
@@ -143,6 +148,7 @@ private:
   // Audio thread only.
   SharedTrack* current_ = nullptr;
   std::vector<char> chunk_;
+  bool in_gap_ = false; // the last fill() ran short of a started track's frames
   AudioEvent local_[kLocalEvents];
   std::size_t local_count_ = 0;
   // Failing: an error was reported and play() has not worked since.

@@ -289,6 +289,10 @@ void Speaker::on_audio_events() {
       if (!quiet) send({"progress", t->id, std::to_string(e.value)});
       break;
     case AudioEvent::Kind::finished:
+      if (t->gaps)
+        log_warning(t->id + ": " + std::to_string(t->gaps) + " gap" + (t->gaps == 1 ? "" : "s") +
+                    " of silence, " + std::to_string(t->gap_frames * 1000 / format_.rate) +
+                    " ms in all: its decoder fell behind");
       if (!quiet) {
         if (t->failure.empty())
           send({"finished", t->id});

@@ -13,6 +13,7 @@ import array
 import fcntl
 import math
 import os
+import re
 import shutil
 import socket
 import struct
@@ -359,6 +360,11 @@ def command_underrun_is_silence():
         # About 0.4 s (1 s of stall less the 0.6 s buffered); more when a
         # busy machine is slow to wake the stalled writer up again.
         assert 0.2 < silent / 44100 < 2.0, silent / 44100
+        # The log says so, with the silence the output got.
+        said = re.search(r"t: 1 gap of silence, (\d+) ms in all: its decoder fell behind",
+                         sp.log())
+        assert said and abs(int(said.group(1)) - silent * 1000 / 44100) < 50, \
+            (silent, sp.log())
     finally:
         sp.close()
 
@@ -386,6 +392,8 @@ def command_slow_decoder_start_waits_rather_than_stutters():
         # piece.
         assert got[2 * lead:] == t, "the track did not play through in one piece"
         assert started - sent >= 0.4, f"started after {started - sent:.2f} s"
+        # The wait before the start is no gap in the track.
+        assert "gap" not in sp.log(), sp.log()
     finally:
         sp.close()
 
