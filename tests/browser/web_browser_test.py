@@ -329,6 +329,13 @@ class Page:
         self.wait_text(f"Logged in as {user}")
         self.find("button", "Log out")
 
+    def logout(self):
+        """Logs out and waits for the logged-out page.  The page then shows
+        its default view: a look or a click before that sees the old page,
+        or is undone by it."""
+        self.press("Log out")
+        wait_for(lambda: self.absent("button", "Log out"), "the page to show the logout", 15)
+
     def click_in(self, list_name, text, button, timeout=10):
         """Clicks the button of the list item with this text; looks the item
         up afresh until then (a live list may be redrawn at any time)."""
@@ -423,8 +430,8 @@ def a_user_logs_in_and_sees_their_name():
         # Reloading keeps the session (the cookie).
         p.open()
         p.wait_text("Logged in as alice")
-        p.press("Log out")
-        wait_for(lambda: "Logged in as alice" not in p.body_text(), "logging out")
+        p.logout()
+        assert "Logged in as alice" not in p.body_text(), p.body_text()
 
 
 @scenario
@@ -519,7 +526,7 @@ def entries_are_moved_and_removed_within_the_users_rights():
         wait_for(lambda: len(titles()) == 2 and not any("Night Tone" in t for t in titles()),
                  "Night Tone gone from the page")
         # An admin gets the Remove button for everyone's entries.
-        p.press("Log out")
+        p.logout()
         p.login("admin")
         wait_for(lambda: "Remove" in p.buttons_in("Queue", "Morning Tone"),
                  "a Remove button for the admin on bob's entry")
@@ -773,9 +780,7 @@ def a_new_user_registers_confirms_by_mail_and_is_logged_in():
             p.wait_text("Logged in as carol", 15)
             wait_for(lambda: "confirm=" not in p.d.current_url, "the link's query removed")
             # Forgotten the password: a reminder by mail.
-            p.press("Log out")
-            # The logged-out page first, or the check below sees the old one.
-            wait_for(lambda: p.absent("button", "Log out"), "the page to show the logout", 15)
+            p.logout()
             if p.absent("button", "Forgot password?"):
                 p.nav("Account")
             p.press("Forgot password?")
