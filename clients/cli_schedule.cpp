@@ -4,6 +4,7 @@
 #include "cli.hpp"
 
 #include "split.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <array>
@@ -60,7 +61,7 @@ std::int64_t parse_schedule_time(const std::string& text, std::int64_t now) {
 namespace {
 
 std::vector<std::string> add_command(Args a, std::string_view action, std::size_t action_args) {
-  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  const std::int64_t now = wall_seconds();
   std::vector<std::string> f{"schedule-add", std::to_string(parse_schedule_time(a[0], now)), a[1],
                              std::string(action)};
   f.insert(f.end(), a.begin() + 2, a.begin() + 2 + static_cast<std::ptrdiff_t>(action_args));

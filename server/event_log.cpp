@@ -2,6 +2,7 @@
 #include "event_log.hpp"
 
 #include "split.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -20,7 +21,7 @@ void EventLog::unsubscribe(EventSubscriber* s) {
 std::string EventLog::format(std::string_view keyword,
                              std::initializer_list<std::string_view> fields) {
   char stamp[32];
-  std::snprintf(stamp, sizeof stamp, "%llx", static_cast<unsigned long long>(std::time(nullptr)));
+  std::snprintf(stamp, sizeof stamp, "%llx", static_cast<unsigned long long>(wall_seconds()));
   std::string line = stamp;
   line += ' ';
   line += keyword;

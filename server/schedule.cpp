@@ -5,6 +5,7 @@
 
 #include "crypto.hpp"
 #include "log.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -12,10 +13,6 @@
 namespace disorder {
 
 namespace {
-
-std::int64_t wall_now() {
-  return static_cast<std::int64_t>(std::time(nullptr));
-}
 
 // Soonest first; events due at the same second in ID order, so that the
 // order is the same however often they are looked at.
@@ -161,7 +158,7 @@ void Schedule::arm() {
 }
 
 void Schedule::run_due(bool starting) {
-  const std::int64_t now = wall_now();
+  const std::int64_t now = wall_seconds();
   std::vector<const ScheduledEvent*> due;
   for (const auto& [id, e] : events_)
     if (e.when <= now) due.push_back(&e);

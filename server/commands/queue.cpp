@@ -4,6 +4,7 @@
 #include "connection.hpp"
 #include "server.hpp"
 #include "split.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -180,7 +181,7 @@ void queue(CommandContext& ctx, std::span<const std::string>) {
     return row && row->length ? *row->length : -1;
   };
   auto& q = playback(ctx).queue();
-  std::int64_t at = std::time(nullptr); // -1: not known from here on
+  std::int64_t at = wall_seconds(); // -1: not known from here on
   if (const auto& p = q.playing()) {
     const std::int64_t l = length(p->track);
     at = l < 0 ? -1 : at + std::max<std::int64_t>(0, l - p->sofar);

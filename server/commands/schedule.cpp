@@ -7,6 +7,7 @@
 #include "server.hpp"
 #include "split.hpp"
 #include "unicode.hpp"
+#include "wall_clock.hpp"
 
 #include <charconv>
 #include <ctime>
@@ -40,8 +41,7 @@ void schedule_add(CommandContext& ctx, std::span<const std::string> args) {
   e.when = parse_when(args[1]);
   // disorder_protocol(5): the time must be in the future.  The current
   // second is let through: it is due at once.
-  if (e.when < static_cast<std::int64_t>(std::time(nullptr)))
-    throw UserError("time " + echo(args[1]) + " is in the past");
+  if (e.when < wall_seconds()) throw UserError("time " + echo(args[1]) + " is in the past");
   auto priority = schedule_priority_from_string(args[2]);
   if (!priority) throw UserError("invalid priority " + echo(args[2]) + " (junk or normal)");
   e.priority = *priority;

@@ -3,6 +3,7 @@
 
 #include "crypto.hpp"
 #include "log.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -177,7 +178,7 @@ std::vector<std::string> PlayQueue::insert(std::size_t position,
     e.track = track;
     e.submitter = submitter;
     e.origin = origin;
-    e.when = static_cast<std::int64_t>(std::time(nullptr));
+    e.when = wall_seconds();
     ids.push_back(e.id);
     added.push_back(std::move(e));
   }

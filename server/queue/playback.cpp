@@ -6,6 +6,7 @@
 #include "server.hpp"
 #include "split.hpp"
 #include "subprocess.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -17,7 +18,7 @@ namespace disorder {
 namespace {
 
 std::int64_t now() {
-  return static_cast<std::int64_t>(std::time(nullptr));
+  return wall_seconds();
 }
 
 } // namespace

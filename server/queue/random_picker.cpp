@@ -2,6 +2,7 @@
 #include "queue/random_picker.hpp"
 
 #include "crypto.hpp"
+#include "wall_clock.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -50,7 +51,7 @@ std::vector<std::string> RandomPicker::pick(const Config& config,
   // than each track's tags in the pass below.
   const std::set<std::string> required = tagged(tags.required);
   const std::set<std::string> prohibited = tagged(tags.prohibited);
-  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  const std::int64_t now = wall_seconds();
   const std::int64_t new_since = now - config.new_bias_age.count();
   const std::int64_t replay_since = now - config.replay_min.count();
   auto& st =

@@ -7,6 +7,7 @@
 #include "track_name.hpp"
 #include "track_writer.hpp"
 #include "unicode.hpp"
+#include "wall_clock.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -104,7 +105,7 @@ RescanSummary Rescan::run() {
     // dirs rows may not be.
     was_unfinished = get_state(db_, "unfinished") == "1";
     set_state(db_, "unfinished", "1");
-    set_state(db_, "started", std::to_string(std::time(nullptr)));
+    set_state(db_, "started", std::to_string(wall_seconds()));
   });
   if (was_unfinished) log_info("the previous rescan did not finish; continuing from its work");
   bool full = options_.paths.empty();
@@ -117,7 +118,7 @@ RescanSummary Rescan::run() {
   if (full) remove_unconfigured_roots(generation);
   db_.transaction([&] {
     if (full || !was_unfinished) set_state(db_, "unfinished", "0");
-    set_state(db_, "finished", std::to_string(std::time(nullptr)));
+    set_state(db_, "finished", std::to_string(wall_seconds()));
   });
   if (options_.progress_every) report_progress();
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -264,7 +265,7 @@ void Rescan::write(ReadJob& job) {
     ++summary_.changed;
     log_debug("changed " + printable(name));
   } else {
-    std::int64_t id = cur.writer.add(record, std::time(nullptr));
+    std::int64_t id = cur.writer.add(record, wall_seconds());
     if (known) known->id = id;
     ++cur.added;
     ++summary_.added;

@@ -4,6 +4,7 @@
 
 #include "crypto.hpp"
 #include "users/user_store.hpp"
+#include "wall_clock.hpp"
 
 #include <charconv>
 #include <ctime>
@@ -16,7 +17,7 @@ namespace {
 constexpr size_t kBindingBytes = 16, kSaltBytes = 32;
 
 std::int64_t now() {
-  return static_cast<std::int64_t>(std::time(nullptr));
+  return wall_seconds();
 }
 
 std::string hex_number(std::int64_t v) {

@@ -2,6 +2,7 @@
 #include "users/user_store.hpp"
 
 #include "crypto.hpp"
+#include "wall_clock.hpp"
 
 #include <ctime>
 
@@ -61,7 +62,7 @@ void UserStore::add(const std::string& name, std::string_view password, Rights r
     st.bind(4, nullptr);
   else
     st.bind(4, email);
-  st.bind(5, static_cast<std::int64_t>(std::time(nullptr)));
+  st.bind(5, wall_seconds());
   // A fresh binding: no cookie made for an earlier account of this name
   // logs in to this one.
   st.bind_blob(6, random_bytes(kCookieBindingBytes));
