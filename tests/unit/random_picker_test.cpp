@@ -3,6 +3,7 @@
 // and drawing several different tracks at once.
 #include "server/db/schema.hpp"
 #include "server/queue/random_picker.hpp"
+#include "wall_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -36,7 +37,7 @@ public:
   void add(const std::string& name, std::int64_t age) {
     auto& st = db_->cached("INSERT INTO tracks (name, dir, root, size, mtime, added, scan) "
                            "VALUES (?, '/m', '/m', 1, 0, ?, 1)");
-    st.bind(1, name).bind(2, static_cast<std::int64_t>(std::time(nullptr)) - age);
+    st.bind(1, name).bind(2, disorder::wall_seconds() - age);
     st.run();
   }
   void pref(const std::string& track, const std::string& name, const std::string& value) {
@@ -105,7 +106,7 @@ TEST(RandomPicker, ReplayMinAndExcludedTracksAreNotPicked) {
   c.add("/m/b", kOld);
   c.add("/m/c", kOld);
   c.add("/m/d", kOld);
-  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  const auto now = disorder::wall_seconds();
   c.pref("/m/a", "played_time", std::to_string(now - 60));        // just played
   c.pref("/m/b", "played_time", std::to_string(now - 10 * 3600)); // long ago
   Config config;

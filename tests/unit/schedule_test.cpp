@@ -4,6 +4,7 @@
 // and deletion.
 #include "server/db/schema.hpp"
 #include "server/schedule.hpp"
+#include "wall_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -49,7 +50,7 @@ private:
 };
 
 std::int64_t now() {
-  return static_cast<std::int64_t>(std::time(nullptr));
+  return disorder::wall_seconds();
 }
 
 ScheduledEvent play(std::int64_t when, SchedulePriority priority, std::string track) {
