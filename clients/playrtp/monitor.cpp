@@ -30,7 +30,7 @@ std::string monitor_line(const Player::Snapshot& s, std::size_t latency_frames) 
       "duplicates=%llu early=%llu held=%llu unsupported=%llu malformed=%llu not_rtp=%llu "
       "streams=%llu resyncs=%llu jumps=%llu underruns=%llu synchronised=%s output_delay_ms=%.1f "
       "output=%s fec_recovered=%llu duplicate_saved=%llu plc_concealed=%llu plc_gaps=%llu "
-      "plc_gaps_over_10ms=%llu plc_longest_ms=%.1f",
+      "plc_gaps_over_10ms=%llu plc_longest_ms=%.1f glides=%llu",
       s.streaming ? (p.playing ? "playing" : "waiting") : "idle",
       s.streaming
           ? (stream_format(s) + (s.unit == TimestampUnit::samples ? "/samples" : "/frames")).c_str()
@@ -49,7 +49,8 @@ std::string monitor_line(const Player::Snapshot& s, std::size_t latency_frames) 
       static_cast<unsigned long long>(b.saved_by_duplicate),
       static_cast<unsigned long long>(b.opus.plc), static_cast<unsigned long long>(b.opus.plc_gaps),
       static_cast<unsigned long long>(b.opus.plc_long_gaps),
-      static_cast<double>(b.opus.plc_longest) * 1e3 / OpusStage::kRate);
+      static_cast<double>(b.opus.plc_longest) * 1e3 / OpusStage::kRate,
+      static_cast<unsigned long long>(p.glides));
   return text;
 }
 

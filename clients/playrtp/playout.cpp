@@ -213,6 +213,7 @@ Playout::Step Playout::decide(JitterBuffer& buffer, std::int64_t now_ns, std::in
   stats_.error_ms = error / rate * 1e3;
   stats_.ratio = ratio;
   stats_.drift_ppm = drift_.drift() * 1e6;
+  if (stats_.locked && !drift_.locked()) ++stats_.glides;
   stats_.locked = drift_.locked();
 
   stats_.buffered_ms = (static_cast<double>(buffer.buffered_frames()) + held_frames()) / rate * 1e3;

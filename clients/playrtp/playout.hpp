@@ -48,6 +48,7 @@ struct PlayoutStats {
   double ratio = 1.0;                 // input frames per output frame
   double drift_ppm = 0;               // DriftController's estimate
   bool locked = true;                 // passing samples through unchanged
+  std::uint64_t glides = 0;           // times it left the locked state to resample
   bool synchronised = false;          // on the sender's timeline
   double latency_ms = 0;              // the latency played at
   std::uint64_t jumps = 0;            // errors past kJumpNs corrected at once

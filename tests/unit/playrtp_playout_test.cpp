@@ -274,6 +274,9 @@ TEST(PlayrtpPlayout, AnHourOfASenderClock200PpmOffNeitherEmptiesNorFillsTheBuffe
     EXPECT_EQ(b.late, 0u) << ppm;
     EXPECT_EQ(b.frames_concealed, 0u) << ppm;
     EXPECT_NEAR(st.drift_ppm, ppm, 5) << ppm;
+    // It left the locked state to follow the sender's clock (and does not
+    // lock again while the clocks disagree).
+    EXPECT_EQ(st.glides, 1u) << ppm;
     EXPECT_LT(sim.worst_error_ms, 8) << ppm;
     // 200 ms target latency, minus the output's 50 ms lead, give or take
     // a packet and the controller's error.
@@ -297,6 +300,7 @@ TEST(PlayrtpPlayout, AgreeingClocksWithJitterAndLossPassSamplesThroughUnchanged)
   sim.run(20);
   const PlayoutStats st = sim.playout.stats();
   EXPECT_TRUE(st.locked);
+  EXPECT_EQ(st.glides, 0u);
   EXPECT_EQ(st.jumps, 0u);
   EXPECT_EQ(sim.buffer.stats().late, 0u);
   EXPECT_GT(sim.buffer.stats().frames_concealed, 0u);
