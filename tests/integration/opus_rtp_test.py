@@ -89,11 +89,17 @@ def through_relay(relay_options, extra=lambda port: "", seed=1):
 
 
 def lost_between(relay):
-    """The packets the relay lost between the first and the last it passed on."""
+    """The packets lost between the first and the last the relay passed on:
+    those it dropped, and any the kernel dropped before the relay read them
+    (a busy machine can hold the relay up until its socket buffer is full),
+    which its sequence numbers show."""
     passed = [i for i, seq in enumerate(relay.offered) if seq in relay.copies]
     if not passed:
         return []
-    return [seq for seq in relay.offered[passed[0]:passed[-1] + 1] if seq not in relay.copies]
+    first = relay.offered[passed[0]]
+    span = (relay.offered[passed[-1]] - first) & 0xffff
+    return [(first + k) & 0xffff for k in range(span + 1)
+            if (first + k) & 0xffff not in relay.copies]
 
 
 def longest_run(lost):

@@ -180,18 +180,22 @@ def play_through(relay_args, seed):
 
 
 def losses(relay):
-    """The packets the relay lost between the first and the last it passed
-    on (the listener cannot know of others), and those of them it can
+    """The packets lost between the first and the last the relay passed on
+    (the listener cannot know of others), and those of them it can
     rebuild: the next packet arrived and carries FEC."""
+    # By sequence number: a packet the kernel dropped before the relay read
+    # it (a busy machine can hold the relay up) is lost too.
     order = relay.offered
     passed = [i for i, s in enumerate(order) if s in relay.copies]
+    first = order[passed[0]]
     lost, rebuildable = [], []
-    for i in range(passed[0] + 1, passed[-1]):
-        if order[i] in relay.copies:
+    for k in range(1, (order[passed[-1]] - first) & 0xffff):
+        seq, after = (first + k) & 0xffff, (first + k + 1) & 0xffff
+        if seq in relay.copies:
             continue
-        lost.append(order[i])
-        if order[i + 1] in relay.copies and has_fec(relay.payloads[order[i + 1]]):
-            rebuildable.append(order[i])
+        lost.append(seq)
+        if after in relay.copies and has_fec(relay.payloads[after]):
+            rebuildable.append(seq)
     return lost, rebuildable
 
 
