@@ -15,14 +15,6 @@
 
 namespace disorder {
 
-namespace {
-
-std::int64_t now() {
-  return wall_seconds();
-}
-
-} // namespace
-
 Playback::Playback(Server& server) : server_(server), queue_(server.db()), picker_(server.db()) {}
 
 Playback::~Playback() {
@@ -206,7 +198,7 @@ void Playback::unplayable_head(const std::string& reason) {
   log_error(reason);
   if (queue_.entries().empty()) return;
   // Record it as failed without playing it, so the queue moves on.
-  const std::string id = queue_.start_head(now()).id;
+  const std::string id = queue_.start_head(wall_seconds()).id;
   server_.events().emit("removed", {id});
   track_ended(id, false, reason);
 }
@@ -338,7 +330,7 @@ void Playback::track_started(const std::string& id) {
     // Its end has started this one already (tick), or made it stale.
     if (queue_.entries().empty() || queue_.entries().front().id != id) return;
   }
-  const QueueEntry& e = queue_.start_head(now());
+  const QueueEntry& e = queue_.start_head(wall_seconds());
   server_.events().emit("removed", {e.id});
   // disorder_protocol(5): the user is left out for random picks.
   if (e.submitter.empty())
@@ -366,7 +358,7 @@ void Playback::record_play(const QueueEntry& entry, EntryState state) {
   db.transaction([&] {
     db.cached("INSERT INTO prefs (track, name, value) VALUES (?, 'played_time', ?) "
               "ON CONFLICT(track, name) DO UPDATE SET value = excluded.value")
-        .bind_all(entry.track, std::to_string(now()))
+        .bind_all(entry.track, std::to_string(wall_seconds()))
         .run();
     bump("played");
     if (state == EntryState::scratched)

@@ -16,10 +16,6 @@ namespace {
 // The size of users.cookie_binding and of each cookie_keys salt.
 constexpr size_t kBindingBytes = 16, kSaltBytes = 32;
 
-std::int64_t now() {
-  return wall_seconds();
-}
-
 std::string hex_number(std::int64_t v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
@@ -107,23 +103,23 @@ std::string CookieJar::make(const std::string& user, std::chrono::seconds login_
   {
     auto& st = db_.cached("SELECT id FROM cookie_keys WHERE created > ? "
                           "ORDER BY created DESC LIMIT 1");
-    st.bind(1, now() - key_lifetime.count());
+    st.bind(1, wall_seconds() - key_lifetime.count());
     if (st.step()) id = st.column_int(0);
     st.reset();
   }
   if (id < 0) {
     auto& ins = db_.cached("INSERT INTO cookie_keys (secret, created) VALUES (?, ?)");
-    ins.bind_blob(1, random_bytes(kSaltBytes)).bind(2, now()).run();
+    ins.bind_blob(1, random_bytes(kSaltBytes)).bind(2, wall_seconds()).run();
     id = db_.last_insert_rowid();
   }
-  std::string body = "v1/" + hex_number(now() + login_lifetime.count()) + "/" + to_hex(user) + "/" +
-                     std::to_string(id);
+  std::string body = "v1/" + hex_number(wall_seconds() + login_lifetime.count()) + "/" +
+                     to_hex(user) + "/" + std::to_string(id);
   return body + "/" + mac_hex(*key(id), body, *b);
 }
 
 std::optional<std::string> CookieJar::check(std::string_view cookie) {
   auto p = parse(cookie);
-  if (!p || p->expiry < now()) return std::nullopt;
+  if (!p || p->expiry < wall_seconds()) return std::nullopt;
   auto k = key(p->key_id);
   if (!k) return std::nullopt;
   auto b = binding(p->user);
@@ -145,9 +141,9 @@ void CookieJar::revoke(std::string_view cookie) {
 }
 
 void CookieJar::expire(std::chrono::seconds login_lifetime, std::chrono::seconds key_lifetime) {
-  db_.cached("DELETE FROM revoked_cookies WHERE expires < ?").bind(1, now()).run();
+  db_.cached("DELETE FROM revoked_cookies WHERE expires < ?").bind(1, wall_seconds()).run();
   db_.cached("DELETE FROM cookie_keys WHERE created < ?")
-      .bind(1, now() - key_lifetime.count() - login_lifetime.count())
+      .bind(1, wall_seconds() - key_lifetime.count() - login_lifetime.count())
       .run();
 }
 
