@@ -93,6 +93,26 @@ def resampled(listener):
         any(" locked=no " in line for line in listener.lines if ": monitor: " in line)
 
 
+def silent_runs(out, shortest=100, edge=64):
+    """Of out's sounding part (from its first to its last sample over 64):
+    the runs of at least `shortest` silent frames, as (first frame,
+    frames); and the pitch of what sounds between them (sign changes per
+    second of the left channel), leaving out `edge` frames either side of
+    each run, where a resampler rings."""
+    loud = [i // 2 for i, v in enumerate(out) if abs(v) > 64]
+    assert loud, "nothing sounds"
+    runs = [(a + 1, b - a - 1) for a, b in zip(loud, loud[1:]) if b - a > shortest]
+    starts = [loud[0]] + [first + n for first, n in runs]
+    ends = [first for first, _ in runs] + [loud[-1] + 1]
+    crossings = frames = 0
+    for start, end in zip(starts, ends):
+        start, end = start + edge, end - edge
+        if end - start > edge:
+            crossings += zero_crossings_per_second(out[start * 2:end * 2]) * (end - start) / RATE
+            frames += end - start
+    return runs, crossings / (frames / RATE)
+
+
 def assert_hears(out, track, listener, said, start=0):
     """Where track begins in out, from `start` on: sample for sample, or
     (when the listener resampled for a while: see assert_plays_exactly)
@@ -212,8 +232,31 @@ def loss_duplication_reordering_and_jitter_leave_only_silence_for_lost_packets()
     for first, n in lost:
         expected[first * 2:(first + n) * 2] = array.array("h", bytes(n * 4))
     expected = expected[begin * 2:end * 2]
+    inside = [(first, n) for first, n in lost if begin < first < end]
+    assert int(stats["concealed_frames"]) == sum(n for _, n in inside), stats
+    if resampled(listener):
+        # A packet the machine's load held up past the relay's jitter made
+        # the listener glide back onto its schedule, resampling slightly
+        # for a while; so each run of lost packets is a run of silence of
+        # its length, give or take the resampler's reach, and between them
+        # the tone plays at its pitch.
+        print("# the listener resampled for a while, so not compared sample for sample",
+              flush=True)
+        gaps = []
+        for first, n in inside:
+            if gaps and gaps[-1][0] + gaps[-1][1] == first:
+                gaps[-1] = (gaps[-1][0], gaps[-1][1] + n)
+            else:
+                gaps.append((first, n))
+        runs, heard = silent_runs(out)
+        # The resampler reaches 32 frames either side of its position.
+        assert len(runs) == len(gaps) and all(
+            abs(run - gap) <= 64 + gap // 500 for (_, run), (_, gap) in zip(runs, gaps)), \
+            (gaps, runs, stats)
+        want = zero_crossings_per_second(signal_)
+        assert abs(heard - want) < want * 0.01, (heard, want, stats)
+        return
     assert out[:len(expected)] == expected, f"lost packets are not exactly silence: {stats}"
-    assert int(stats["concealed_frames"]) == sum(n for first, n in lost if begin < first < end)
 
 
 @test
@@ -258,8 +301,7 @@ def ffmpeg_stream_plays_at_the_right_pitch_and_length():
     # machine's load after all and the listener rightly left its locked
     # (pass-through) state to glide onto the new schedule, as its reports
     # show; the pitch and the length above hold either way.
-    reports = [line for line in listener.lines if ": monitor: playing " in line]
-    if all(" locked=yes " in line for line in reports):
+    if not resampled(listener):
         at = find(out, ref[2000:4000])
         assert at >= 0 and out[at:at + 200000] == ref[2000:2000 + 200000][:len(out) - at]
     else:
