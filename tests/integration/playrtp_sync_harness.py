@@ -320,19 +320,31 @@ class Listener(PlayrtpProcess):
         return [(t, offset // 4) for t, offset in
                 (struct.unpack("<qq", raw[i:i + 16]) for i in range(0, len(raw) - 15, 16))]
 
-    def write_instant(self, k):
-        """When output frame k was written: a read's stamp plus the frames
-        between its first and k at the nominal rate.  A stamp is when the
-        recorder got round to reading, which a busy machine can delay by
-        milliseconds, never make early; so of the read that holds k and
-        those in the 0.1 s after it (the listener writes at the nominal rate,
-        which its rate control moves by at most 0.1 ms in 0.1 s), the
-        earliest estimate counts."""
+    def read_instants(self):
+        """(when written, first output frame) of each read the recorder
+        made.  A read's stamp is when the recorder got round to reading,
+        which a busy machine can delay by milliseconds, never make early;
+        so of the estimates that read and those in the 0.1 s after it give
+        (a later read's stamp less the frames between, at the nominal rate:
+        the listener writes at that rate, which its rate control moves by at
+        most 0.1 ms in 0.1 s), the earliest counts."""
         reads = self.reads()
-        holding = max((first for _, first in reads if first <= k), default=None)
-        assert holding is not None, f"no read holds frame {k}"
-        return min(t + (k - first) * 1_000_000_000 // RATE for t, first in reads
-                   if holding <= first <= k + RATE // 10)
+        out = []
+        for i, (t, first) in enumerate(reads):
+            best = t
+            for later, frame in reads[i + 1:]:
+                if frame > first + RATE // 10:
+                    break
+                best = min(best, later - (frame - first) * 1_000_000_000 // RATE)
+            out.append((best, first))
+        return out
+
+    def write_instant(self, k):
+        """When output frame k was written (see read_instants)."""
+        holding = [(t, first) for t, first in self.read_instants() if first <= k]
+        assert holding, f"no read holds frame {k}"
+        t, first = holding[-1]
+        return t + (k - first) * 1_000_000_000 // RATE
 
     def first_frame(self):
         """(when written, position) of the first frame of the signal, or None."""

@@ -32,11 +32,11 @@ from playrtp_sync_harness import (PLAYRTP, RATE, Listener, SyncSender, frame, fr
 
 def offsets_ms(listener, sender, latency_ns, since=0):
     """For each read that starts with a frame of the signal (from position
-    `since` on): when it was written minus when the timeline says that
-    frame is heard."""
+    `since` on): when it was written (read_instants()) minus when the
+    timeline says that frame is heard."""
     data = listener.output()
     out = []
-    for t, k in listener.reads():
+    for t, k in listener.read_instants():
         if 4 * k + 12 > len(data):
             continue
         # Resampling blurs the signal's steps (every 30000 positions):
@@ -276,7 +276,7 @@ def with_disorderds_speaker_listeners_play_on_its_timeline():
                 assert any("synchronised" in f and f[f.index("synchronised") + 1] == "yes"
                            for f in lines), body
                 listener.stop()
-                data, reads = listener.output(), listener.reads()
+                data, reads = listener.output(), listener.read_instants()
         finally:
             rtp.close()
             rtcp.close()
