@@ -12,7 +12,8 @@ import random
 
 from audio import RATE, tone
 from harness import free_udp_port, run_tests, standing_in, test
-from playrtp_harness import Listener, Relay, RtpJukebox, has_fec, play_tracks, what_they_said
+from playrtp_harness import (Listener, Relay, RtpJukebox, dropout_allowed, has_fec, play_tracks,
+                             what_they_said)
 
 NO_SYNC = ("--no-sync",)
 FREQUENCY = 440
@@ -28,10 +29,11 @@ def levels(out):
             for i in range(0, len(left) - WINDOW + 1, WINDOW)]
 
 
-def assert_the_tone(out, said, longest_dropout_ms):
+def assert_the_tone(out, stats, said, longest_dropout_ms):
     """The tone, as long and as loud, at its pitch, with no run of quiet
     windows (under a third of its level) longer than longest_dropout_ms
-    between its first and last sounding window."""
+    (see dropout_allowed: stats is the listener's last report) between its
+    first and last sounding window."""
     lv = levels(out)
     expected = AMPLITUDE / math.sqrt(2)
     sounding = [i for i, level in enumerate(lv) if level > expected / 3]
@@ -46,8 +48,8 @@ def assert_the_tone(out, said, longest_dropout_ms):
     for level in body:
         run = run + 1 if level < expected / 3 else 0
         longest = max(longest, run)
-    assert longest * 10 <= longest_dropout_ms, \
-        f"a dropout of {longest * 10} ms (at most {longest_dropout_ms})\n{said}"
+    allowed = dropout_allowed(stats, longest_dropout_ms)
+    assert longest * 10 <= allowed, f"a dropout of {longest * 10} ms (at most {allowed})\n{said}"
     # The pitch: zero crossings over the sounding part.
     left = out[0::2][first * WINDOW:(last + 1) * WINDOW]
     crossings, sign = 0, None
@@ -136,7 +138,7 @@ def from_the_server_by_itself_it_learns_the_stream_is_opus_and_plays_the_tone():
             listener.stop()
             said = what_they_said(listener, s)
             assert listener.stats["format"] == "opus/48000/2/frames", said
-            assert_the_tone(listener.samples(), said, longest_dropout_ms=0)
+            assert_the_tone(listener.samples(), listener.stats, said, longest_dropout_ms=0)
             assert listener.stats["plc_concealed"] == listener.stats["fec_recovered"] == "0", said
 
 
@@ -150,7 +152,7 @@ def in_request_mode_it_asks_for_opus_and_gets_it():
             listener.wait_done(int(SECONDS * 50) - 5)
             listener.stop()
             assert listener.stats["format"] == "opus/48000/2/frames", said
-            assert_the_tone(listener.samples(), said, longest_dropout_ms=0)
+            assert_the_tone(listener.samples(), listener.stats, said, longest_dropout_ms=0)
 
 
 @test
@@ -164,7 +166,7 @@ def five_and_ten_percent_loss_are_rebuilt_from_fec_or_concealed():
         assert fec > 0, f"none of {len(lost)} rebuilt by FEC\n{said}"
         # Concealment fades over a run of losses: a dropout may last as
         # long as the longest run, and a window either side.
-        assert_the_tone(out, said, longest_dropout_ms=20 * longest_run(lost) + 40)
+        assert_the_tone(out, stats, said, longest_dropout_ms=20 * longest_run(lost) + 40)
 
 
 @test
@@ -189,7 +191,7 @@ def bursts_of_loss_are_concealed():
     lost, fec, plc = assert_losses_add_up(relay, stats, said)
     assert lost and plc, f"{lost}\n{said}"
     assert int(stats["plc_gaps"]) <= plc, said
-    assert_the_tone(out, said, longest_dropout_ms=100)
+    assert_the_tone(out, stats, said, longest_dropout_ms=100)
 
 
 @test
@@ -203,7 +205,7 @@ def with_every_packet_sent_by_two_paths_a_path_losing_30_percent_loses_nothing()
     assert stats["plc_concealed"] == stats["fec_recovered"] == "0", said
     assert int(stats["duplicate_saved"]) > 20, said
     assert int(stats["duplicates"]) > 20, said
-    assert_the_tone(out, said, longest_dropout_ms=0)
+    assert_the_tone(out, stats, said, longest_dropout_ms=0)
 
 
 run_tests()

@@ -224,6 +224,21 @@ class RtpJukebox(Server):
         return self
 
 
+def dropout_allowed(stats, longest_dropout_ms):
+    """The longest dropout a listener's output may have, given the longest
+    the network's losses allow and the listener's last report.  Where the
+    machine's load held up the listener itself past what its output holds
+    (it says so: an underrun), it rightly skipped what it fell behind by,
+    to keep its latency (a jump): that may last up to the latency, beyond
+    which packets would come late as well."""
+    underruns, jumps = int(stats.get("underruns", "0")), int(stats.get("jumps", "0"))
+    if underruns == 0:
+        return longest_dropout_ms
+    assert jumps <= underruns, f"a jump where the listener was not held up: {stats}"
+    print(f"# the listener was held up {underruns} time(s)", flush=True)
+    return max(longest_dropout_ms, int(float(stats["latency_ms"])))
+
+
 def what_they_said(listener, server):
     """For a failure: what the listener and the server logged."""
     return f"{listener.stats}\n{listener.log()}\n--- disorderd:\n{server.log_text()}"

@@ -23,7 +23,7 @@ import threading
 
 from audio import RATE
 from harness import free_udp_port, run_tests, stand_in_priority, standing_in, test, wait_for
-from playrtp_harness import Listener, Relay, has_fec
+from playrtp_harness import Listener, Relay, dropout_allowed, has_fec
 from playrtp_sync_harness import PLAYRTP, SyncSender, free_port_pair
 from playrtp_sync_harness import Listener as RecordingListener
 
@@ -139,8 +139,9 @@ def assert_sounds_like_the_tone(out, stats, longest_dropout_ms):
     for quiet in dropout:
         run = run + 1 if quiet else 0
         longest = max(longest, run)
-    assert longest * 10 <= longest_dropout_ms, \
-        f"a dropout of {longest * 10} ms (at most {longest_dropout_ms}): {stats}"
+    allowed = dropout_allowed(stats, longest_dropout_ms)
+    assert longest * 10 <= allowed, \
+        f"a dropout of {longest * 10} ms (at most {allowed}): {stats}"
     # The pitch, where it sounds.
     heard = frequency(body, [not quiet for quiet in dropout])
     assert abs(heard - FREQUENCY) < FREQUENCY * 0.005, f"heard {heard:.1f} Hz: {stats}"
@@ -229,7 +230,9 @@ def an_opus_stream_without_loss_plays_the_tone():
     assert stats["format"] == "opus/48000/2/frames", stats
     assert_sounds_like_the_tone(out, stats, longest_dropout_ms=0)
     assert stats["fec_recovered"] == stats["plc_concealed"] == "0", stats
-    assert stats["concealed_frames"] == "0" and stats["jumps"] == "0", stats
+    # A jump only where the listener was held up (see dropout_allowed).
+    assert stats["concealed_frames"] == "0" and int(stats["jumps"]) <= int(stats["underruns"]), \
+        stats
     assert int(stats["accepted"]) == len(relay.forwarded), (len(relay.forwarded), stats)
     assert "packets lost on the way" not in log, log
 
