@@ -86,6 +86,10 @@ public:
   virtual void idle() {}
   // Audio accepted but not yet audible.
   virtual std::chrono::nanoseconds delay() const { return std::chrono::nanoseconds(0); }
+  // Frames of time that the output skipped in all, because it was
+  // held up past what it rides out while playing (an output on a timeline,
+  // such as RTP, moves on with the clock): listeners hear silence there.
+  virtual std::uint64_t skipped_frames() const { return 0; }
   // Release the output.  Never throws.
   virtual void close() = 0;
 

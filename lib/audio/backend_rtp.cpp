@@ -319,6 +319,7 @@ public:
   }
 
   void resume() override { gap_ = true; }
+  std::uint64_t skipped_frames() const override { return skipped_frames_; }
   void idle() override { gap_ = true; }
 
   void close() override {
@@ -489,6 +490,8 @@ private:
         const auto gap_frames =
             static_cast<std::uint64_t>(static_cast<__int128>(late) * format_.rate / 1000000000);
         count_timestamps(gap_frames);
+        // Not after a pause or a silence: held up while playing.
+        if (!gap_) skipped_frames_ += gap_frames;
       }
       anchor_ns_ = now;
       frames_ = 0;
@@ -945,7 +948,8 @@ private:
   RtpTimestamps timestamps_; // the fixed destination's unit
   int delay_threshold_frames_;
   std::int64_t gap_ns_ = 20'000'000;
-  std::uint32_t latency_us_; // rtp_latency
+  std::uint64_t skipped_frames_ = 0; // see skipped_frames()
+  std::uint32_t latency_us_;         // rtp_latency
   // The Opus stream (for the fixed destination if opus_fixed_) and the
   // second copies.
   const bool opus_fixed_;

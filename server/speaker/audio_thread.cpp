@@ -252,7 +252,10 @@ void AudioThread::run() {
         backend_.resume();
         suspended = false;
       }
+      // The track whose frames begin the chunk.
+      SharedTrack* owner = current_;
       const std::size_t got = pending ? pending : fill(chunk);
+      if (!owner) owner = current_;
       pending = got;
       if (got == 0) {
         flush_events();
@@ -270,6 +273,14 @@ void AudioThread::run() {
       idle = false;
       backend_.play(std::span<const char>(chunk_.data(), got * bpf_));
       pending = 0;
+      // Before flush_events(): the loop thread reads the counts at `finished`.
+      if (const std::uint64_t skipped = backend_.skipped_frames(); skipped != skipped_seen_) {
+        if (owner && owner->started) {
+          ++owner->skips;
+          owner->skipped_frames += skipped - skipped_seen_;
+        }
+        skipped_seen_ = skipped;
+      }
       if (retry_.failing()) {
         retry_.succeeded();
         note(AudioEvent::Kind::recovered, nullptr);

@@ -57,6 +57,10 @@ struct SharedTrack {
   // loop thread after `finished`.
   std::uint64_t gap_frames = 0;
   std::uint32_t gaps = 0;
+  // How often and by how much the output skipped ahead on its timeline
+  // while it played (Backend::skipped_frames(): the speaker was held up).
+  std::uint64_t skipped_frames = 0;
+  std::uint32_t skips = 0;
 };
 
 struct AudioEvent {
@@ -148,7 +152,8 @@ private:
   // Audio thread only.
   SharedTrack* current_ = nullptr;
   std::vector<char> chunk_;
-  bool in_gap_ = false; // the last fill() ran short of a started track's frames
+  bool in_gap_ = false;            // the last fill() ran short of a started track's frames
+  std::uint64_t skipped_seen_ = 0; // backend_.skipped_frames() when last looked at
   AudioEvent local_[kLocalEvents];
   std::size_t local_count_ = 0;
   // Failing: an error was reported and play() has not worked since.

@@ -293,6 +293,11 @@ void Speaker::on_audio_events() {
         log_warning(t->id + ": " + std::to_string(t->gaps) + " gap" + (t->gaps == 1 ? "" : "s") +
                     " of silence, " + std::to_string(t->gap_frames * 1000 / format_.rate) +
                     " ms in all: its decoder fell behind");
+      if (t->skips)
+        log_warning(t->id + ": skipped " + std::to_string(t->skipped_frames * 1000 / format_.rate) +
+                    " ms of the stream in " + std::to_string(t->skips) + " place" +
+                    (t->skips == 1 ? "" : "s") +
+                    ": the speaker was held up, and listeners heard silence there");
       if (!quiet) {
         if (t->failure.empty())
           send({"finished", t->id});

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -25,7 +26,7 @@ import time
 
 import rtp_wire
 from audio import raw_header
-from harness import BUILDDIR, quote, run_tests, split, test, unheld_udp_ports
+from harness import BUILDDIR, quote, run_tests, split, test, unheld_udp_ports, wait_for
 from rtp_wire import udp_pair
 
 SPEAKER = os.path.join(BUILDDIR, "server", "disorder-speaker")
@@ -666,6 +667,43 @@ def rtp_pause_gap():
         if not NATIVE_BIG:
             samples.byteswap()
         assert list(samples) == t, "samples differ"
+    finally:
+        sp.close()
+
+
+@test
+def rtp_speaker_held_up_skips_ahead_and_says_so():
+    """A speaker held up while it plays (here: stopped for 0.3 s) keeps its
+    RTP timestamps on the clock, so that listeners stay on the timeline:
+    the stream skips ahead, nothing of the track is lost, and the speaker
+    logs by how much, so that a listener's silence there is explained."""
+    port, packets, finish = rtp_receiver()
+    sp = Speaker([f"broadcast 127.0.0.1 {port}"])
+    try:
+        t = tone(440, 88200, 44100, 2)
+        sp.prepare("t", stream(16, 2, 44100, t))
+        sp.send("play", "t")
+        sp.wait_for(["started", "t"])
+        wait_for(lambda: len(packets) > 20, "packets")
+        sp.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.3)
+        sp.proc.send_signal(signal.SIGCONT)
+        sp.wait_for(["finished", "t"], timeout=10)
+        assert sp.quit() == 0, sp.log()
+        got = [parse_rtp(d) for _, d in finish()]
+        # Timestamps that moved on by more than the previous packet's frames.
+        skipped = sum((p["ts"] - q["ts"] - len(q["payload"]) // 4) & 0xffffffff
+                      for q, p in zip(got, got[1:]))
+        assert 0.2 * 44100 < skipped < 1.0 * 44100, skipped
+        samples = array.array("h")
+        samples.frombytes(b"".join(p["payload"] for p in got))
+        if not NATIVE_BIG:
+            samples.byteswap()
+        assert list(samples) == t, "samples differ"
+        said = re.findall(r"t: skipped (\d+) ms of the stream in (\d+) places?: the speaker was "
+                          r"held up, and listeners heard silence there", sp.log())
+        assert len(said) == 1 and abs(int(said[0][0]) - skipped * 1000 / 44100) <= 1, \
+            (skipped, sp.log())
     finally:
         sp.close()
 
