@@ -249,9 +249,23 @@ def loss_duplication_reordering_and_jitter_leave_only_silence_for_lost_packets()
     kept = [(first, n) for seq, first, n in sender.sent if seq in forwarded]
     begin = min(first for first, _ in kept)
     end = max(first + n for first, n in kept)
+    if int(stats["underruns"]) > 0:
+        # The machine held up the listener itself past what its output
+        # holds, and it skipped what it fell behind by (see
+        # playrtp_harness.dropout_allowed): what is left is the tone, at its
+        # pitch, short by no more than its latency at each hold-up.
+        print("# the listener was held up, so not compared sample for sample", flush=True)
+        assert int(stats["jumps"]) <= int(stats["underruns"]), stats
+        short = (end - begin) - len(out) // 2
+        assert -PACKET <= short <= int(stats["underruns"]) * RATE * 80 // 1000 + PACKET, \
+            (short, stats)
+        _, heard = silent_runs(out)
+        want = zero_crossings_per_second(signal_)
+        assert abs(heard - want) < want * 0.01, (heard, want, stats)
+        return
     # The stream's time, from its first frame that arrived to its last,
     # within a packet.
-    assert abs(len(out) // 2 - (end - begin)) <= PACKET, (len(out) // 2, end - begin)
+    assert abs(len(out) // 2 - (end - begin)) <= PACKET, (len(out) // 2, end - begin, stats)
     expected = array.array("h", signal_)
     for first, n in lost:
         expected[first * 2:(first + n) * 2] = array.array("h", bytes(n * 4))
