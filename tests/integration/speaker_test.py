@@ -569,6 +569,16 @@ def parse_rtp(data):
             "seq": seq, "ts": ts, "ssrc": ssrc, "payload": data[12 + 4 * (b0 & 15):]}
 
 
+def l16_samples(packets):
+    """The samples the parsed RTP packets carry, in order (L16 is
+    big-endian)."""
+    samples = array.array("h")
+    samples.frombytes(b"".join(p["payload"] for p in packets))
+    if not NATIVE_BIG:
+        samples.byteswap()
+    return samples
+
+
 @test
 def rtp_stream():
     port, packets, finish = rtp_receiver()
@@ -597,10 +607,7 @@ def rtp_stream():
                 assert (p["ts"] - prev["ts"]) & 0xffffffff == len(prev["payload"]) // 4, \
                     "timestamp step is not the frames in the previous packet"
         assert len(got[0][1]["payload"]) == 1460  # 365 frames fill a 1500-byte MTU
-        samples = array.array("h")
-        samples.frombytes(b"".join(p["payload"] for _, p in got))
-        if not NATIVE_BIG:
-            samples.byteswap()  # L16 is big-endian
+        samples = l16_samples(p for _, p in got)
         assert list(samples[:len(a)]) == a, "first track's samples differ"
         frames_b = (len(samples) - len(a)) // 2
         assert abs(frames_b - 22050) <= 8, frames_b
@@ -662,10 +669,7 @@ def rtp_pause_gap():
         gap = (step - len(before["payload"]) // 2) / 2 / 44100
         passed = sent_after - sent_before - len(before["payload"]) // 4 / 44100
         assert abs(gap - passed) < 0.05, (gap, passed)
-        samples = array.array("h")
-        samples.frombytes(b"".join(p["payload"] for _, p in got))
-        if not NATIVE_BIG:
-            samples.byteswap()
+        samples = l16_samples(p for _, p in got)
         assert list(samples) == t, "samples differ"
     finally:
         sp.close()
@@ -695,11 +699,7 @@ def rtp_speaker_held_up_skips_ahead_and_says_so():
         skipped = sum((p["ts"] - q["ts"] - len(q["payload"]) // 4) & 0xffffffff
                       for q, p in zip(got, got[1:]))
         assert 0.2 * 44100 < skipped < 1.0 * 44100, skipped
-        samples = array.array("h")
-        samples.frombytes(b"".join(p["payload"] for p in got))
-        if not NATIVE_BIG:
-            samples.byteswap()
-        assert list(samples) == t, "samples differ"
+        assert list(l16_samples(got)) == t, "samples differ"
         said = re.findall(r"t: skipped (\d+) ms of the stream in (\d+) places?: the speaker was "
                           r"held up, and listeners heard silence there", sp.log())
         assert len(said) == 1 and abs(int(said[0][0]) - skipped * 1000 / 44100) <= 1, \
